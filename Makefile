@@ -1,0 +1,47 @@
+# estate: `make run` on a fresh machine imports the sample; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint format bench docs sample clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@test -f sample_inventory.xlsx || $(BIN)/estate sample --out sample_inventory.xlsx
+	$(BIN)/estate import sample_inventory.xlsx --db estate.duckdb
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m estate.docs README.md
+
+sample: $(VENV)/.installed
+	$(BIN)/estate sample --out sample_inventory.xlsx --systems 400 --seed 2024
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench_import.py
+
+clean:
+	rm -rf $(VENV) estate.duckdb estate.duckdb.wal .pytest_cache .hypothesis

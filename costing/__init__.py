@@ -1,0 +1,1 @@
+"""Hidden run cost of unmodernised systems, uncertainty, Green Book appraisal and ranking."""

@@ -1,0 +1,166 @@
+"""Located validation issues: every problem as one row, collected lazily."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """Errors stop an import; warnings are stored and reported."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class IssueCode(StrEnum):
+    """Stable reason codes for every problem an import can report."""
+
+    # file-level errors
+    UNREADABLE_FILE = "unreadable_file"
+    UNSUPPORTED_FILE_TYPE = "unsupported_file_type"
+    PASSWORD_PROTECTED = "password_protected"
+    UNSAFE_FILE = "unsafe_file"
+    TOO_LARGE = "too_large"
+    EMPTY_FILE = "empty_file"
+    NO_SYSTEMS_SHEET = "no_systems_sheet"
+    HIDDEN_SHEET = "hidden_sheet"
+    MERGED_CELLS = "merged_cells"
+    NO_HEADER = "no_header"
+    MISSING_COLUMN = "missing_column"
+    DUPLICATE_COLUMN = "duplicate_column"
+    # cell-level errors
+    MISSING_VALUE = "missing_value"
+    DUPLICATE_ID = "duplicate_id"
+    ID_IN_OTHER_FILE = "id_in_other_file"
+    BAD_NUMBER = "bad_number"
+    BAD_DATE = "bad_date"
+    BAD_FINANCIAL_YEAR = "bad_financial_year"
+    IMPOSSIBLE_DATE = "impossible_date"
+    NEGATIVE_MONEY = "negative_money"
+    NEGATIVE_VALUE = "negative_value"
+    NOT_WHOLE_NUMBER = "not_whole_number"
+    OUT_OF_RANGE = "out_of_range"
+    # warnings
+    UNKNOWN_COLUMN = "unknown_column"
+    UNKNOWN_SHEET = "unknown_sheet"
+    UNRECOGNISED_VALUE = "unrecognised_value"
+    DANGLING_REFERENCE = "dangling_reference"
+    SELF_LOOP = "self_loop"
+    SUPPORT_BEFORE_GO_LIVE = "support_before_go_live"
+    DUPLICATE_FILE = "duplicate_file"
+
+
+WARNING_CODES = frozenset(
+    {
+        IssueCode.UNKNOWN_COLUMN,
+        IssueCode.UNKNOWN_SHEET,
+        IssueCode.UNRECOGNISED_VALUE,
+        IssueCode.DANGLING_REFERENCE,
+        IssueCode.SELF_LOOP,
+        IssueCode.SUPPORT_BEFORE_GO_LIVE,
+        IssueCode.DUPLICATE_FILE,
+    }
+)
+
+CODE_DESCRIPTIONS: dict[IssueCode, str] = {
+    IssueCode.UNREADABLE_FILE: "The file cannot be opened or parsed (wrong type for its name, damaged zip, bad csv).",
+    IssueCode.UNSUPPORTED_FILE_TYPE: "Not .xlsx, .xlsm or .csv (legacy .xls: save as .xlsx).",
+    IssueCode.PASSWORD_PROTECTED: "The workbook is encrypted with a password.",
+    IssueCode.UNSAFE_FILE: "Zip bomb (expansion past the limits) or XML entity declarations.",
+    IssueCode.TOO_LARGE: "File, sheet or csv larger than the documented limits.",
+    IssueCode.EMPTY_FILE: "The file or sheet holds nothing.",
+    IssueCode.NO_SYSTEMS_SHEET: "No sheet is recognisably Systems, Interfaces or Costs.",
+    IssueCode.HIDDEN_SHEET: "A Systems, Interfaces or Costs sheet is hidden.",
+    IssueCode.MERGED_CELLS: "Merged cells in the header or data rows.",
+    IssueCode.NO_HEADER: "No row among the first 10 has a recognisable column header.",
+    IssueCode.MISSING_COLUMN: "A required column is absent.",
+    IssueCode.DUPLICATE_COLUMN: "Two columns (or two sheets) mean the same field (table).",
+    IssueCode.MISSING_VALUE: "A required cell is blank (or n/a, TBC, unknown ...).",
+    IssueCode.DUPLICATE_ID: "The same system_id or interface_id twice in one sheet.",
+    IssueCode.ID_IN_OTHER_FILE: "The system_id is already stored from (or given by) another file.",
+    IssueCode.BAD_NUMBER: "Not a number or an amount.",
+    IssueCode.BAD_DATE: "Not a date.",
+    IssueCode.BAD_FINANCIAL_YEAR: "Not a financial year like 2024-25.",
+    IssueCode.IMPOSSIBLE_DATE: "A date that cannot exist (31/02/2025, month 13, year outside 1900-2100).",
+    IssueCode.NEGATIVE_MONEY: "A negative amount of money.",
+    IssueCode.NEGATIVE_VALUE: "A negative count, hours or FTE.",
+    IssueCode.NOT_WHOLE_NUMBER: "A fraction where a count is expected.",
+    IssueCode.OUT_OF_RANGE: "A criticality outside 1-5 or a year outside 1900-2100.",
+    IssueCode.UNKNOWN_COLUMN: "A column that is not a schema field: stored in `extra` (JSON).",
+    IssueCode.UNKNOWN_SHEET: "A sheet that is not imported (README, notes and lists sheets are skipped quietly).",
+    IssueCode.UNRECOGNISED_VALUE: "A value outside a field's choices: stored as null, original kept in `extra`.",
+    IssueCode.DANGLING_REFERENCE: "An interface or cost names a system that is not in the inventory.",
+    IssueCode.SELF_LOOP: "An interface from a system to itself.",
+    IssueCode.SUPPORT_BEFORE_GO_LIVE: "End of support falls before the go-live year.",
+    IssueCode.DUPLICATE_FILE: "The same bytes were imported before.",
+}
+
+ISSUE_COLUMNS = ("file", "sheet", "row", "column", "value", "code", "severity", "message")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, located as the spreadsheet's user sees it (header is row 1)."""
+
+    file: str
+    sheet: str
+    row: int | None
+    column: str
+    value: str
+    code: IssueCode
+    message: str
+
+    @property
+    def severity(self) -> Severity:
+        """Return error or warning, fixed by the code."""
+        return Severity.WARNING if self.code in WARNING_CODES else Severity.ERROR
+
+    def location(self) -> str:
+        """Return `FILE:SHEET:ROW:COLUMN`, empty parts left blank."""
+        row = "" if self.row is None else str(self.row)
+        return f"{self.file}:{self.sheet}:{row}:{self.column}"
+
+    def as_text(self) -> str:
+        """Return the one-line form printed on stderr."""
+        return f"{self.location()}: {self.severity} [{self.code}] {self.message}"
+
+    def as_record(self) -> dict[str, object]:
+        """Return a plain dict with the columns of ISSUE_COLUMNS."""
+        record = asdict(self)
+        record["code"] = str(self.code)
+        record["severity"] = str(self.severity)
+        return {k: record[k] for k in ISSUE_COLUMNS}
+
+
+def has_errors(issues: Iterable[Issue]) -> bool:
+    """Return True when any issue is an error."""
+    return any(i.severity is Severity.ERROR for i in issues)
+
+
+def issues_to_json(issues: Iterable[Issue]) -> str:
+    """Return the issues as a JSON array of records."""
+    return json.dumps([i.as_record() for i in issues], indent=2, ensure_ascii=False)
+
+
+def issues_to_csv(issues: Iterable[Issue]) -> str:
+    """Return the issues as csv text with a header row."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=ISSUE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for issue in issues:
+        writer.writerow(issue.as_record())
+    return buffer.getvalue()
+
+
+class ImportRejected(Exception):
+    """Raised when validation found errors: nothing was stored."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = issues
+        errors = sum(i.severity is Severity.ERROR for i in issues)
+        super().__init__(f"{errors} error(s) found; nothing was stored")

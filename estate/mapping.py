@@ -1,0 +1,234 @@
+"""Header mapping: find the header row, match its cells to schema fields, apply mapping profiles."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from estate.readers import HEADER_SEARCH_ROWS, RawSheet
+from estate.schema import TABLES, TABLES_BY_NAME, Table, normalise_header
+
+SHEET_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "systems": (
+        "systems",
+        "system",
+        "applications",
+        "application",
+        "apps",
+        "inventory",
+        "system inventory",
+        "application inventory",
+        "application register",
+        "systems register",
+        "register",
+        "estate",
+    ),
+    "interfaces": (
+        "interfaces",
+        "interface",
+        "dependencies",
+        "integrations",
+        "data flows",
+        "flows",
+        "interface register",
+        "connections",
+    ),
+    "costs": ("costs", "cost", "cost lines", "spend", "finance", "costs by year", "run costs"),
+}
+# Sheets that workbooks commonly carry beside the data; not imported and not reported.
+QUIET_SHEETS = frozenset(
+    normalise_header(s)
+    for s in ("readme", "data dictionary", "notes", "instructions", "lists", "lookups", "guidance", "about", "cover")
+)
+
+_UNIT_MULTIPLIERS = (
+    (re.compile(r"£\s*(?:'?000s?|k|thousands?)\b|\bgbp\s*(?:'?000s?|k)\b", re.I), 1e3),
+    (re.compile(r"£\s*(?:m|mn|millions?)\b|\bgbp\s*(?:m|mn)\b", re.I), 1e6),
+)
+
+
+class ProfileError(ValueError):
+    """A mapping profile that is not valid TOML or names unknown tables or fields."""
+
+
+@dataclass
+class MappingProfile:
+    """User-supplied mapping: sheet names per table and header -> field per table."""
+
+    sheets: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    header_rows: dict[str, int] = field(default_factory=dict)
+    source: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> MappingProfile:
+        """Return the profile read from a TOML file; raise ProfileError naming any problem."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProfileError(f"{path}: cannot read the mapping profile: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ProfileError(f"{path}: not valid TOML: {exc}") from None
+        return cls.from_dict(data, str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "") -> MappingProfile:
+        """Return a profile from its parsed TOML form, checking every table and field name."""
+        unknown = set(data) - {"sheets", "columns", "header_rows"}
+        if unknown:
+            raise ProfileError(f"{source}: unknown section(s) {sorted(unknown)}; use sheets, columns, header_rows")
+        sheets = dict(data.get("sheets", {}))
+        header_rows = dict(data.get("header_rows", {}))
+        columns = {}
+        for table_name in (*sheets, *header_rows, *data.get("columns", {})):
+            if table_name not in TABLES_BY_NAME:
+                raise ProfileError(f"{source}: unknown table '{table_name}'; use one of {', '.join(TABLES_BY_NAME)}")
+        for table_name, mapping in data.get("columns", {}).items():
+            table = TABLES_BY_NAME[table_name]
+            known = {f.name for f in table.fields}
+            for header, target in mapping.items():
+                if target not in known:
+                    raise ProfileError(
+                        f"{source}: column '{header}' maps to unknown field '{target}' of {table_name}; "
+                        f"fields are {', '.join(sorted(known))}"
+                    )
+            columns[table_name] = {normalise_header(h): t for h, t in mapping.items()}
+        for table_name, row in header_rows.items():
+            if not isinstance(row, int) or row < 1:
+                raise ProfileError(f"{source}: header_rows.{table_name} must be a row number (1 or more)")
+        return cls(sheets, columns, header_rows, source)
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How one spreadsheet column was read."""
+
+    letter: str
+    header: str
+    field: str | None  # None: not a schema field, kept in `extra`
+    how: str  # profile | synonym | unknown
+    multiplier: float = 1.0
+
+
+@dataclass
+class SheetLayout:
+    """Where a sheet's header is and what each of its columns means."""
+
+    table: Table
+    header_index: int  # position of the header in RawSheet.cells
+    header_row: int  # the spreadsheet's row number of the header
+    columns: list[ColumnMapping]
+
+    def mapped(self) -> dict[str, ColumnMapping]:
+        """Return field name -> column for the columns that map to a field (first wins)."""
+        result: dict[str, ColumnMapping] = {}
+        for column in self.columns:
+            if column.field and column.field not in result:
+                result[column.field] = column
+        return result
+
+
+def _synonym_index(table: Table) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for f in table.fields:
+        for key in f.matching_keys():
+            index.setdefault(key, f.name)
+    return index
+
+
+SYNONYMS: dict[str, dict[str, str]] = {t.name: _synonym_index(t) for t in TABLES}
+_SHEET_INDEX = {normalise_header(s): t for t, names in SHEET_SYNONYMS.items() for s in names}
+
+
+def table_for_sheet(sheet_name: str, profile: MappingProfile) -> str | None:
+    """Return the table a sheet holds, by profile or by name (case- and punctuation-insensitive)."""
+    for table_name, wanted in profile.sheets.items():
+        if normalise_header(wanted) == normalise_header(sheet_name):
+            return table_name
+    return _SHEET_INDEX.get(normalise_header(sheet_name))
+
+
+def table_for_csv(stem: str, sheet: RawSheet, profile: MappingProfile) -> str:
+    """Return the table a csv file holds, from its name, else from which table its headers fit best."""
+    key = normalise_header(stem)
+    for word, table_name in (
+        ("interface", "interfaces"),
+        ("dependenc", "interfaces"),
+        ("integration", "interfaces"),
+        ("cost", "costs"),
+        ("spend", "costs"),
+        ("system", "systems"),
+        ("application", "systems"),
+        ("inventory", "systems"),
+    ):
+        if word in key:
+            return table_name
+    scores = {t.name: _best_header(sheet, t, profile)[1] for t in TABLES}
+    return max(scores, key=lambda name: scores[name])
+
+
+def unit_multiplier(header: str) -> tuple[str, float]:
+    """Return the header without a money unit such as '£k' or '£m', and the unit's multiplier."""
+    for pattern, multiplier in _UNIT_MULTIPLIERS:
+        if pattern.search(header):
+            return pattern.sub(" ", header), multiplier
+    return header, 1.0
+
+
+def match_header(header: str, table: Table, profile: MappingProfile) -> tuple[str | None, str, float]:
+    """Return (field, how, multiplier) for one header cell of a sheet of `table`."""
+    by_profile = profile.columns.get(table.name, {})
+    key = normalise_header(header)
+    if key in by_profile:
+        return by_profile[key], "profile", unit_multiplier(header)[1]
+    stripped, multiplier = unit_multiplier(header)
+    synonyms = SYNONYMS[table.name]
+    for candidate in (stripped, re.sub(r"\([^)]*\)", " ", stripped)):
+        field_name = synonyms.get(normalise_header(candidate))
+        if field_name:
+            if multiplier != 1.0 and table.field(field_name).type.value != "money":
+                multiplier = 1.0
+            return field_name, "synonym", multiplier
+    return None, "unknown", 1.0
+
+
+def _row_texts(sheet: RawSheet, index: int) -> list[tuple[str, str]]:
+    return [(letter, sheet.cells.column(letter)[index].as_py()) for letter in sheet.cells.column_names]
+
+
+def _best_header(sheet: RawSheet, table: Table, profile: MappingProfile) -> tuple[int, int]:
+    """Return (position, score): the row among the first ten that matches most distinct fields."""
+    best, best_score = -1, 0
+    limit = min(HEADER_SEARCH_ROWS, sheet.cells.num_rows)
+    for index in range(limit):
+        fields = {
+            match_header(text, table, profile)[0] for _, text in _row_texts(sheet, index) if text and text.strip()
+        }
+        score = len(fields - {None})
+        if score > best_score:
+            best, best_score = index, score
+    return best, best_score
+
+
+def layout_sheet(sheet: RawSheet, table: Table, profile: MappingProfile) -> SheetLayout | None:
+    """Return the sheet's header position and column mapping, or None when no header is recognisable."""
+    wanted_row = profile.header_rows.get(table.name)
+    if wanted_row is not None:
+        index = sheet.row_numbers.index(wanted_row) if wanted_row in sheet.row_numbers else -1
+    else:
+        index, _ = _best_header(sheet, table, profile)
+    if index < 0:
+        return None
+    columns = []
+    for letter, text in _row_texts(sheet, index):
+        header = (text or "").strip()
+        if not header:
+            columns.append(ColumnMapping(letter, f"Column {letter}", None, "unknown"))
+            continue
+        field_name, how, multiplier = match_header(header, table, profile)
+        columns.append(ColumnMapping(letter, header, field_name, how, multiplier))
+    if not any(c.field for c in columns):
+        return None
+    return SheetLayout(table, index, sheet.row_numbers[index], columns)

@@ -1,0 +1,319 @@
+"""Readers: workbooks (via fastexcel, built on calamine) and csv (Python's csv module) into raw text sheets.
+
+Every cell arrives as text (or null) with its spreadsheet row number and
+column letter, so that later steps can report problems where a person
+would look for them. Files are checked for size, encryption and XML tricks
+before any parser sees them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import pyarrow as pa
+
+from estate.issues import Issue, IssueCode
+
+# Documented limits (README "Limits").
+MAX_FILE_BYTES = 512 * 1024**2
+MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
+MAX_COMPRESSION_RATIO = 500
+RATIO_CHECK_FROM_BYTES = 50 * 1024**2
+MAX_SHEET_CELLS = 40_000_000
+HEADER_SEARCH_ROWS = 10
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+
+
+class FileProblem(Exception):
+    """A file that cannot be read at all, with a located issue."""
+
+    def __init__(self, issue: Issue):
+        self.issue = issue
+        super().__init__(issue.as_text())
+
+
+@dataclass
+class RawSheet:
+    """One sheet as text cells, with the spreadsheet's own row numbers and column letters."""
+
+    file: str
+    sheet: str
+    cells: pa.Table  # one string column per spreadsheet column, named by its letter
+    row_numbers: list[int]  # 1-based row number of each row of `cells`
+    hidden: bool = False
+    merged_ranges: list[str] = field(default_factory=list)
+
+
+def column_letter(index: int) -> str:
+    """Return the spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """Return the 0-based index of a column letter ('A' -> 0)."""
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def _problem(file: str, code: IssueCode, message: str, sheet: str = "") -> FileProblem:
+    return FileProblem(Issue(file, sheet, None, "", "", code, message))
+
+
+def read_file(path: Path, display_name: str | None = None) -> list[RawSheet]:
+    """Return every sheet of a workbook, or the one sheet of a csv file; raise FileProblem if unreadable."""
+    name = display_name or path.name
+    suffix = path.suffix.lower()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _problem(name, IssueCode.UNREADABLE_FILE, f"cannot open the file: {exc.strerror}") from None
+    if size == 0:
+        raise _problem(name, IssueCode.EMPTY_FILE, "the file is empty")
+    if size > MAX_FILE_BYTES:
+        raise _problem(
+            name,
+            IssueCode.TOO_LARGE,
+            f"the file is {size / 1024**2:.0f} MB; the limit is {MAX_FILE_BYTES // 1024**2} MB",
+        )
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if suffix in WORKBOOK_SUFFIXES:
+        return _read_workbook(path, name, head)
+    if suffix in CSV_SUFFIXES:
+        return [_read_csv(path, name)]
+    if suffix == ".xls":
+        raise _problem(name, IssueCode.UNSUPPORTED_FILE_TYPE, "legacy .xls workbooks are not read: save it as .xlsx")
+    raise _problem(
+        name, IssueCode.UNSUPPORTED_FILE_TYPE, f"'{suffix or 'no extension'}' files are not read: use .xlsx or .csv"
+    )
+
+
+# ---------------------------------------------------------------- workbooks
+
+
+def _read_workbook(path: Path, name: str, head: bytes) -> list[RawSheet]:
+    if head.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_MARK in path.read_bytes():
+            raise _problem(
+                name,
+                IssueCode.PASSWORD_PROTECTED,
+                "the workbook is password-protected: remove the password (File > Info > Protect Workbook) and save",
+            )
+        raise _problem(name, IssueCode.UNSUPPORTED_FILE_TYPE, "this is a legacy .xls workbook: save it as .xlsx")
+    if not head.startswith(_ZIP_MAGIC):
+        kind = "text (csv?)" if _looks_like_text(path) else "not a workbook"
+        raise _problem(
+            name,
+            IssueCode.UNREADABLE_FILE,
+            f"the file is named .xlsx but its content is {kind}: open it in Excel and save as .xlsx, or rename it .csv",
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _check_archive(archive, name)
+            parts = _sheet_parts(archive)
+            details = {sheet: _scan_sheet_xml(archive, part, name, sheet) for sheet, part in parts.items()}
+    except zipfile.BadZipFile:
+        raise _problem(
+            name, IssueCode.UNREADABLE_FILE, "the workbook is damaged (not a complete zip archive)"
+        ) from None
+    try:
+        reader = fastexcel.read_excel(str(path))
+        sheets = []
+        for sheet_name in reader.sheet_names:
+            merged, cells = details.get(sheet_name, ([], 0))
+            if cells > MAX_SHEET_CELLS:
+                raise _problem(
+                    name,
+                    IssueCode.TOO_LARGE,
+                    f"the sheet spans {cells:,} cells; the limit is {MAX_SHEET_CELLS:,}: "
+                    "delete unused rows and columns",
+                    sheet_name,
+                )
+            sheets.append(_load_sheet(reader, sheet_name, name, merged))
+    except fastexcel.FastExcelError as exc:
+        raise _problem(name, IssueCode.UNREADABLE_FILE, f"the workbook cannot be read: {_first_line(exc)}") from None
+    if not sheets:
+        raise _problem(name, IssueCode.EMPTY_FILE, "the workbook has no sheets")
+    return sheets
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _looks_like_text(path: Path) -> bool:
+    with path.open("rb") as handle:
+        sample = handle.read(4096)
+    return b"\x00" not in sample
+
+
+def _check_archive(archive: zipfile.ZipFile, name: str) -> None:
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_CHECK_FROM_BYTES and ratio > MAX_COMPRESSION_RATIO:
+            raise _problem(
+                name,
+                IssueCode.UNSAFE_FILE,
+                f"part '{info.filename}' expands {ratio:,.0f} times (limit {MAX_COMPRESSION_RATIO}): "
+                "refused as a zip bomb",
+            )
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise _problem(
+            name,
+            IssueCode.UNSAFE_FILE,
+            f"the workbook expands to {total / 1024**3:.1f} GiB (limit {MAX_UNCOMPRESSED_BYTES / 1024**3:.0f} GiB)",
+        )
+    for info in archive.infolist():
+        if info.filename.endswith((".xml", ".rels")):
+            with archive.open(info) as part:
+                start = part.read(4096)
+            if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
+                raise _problem(
+                    name,
+                    IssueCode.UNSAFE_FILE,
+                    f"part '{info.filename}' declares XML entities, which workbooks never need: refused",
+                )
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Map sheet names to their XML part inside the archive."""
+    try:
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for tag in _REL_TAG.findall(rels):
+        attrs = dict(_ATTR.findall(tag))
+        target = attrs.get(b"Target", b"").decode()
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[attrs.get(b"Id", b"")] = target
+    parts = {}
+    for tag in _SHEET_TAG.findall(workbook):
+        attrs = dict(_ATTR.findall(tag))
+        rel = attrs.get(b"r:id") or next((v for k, v in attrs.items() if k.endswith(b":id")), b"")
+        sheet_name = _unescape(attrs.get(b"name", b"").decode("utf-8"))
+        if rel in targets:
+            parts[sheet_name] = targets[rel]
+    return parts
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
+
+
+def _scan_sheet_xml(archive: zipfile.ZipFile, part: str, name: str, sheet: str) -> tuple[list[str], int]:
+    """Return the merged ranges and the declared cell count of one sheet, streaming its XML once."""
+    merged: list[str] = []
+    cells = 0
+    try:
+        handle = archive.open(part)
+    except KeyError:
+        return merged, cells
+    with handle:
+        first = handle.read(1 << 16)
+        dim = _DIMENSION.search(first)
+        if dim and dim.group(3):
+            rows = int(dim.group(4)) - int(dim.group(2)) + 1
+            cols = column_index(dim.group(3).decode()) - column_index(dim.group(1).decode()) + 1
+            cells = rows * cols
+            if cells > MAX_SHEET_CELLS:
+                return merged, cells
+        tail = b""
+        chunk = first
+        while chunk:
+            buffer = tail + chunk
+            if b"<mergeCell " in buffer:
+                merged.extend(m.decode() for m in _MERGE.findall(buffer))
+                tail = b""
+            else:
+                tail = buffer[-256:]
+            chunk = handle.read(1 << 22)
+    return sorted(set(merged)), cells
+
+
+def _load_sheet(reader: fastexcel.ExcelReader, sheet_name: str, file_name: str, merged: list[str]) -> RawSheet:
+    sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string", skip_whitespace_tail_rows=True)
+    batch = sheet.to_arrow()
+    letters = [column_letter(info.absolute_index) for info in sheet.available_columns()]
+    table = pa.Table.from_batches([batch]).rename_columns(letters) if batch.num_columns else pa.table({})
+    hidden = str(sheet.visible) != "visible"
+    return RawSheet(file_name, sheet_name, table, list(range(1, table.num_rows + 1)), hidden, merged)
+
+
+# ---------------------------------------------------------------- csv
+
+
+def _read_csv(path: Path, name: str) -> RawSheet:
+    data = path.read_bytes()
+    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
+        raise _problem(name, IssueCode.UNREADABLE_FILE, "the file is named .csv but is a workbook: rename it .xlsx")
+    text = _decode(data, name)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text[:65536])
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _problem(name, IssueCode.UNREADABLE_FILE, f"the csv cannot be read: {exc}") from None
+    width = max((len(r) for r in rows), default=0)
+    if width * len(rows) > MAX_SHEET_CELLS:
+        raise _problem(
+            name, IssueCode.TOO_LARGE, f"the csv has {width * len(rows):,} cells; the limit is {MAX_SHEET_CELLS:,}"
+        )
+    columns = {
+        column_letter(i): pa.array([r[i] if i < len(r) and r[i] != "" else None for r in rows], pa.string())
+        for i in range(width)
+    }
+    return RawSheet(name, path.stem, pa.table(columns), list(range(1, len(rows) + 1)))
+
+
+def _decode(data: bytes, name: str) -> str:
+    """Return csv text from UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise _problem(name, IssueCode.UNREADABLE_FILE, "the file is binary, not csv text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _sniff_delimiter(sample: str) -> str:
+    counts = {d: sample.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","

@@ -1,0 +1,311 @@
+"""The DuckDB store: schema, all-or-nothing imports, supersession and import history."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from estate.issues import ISSUE_COLUMNS, ImportRejected, Issue, IssueCode, has_errors
+from estate.mapping import MappingProfile
+from estate.schema import COSTS, INTERFACES, PROVENANCE_COLUMNS, SYSTEMS, TABLES, Table
+from estate.validation import FileResult, TableData, validate_file
+
+DEFAULT_DB = "estate.duckdb"
+DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "systems": (("end_of_support_derived", "BOOLEAN"), ("end_of_support_basis", "VARCHAR")),
+}
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written (in use, read-only, damaged)."""
+
+
+def default_db_path() -> Path:
+    """Return the database path: $ESTATE_DB, else estate.duckdb in the working directory."""
+    return Path(os.environ.get("ESTATE_DB") or DEFAULT_DB)
+
+
+def table_columns(table: Table) -> list[tuple[str, str]]:
+    """Return (name, DuckDB type) of every stored column of a table, in order."""
+    columns = [(f.name, f.duckdb_type) for f in table.stored_fields]
+    columns += DERIVED_COLUMNS.get(table.name, ())
+    columns.append(("extra", "JSON"))
+    columns += PROVENANCE_COLUMNS
+    return columns
+
+
+def schema_ddl() -> list[str]:
+    """Return the CREATE TABLE statements of the store."""
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {t.name} ({', '.join(f'{n} {ty}' for n, ty in table_columns(t))})" for t in TABLES
+    ]
+    statements.append(
+        "CREATE TABLE IF NOT EXISTS imports (import_id BIGINT PRIMARY KEY, file_name VARCHAR NOT NULL, "
+        "sha256 VARCHAR NOT NULL, mapping JSON, rows_systems BIGINT, rows_interfaces BIGINT, rows_costs BIGINT, "
+        "warnings BIGINT, imported_at TIMESTAMP, status VARCHAR, superseded_by BIGINT, software_version VARCHAR)"
+    )
+    statements.append(
+        "CREATE TABLE IF NOT EXISTS import_issues (import_id BIGINT, file VARCHAR, sheet VARCHAR, row BIGINT, "
+        '"column" VARCHAR, value VARCHAR, code VARCHAR, severity VARCHAR, message VARCHAR)'
+    )
+    return statements
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to the store, creating its tables when writable; raise StoreError if unusable."""
+    if read_only and not path.exists():
+        raise StoreError(f"{path}: no database here yet: run `estate import FILE` first")
+    try:
+        connection = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            raise StoreError(f"{path}: the database is in use by another process: retry when it has finished") from None
+        raise StoreError(f"{path}: cannot open the database: {text.splitlines()[0]}") from None
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: cannot open the database: {str(exc).splitlines()[0]}") from None
+    try:
+        if not read_only:
+            for statement in schema_ddl():
+                connection.execute(statement)
+        yield connection
+    finally:
+        connection.close()
+
+
+@dataclass
+class ImportSummary:
+    """What one file's import did."""
+
+    file: str
+    sha256: str
+    status: str  # imported | unchanged
+    import_id: int | None
+    rows: dict[str, int] = field(default_factory=dict)
+    warnings: int = 0
+    superseded: list[int] = field(default_factory=list)
+    mapping: list[dict[str, str]] = field(default_factory=list)
+
+    def as_text(self) -> str:
+        """Return a one-line human summary."""
+        if self.status == "unchanged":
+            return f"{self.file}: unchanged (the same bytes are already imported as import {self.import_id})"
+        counts = ", ".join(f"{n:,} {t}" for t, n in self.rows.items())
+        text = f"{self.file}: import {self.import_id}: {counts}; {self.warnings} warning(s)"
+        if self.superseded:
+            text += f"; supersedes import {', '.join(map(str, self.superseded))}"
+        return text
+
+
+def validate_files(
+    paths: Sequence[Path], profile: MappingProfile | None = None, names: Sequence[str] | None = None
+) -> tuple[list[FileResult], list[Issue]]:
+    """Return each file's validation and every issue, including checks across the files given."""
+    results = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
+    issues = [i for r in results for i in r.issues]
+    issues += cross_check(results, stored_systems={})
+    return results, issues
+
+
+def import_files(
+    db: Path, paths: Sequence[Path], profile: MappingProfile | None = None, names: Sequence[str] | None = None
+) -> tuple[list[ImportSummary], list[Issue]]:
+    """Import files in one transaction; return summaries and issues, or raise ImportRejected (nothing stored)."""
+    results = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
+    issues = [i for r in results for i in r.issues]
+    if has_errors(issues):
+        raise ImportRejected(issues + cross_check(results, {}))
+    with connect(db) as connection:
+        current = {
+            sha: (import_id, name)
+            for import_id, name, sha in connection.execute(
+                "SELECT import_id, file_name, sha256 FROM imports WHERE status = 'current'"
+            ).fetchall()
+        }
+        summaries: list[ImportSummary] = []
+        fresh: list[FileResult] = []
+        seen: set[str] = set()
+        for result in results:
+            if result.sha256 in current or result.sha256 in seen:
+                import_id = current.get(result.sha256, (None,))[0]
+                summaries.append(ImportSummary(result.file, result.sha256, "unchanged", import_id))
+                continue
+            seen.add(result.sha256)
+            fresh.append(result)
+        replaced = {r.file for r in fresh}
+        stored = _stored_systems(connection, exclude_files=replaced)
+        issues += cross_check(fresh, stored)
+        if has_errors(issues):
+            raise ImportRejected(issues)
+        _write(connection, fresh, summaries, issues)
+    order = {r.file: i for i, r in enumerate(results)}
+    summaries.sort(key=lambda s: order.get(s.file, 0))
+    return summaries, issues
+
+
+def _stored_systems(connection: duckdb.DuckDBPyConnection, exclude_files: set[str]) -> dict[str, str]:
+    rows = connection.execute("SELECT system_id, source_file FROM systems").fetchall()
+    return {sid: f for sid, f in rows if f not in exclude_files}
+
+
+def cross_check(results: Sequence[FileResult], stored_systems: dict[str, str]) -> list[Issue]:
+    """Return issues across files: a system_id from two files, and references to unknown systems."""
+    issues: list[Issue] = []
+    owner: dict[str, str] = dict(stored_systems)
+    for result in results:
+        for data in result.tables.get(SYSTEMS.name, []):
+            ids = data.values.column("system_id").to_pylist()
+            for system_id, row in zip(ids, data.values.column("source_row").to_pylist(), strict=True):
+                if system_id is None:
+                    continue
+                other = owner.get(system_id)
+                if other is not None and other != result.file:
+                    issues.append(
+                        Issue(
+                            result.file,
+                            data.sheet,
+                            row,
+                            _letter(data, "system_id"),
+                            system_id,
+                            IssueCode.ID_IN_OTHER_FILE,
+                            f"system '{system_id}' already comes from {other}: give it another ID, "
+                            f"or import the new version of {other} instead",
+                        )
+                    )
+                owner.setdefault(system_id, result.file)
+    for result in results:
+        for table, fields in ((INTERFACES, ("source_system_id", "target_system_id")), (COSTS, ("system_id",))):
+            for data in result.tables.get(table.name, []):
+                rows = data.values.column("source_row").to_pylist()
+                for name in fields:
+                    for system_id, row in zip(data.values.column(name).to_pylist(), rows, strict=True):
+                        if system_id is not None and system_id not in owner:
+                            issues.append(
+                                Issue(
+                                    result.file,
+                                    data.sheet,
+                                    row,
+                                    _letter(data, name),
+                                    system_id,
+                                    IssueCode.DANGLING_REFERENCE,
+                                    f"'{system_id}' is not in the inventory: kept; add the system or correct the ID",
+                                )
+                            )
+    return issues
+
+
+def _letter(data: TableData, field_name: str) -> str:
+    return next((c.letter for c in data.columns if c.field == field_name), "")
+
+
+def _write(
+    connection: duckdb.DuckDBPyConnection,
+    fresh: list[FileResult],
+    summaries: list[ImportSummary],
+    issues: list[Issue],
+) -> None:
+    from estate import __version__
+
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        next_id = connection.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
+        for result in fresh:
+            import_id = next_id
+            next_id += 1
+            superseded = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT import_id FROM imports WHERE file_name = ? AND status = 'current'", [result.file]
+                ).fetchall()
+            ]
+            if superseded:
+                connection.execute(
+                    "UPDATE imports SET status = 'superseded', superseded_by = ? WHERE file_name = ? "
+                    "AND status = 'current'",
+                    [import_id, result.file],
+                )
+                for table in TABLES:
+                    connection.execute(f"DELETE FROM {table.name} WHERE source_file = ?", [result.file])
+            rows = {t.name: 0 for t in TABLES}
+            for table in TABLES:
+                for data in result.tables.get(table.name, []):
+                    rows[table.name] += _insert(connection, table, data, import_id, result.file)
+            file_issues = [i for i in issues if i.file == result.file]
+            mapping = {"columns": result.mapping_report()}
+            connection.execute(
+                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL, ?)",
+                [
+                    import_id,
+                    result.file,
+                    result.sha256,
+                    json.dumps(mapping),
+                    rows["systems"],
+                    rows["interfaces"],
+                    rows["costs"],
+                    len(file_issues),
+                    datetime.now(UTC).replace(tzinfo=None),
+                    __version__,
+                ],
+            )
+            if file_issues:
+                records = pa.Table.from_pylist([i.as_record() for i in file_issues])
+                connection.register("new_issues", records)
+                connection.execute(
+                    f"INSERT INTO import_issues SELECT ?, {', '.join(_quoted(c) for c in ISSUE_COLUMNS)} "
+                    "FROM new_issues",
+                    [import_id],
+                )
+                connection.unregister("new_issues")
+            summaries.append(
+                ImportSummary(
+                    result.file,
+                    result.sha256,
+                    "imported",
+                    import_id,
+                    rows,
+                    len(file_issues),
+                    superseded,
+                    result.mapping_report(),
+                )
+            )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'
+
+
+def _insert(connection: duckdb.DuckDBPyConnection, table: Table, data: TableData, import_id: int, file: str) -> int:
+    values = data.values
+    connection.register("new_rows", values)
+    try:
+        names = [n for n, _ in table_columns(table) if n not in ("import_id", "source_file", "source_sheet")]
+        select = []
+        for name in names:
+            if name == "extra":
+                is_struct = pa.types.is_struct(values.schema.field("extra").type)
+                select.append("to_json(extra)" if is_struct else "NULL::JSON")
+            elif name in values.column_names:
+                select.append(name)
+            else:
+                select.append("NULL")
+        connection.execute(
+            f"INSERT INTO {table.name} ({', '.join(names)}, import_id, source_file, source_sheet) "
+            f"SELECT {', '.join(select)}, ?, ?, ? FROM new_rows",
+            [import_id, file, data.sheet],
+        )
+    finally:
+        connection.unregister("new_rows")
+    return values.num_rows

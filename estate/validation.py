@@ -1,0 +1,499 @@
+"""Validation: raw sheets -> typed canonical tables plus every problem, located (lazy, like pandera)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from estate.cleaning import CleanColumn, blank_to_null, clean_column, financial_year_of
+from estate.issues import Issue, IssueCode, has_errors
+from estate.lifecycle import derive_end_of_support
+from estate.mapping import (
+    QUIET_SHEETS,
+    ColumnMapping,
+    MappingProfile,
+    SheetLayout,
+    layout_sheet,
+    table_for_csv,
+    table_for_sheet,
+)
+from estate.readers import CSV_SUFFIXES, FileProblem, RawSheet, read_file
+from estate.schema import COSTS, INTERFACES, SYSTEMS, TABLES_BY_NAME, Table, normalise_header
+
+EXAMPLE_SYSTEM_HEADERS = "System ID, Name, Department"
+
+
+@dataclass
+class TableData:
+    """One validated sheet: canonical typed columns, provenance, and `extra` for unknown columns."""
+
+    table: Table
+    sheet: str
+    values: pa.Table
+    header_row: int
+    columns: list[ColumnMapping]
+
+
+@dataclass
+class FileResult:
+    """Everything validation learned about one input file."""
+
+    path: Path
+    file: str
+    sha256: str
+    tables: dict[str, list[TableData]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Return True when the file has no errors."""
+        return not has_errors(self.issues)
+
+    def rows(self, table_name: str) -> int:
+        """Return the number of valid rows read for a table."""
+        return sum(t.values.num_rows for t in self.tables.get(table_name, []))
+
+    def mapping_report(self) -> list[dict[str, str]]:
+        """Return one record per column: sheet, column letter, header, field (or extra), how matched."""
+        return [
+            {
+                "sheet": t.sheet,
+                "column": c.letter,
+                "header": c.header,
+                "field": c.field or "extra",
+                "how": c.how + (f" x{c.multiplier:,.0f}" if c.multiplier != 1 else ""),
+            }
+            for tables in self.tables.values()
+            for t in tables
+            for c in t.columns
+        ]
+
+
+def sha256_of(path: Path) -> str:
+    """Return the SHA-256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def validate_file(
+    path: Path, profile: MappingProfile | None = None, display_name: str | None = None, today: date | None = None
+) -> FileResult:
+    """Return the validated tables and every issue of one file; never raises for bad content."""
+    profile = profile or MappingProfile()
+    name = display_name or path.name
+    try:
+        digest = sha256_of(path)
+    except OSError as exc:
+        return FileResult(
+            path,
+            name,
+            "",
+            issues=[Issue(name, "", None, "", "", IssueCode.UNREADABLE_FILE, f"cannot open the file: {exc.strerror}")],
+        )
+    result = FileResult(path, name, digest)
+    try:
+        sheets = read_file(path, name)
+    except FileProblem as problem:
+        result.issues.append(problem.issue)
+        return result
+    for sheet, table in _assign_tables(path, sheets, profile, result.issues):
+        data = _validate_sheet(sheet, table, profile, result.issues, today or date.today())
+        if data is None:
+            continue
+        result.tables.setdefault(table.name, []).append(data)
+        if table is SYSTEMS:
+            costs = _annual_cost_lines(data, today or date.today())
+            if costs is not None:
+                result.tables.setdefault(COSTS.name, []).append(costs)
+    if SYSTEMS.name not in result.tables and not has_errors(result.issues) and not result.tables:
+        result.issues.append(
+            Issue(
+                name,
+                "",
+                None,
+                "",
+                "",
+                IssueCode.NO_SYSTEMS_SHEET,
+                "no Systems, Interfaces or Costs sheet found: name a sheet 'Systems'",
+            )
+        )
+    return result
+
+
+def _issue(sheet: RawSheet, row: int | None, column: str, value: object, code: IssueCode, message: str) -> Issue:
+    return Issue(sheet.file, sheet.sheet, row, column, "" if value is None else str(value), code, message)
+
+
+def _assign_tables(
+    path: Path, sheets: list[RawSheet], profile: MappingProfile, issues: list[Issue]
+) -> list[tuple[RawSheet, Table]]:
+    """Return (sheet, table) pairs to import, reporting hidden, missing and unknown sheets."""
+    file = sheets[0].file
+    if path.suffix.lower() in CSV_SUFFIXES:
+        return [(sheets[0], TABLES_BY_NAME[table_for_csv(path.stem, sheets[0], profile)])]
+    assigned: list[tuple[RawSheet, Table]] = []
+    visible = [s for s in sheets if not s.hidden]
+    for sheet in sheets:
+        table_name = table_for_sheet(sheet.sheet, profile)
+        if table_name is None and len(visible) == 1 and sheet is visible[0]:
+            table_name = SYSTEMS.name  # a one-sheet workbook is the Systems sheet
+        if table_name is None:
+            if not sheet.hidden and normalise_header(sheet.sheet) not in QUIET_SHEETS and sheet.cells.num_rows:
+                issues.append(
+                    _issue(
+                        sheet,
+                        None,
+                        "",
+                        "",
+                        IssueCode.UNKNOWN_SHEET,
+                        f"sheet '{sheet.sheet}' is not Systems, Interfaces or Costs and was not "
+                        "imported: rename it or name it in the mapping profile's [sheets]",
+                    )
+                )
+            continue
+        if sheet.hidden:
+            issues.append(
+                _issue(
+                    sheet,
+                    None,
+                    "",
+                    "",
+                    IssueCode.HIDDEN_SHEET,
+                    f"sheet '{sheet.sheet}' is hidden: unhide it (right-click a sheet tab > Unhide) "
+                    "so its data can be checked, or delete it",
+                )
+            )
+            continue
+        if any(t.name == table_name for _, t in assigned):
+            issues.append(
+                _issue(
+                    sheet,
+                    None,
+                    "",
+                    "",
+                    IssueCode.DUPLICATE_COLUMN,
+                    f"a second {table_name} sheet: keep one sheet per table",
+                )
+            )
+            continue
+        assigned.append((sheet, TABLES_BY_NAME[table_name]))
+    if not any(t is SYSTEMS for _, t in assigned) and not has_errors(issues) and not assigned:
+        names = ", ".join(f"'{s.sheet}'" for s in sheets)
+        issues.append(
+            Issue(
+                file,
+                "",
+                None,
+                "",
+                "",
+                IssueCode.NO_SYSTEMS_SHEET,
+                f"no Systems sheet among {names}: name the inventory sheet 'Systems'",
+            )
+        )
+    return assigned
+
+
+def _validate_sheet(
+    sheet: RawSheet, table: Table, profile: MappingProfile, issues: list[Issue], today: date
+) -> TableData | None:
+    if sheet.cells.num_rows == 0:
+        issues.append(_issue(sheet, None, "", "", IssueCode.EMPTY_FILE, f"sheet '{sheet.sheet}' is empty"))
+        return None
+    layout = layout_sheet(sheet, table, profile)
+    if layout is None:
+        expected = ", ".join(f.header for f in table.fields if f.required)
+        issues.append(
+            _issue(
+                sheet,
+                None,
+                "",
+                "",
+                IssueCode.NO_HEADER,
+                f"no recognisable header in the first 10 rows: expected columns like {expected} "
+                "(or map your headers with --mapping)",
+            )
+        )
+        return None
+    before = len(issues)
+    _check_layout(sheet, layout, issues)
+    if len(issues) > before and has_errors(issues[before:]):
+        return None
+    body = sheet.cells.slice(layout.header_index + 1)
+    row_numbers = pa.array(sheet.row_numbers[layout.header_index + 1 :], pa.int64())
+    text = {c.letter: blank_to_null(body.column(c.letter).combine_chunks()) for c in layout.columns}
+    nonblank = _any_nonnull(list(text.values()), body.num_rows)
+    keep = pc.indices_nonzero(nonblank)
+    body = body.take(keep)
+    row_numbers = row_numbers.take(keep)
+    rows = row_numbers.to_pylist()
+    mapped = layout.mapped()
+    columns: dict[str, pa.Array] = {}
+    extra: dict[str, pa.Array] = {}
+    for f in table.fields:
+        column = mapped.get(f.name)
+        if column is None:
+            columns[f.name] = pa.nulls(body.num_rows, clean_type(f))
+            continue
+        raw = body.column(column.letter).combine_chunks()
+        cleaned = clean_column(f, raw)
+        if column.multiplier != 1.0:
+            cleaned = CleanColumn(apply_header_unit(raw, cleaned.values, column.multiplier), cleaned.problems)
+        columns[f.name] = cleaned.values
+        unrecognised = []
+        for position, problem in cleaned.problems.items():
+            value = raw[position].as_py()
+            issues.append(
+                _issue(
+                    sheet,
+                    rows[position],
+                    column.letter,
+                    value,
+                    problem.code,
+                    f"column '{column.header}' has '{value}': {problem.hint}",
+                )
+            )
+            if problem.code is IssueCode.UNRECOGNISED_VALUE:
+                unrecognised.append(position)
+        if unrecognised:
+            mask = pc.is_in(pa.array(range(body.num_rows)), value_set=pa.array(unrecognised))
+            extra[column.header] = pc.if_else(mask, blank_to_null(raw), pa.scalar(None, pa.string()))
+        if f.required:
+            flagged = set(cleaned.problems)
+            for position in pc.indices_nonzero(pc.is_null(cleaned.values)).to_pylist():
+                if position not in flagged:
+                    issues.append(
+                        _issue(
+                            sheet,
+                            rows[position],
+                            column.letter,
+                            None,
+                            IssueCode.MISSING_VALUE,
+                            f"column '{column.header}' is blank: a {f.header} is required on every row",
+                        )
+                    )
+    for column in layout.columns:
+        if column.field is None or mapped.get(column.field) is not column:
+            extra[_unique_key(extra, column.header)] = blank_to_null(body.column(column.letter).combine_chunks())
+    if table.key:
+        _check_duplicates(sheet, columns[table.key], rows, mapped.get(table.key), issues)
+    if table is SYSTEMS:
+        _check_support_dates(sheet, columns, rows, mapped, issues)  # before derivation: only stated dates
+        _derive_end_of_support(columns)
+    if table is INTERFACES:
+        columns["interface_id"] = pc.coalesce(
+            columns["interface_id"],
+            pc.binary_join_element_wise(
+                pa.scalar(f"{sheet.file}:{sheet.sheet}"), pc.cast(row_numbers, pa.string()), ":"
+            ),
+        )
+        _check_self_loops(sheet, columns, rows, mapped, issues)
+    columns["source_row"] = row_numbers
+    columns["extra"] = _extra_struct(extra, body.num_rows)
+    return TableData(table, sheet.sheet, pa.table(columns), layout.header_row, layout.columns)
+
+
+_EXPLICIT_SCALE = r"(?i)[0-9.]\s*(k|m|mn|bn|b|thousand|million|billion)\s*\)?\s*$"
+
+
+def apply_header_unit(raw: pa.Array, values: pa.Array, multiplier: float) -> pa.Array:
+    """Return values scaled by a header unit such as '£k', except cells that state their own ('£1.2m')."""
+    own_scale = pc.fill_null(pc.match_substring_regex(raw, _EXPLICIT_SCALE), False)
+    return pc.if_else(own_scale, values, pc.multiply(values, multiplier))
+
+
+def clean_type(f) -> pa.DataType:
+    """Return the Arrow type of a cleaned field."""
+    return clean_column(f, pa.nulls(0, pa.string())).values.type
+
+
+def _any_nonnull(arrays: list[pa.Array], length: int) -> pa.Array:
+    result = pa.array([False] * length) if not arrays else pc.is_valid(arrays[0])
+    for array in arrays[1:]:
+        result = pc.or_(result, pc.is_valid(array))
+    return result
+
+
+def _unique_key(existing: dict[str, pa.Array], header: str) -> str:
+    key, n = header, 2
+    while key in existing:
+        key, n = f"{header} ({n})", n + 1
+    return key
+
+
+def _extra_struct(extra: dict[str, pa.Array], length: int) -> pa.Array:
+    if not extra:
+        return pa.nulls(length, pa.string())
+    struct = pa.StructArray.from_arrays(list(extra.values()), names=list(extra))
+    return struct
+
+
+def _check_layout(sheet: RawSheet, layout: SheetLayout, issues: list[Issue]) -> None:
+    for merged in sheet.merged_ranges:
+        first, _, last = merged.partition(":")
+        if int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or 0) >= layout.header_row:
+            top = int(first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            issues.append(
+                _issue(
+                    sheet,
+                    top,
+                    first.rstrip("0123456789"),
+                    merged,
+                    IssueCode.MERGED_CELLS,
+                    f"cells {merged} are merged, so only the first row or column holds a value: "
+                    "unmerge them and fill in every cell",
+                )
+            )
+    seen: dict[str, ColumnMapping] = {}
+    for column in layout.columns:
+        if column.field is None:
+            if column.header != f"Column {column.letter}":
+                issues.append(
+                    _issue(
+                        sheet,
+                        layout.header_row,
+                        column.letter,
+                        column.header,
+                        IssueCode.UNKNOWN_COLUMN,
+                        f"column '{column.header}' is not a known field: kept in 'extra'; "
+                        "map it with --mapping if it is one",
+                    )
+                )
+            continue
+        if column.field in seen:
+            first = seen[column.field]
+            issues.append(
+                _issue(
+                    sheet,
+                    layout.header_row,
+                    column.letter,
+                    column.header,
+                    IssueCode.DUPLICATE_COLUMN,
+                    f"columns {first.letter} ('{first.header}') and {column.letter} ('{column.header}') "
+                    f"both mean {column.field}: rename or remove one",
+                )
+            )
+        seen[column.field] = column
+    for f in layout.table.fields:
+        if f.required and f.name not in seen:
+            issues.append(
+                _issue(
+                    sheet,
+                    layout.header_row,
+                    "",
+                    "",
+                    IssueCode.MISSING_COLUMN,
+                    f"no '{f.header}' column: add one, or map your column to {f.name} with --mapping",
+                )
+            )
+
+
+def _check_duplicates(
+    sheet: RawSheet, keys: pa.Array, rows: list[int], column: ColumnMapping | None, issues: list[Issue]
+) -> None:
+    if column is None:
+        return
+    counts = pc.value_counts(keys.drop_null())
+    repeated = [item["values"] for item in counts.to_pylist() if item["counts"] > 1]
+    if not repeated:
+        return
+    first_row: dict[str, int] = {}
+    for position in pc.indices_nonzero(pc.is_in(keys, value_set=pa.array(repeated))).to_pylist():
+        key = keys[position].as_py()
+        if key not in first_row:
+            first_row[key] = rows[position]
+            continue
+        issues.append(
+            _issue(
+                sheet,
+                rows[position],
+                column.letter,
+                key,
+                IssueCode.DUPLICATE_ID,
+                f"'{key}' is already used on row {first_row[key]}: each {column.field} must be unique",
+            )
+        )
+
+
+def _derive_end_of_support(columns: dict[str, pa.Array]) -> None:
+    derived, product = derive_end_of_support(columns["technology"])
+    use = pc.and_(pc.is_null(columns["end_of_support"]), pc.is_valid(derived))
+    columns["end_of_support"] = pc.if_else(use, derived, columns["end_of_support"])
+    columns["end_of_support_derived"] = use
+    columns["end_of_support_basis"] = pc.if_else(use, product, pa.scalar(None, pa.string()))
+
+
+def _check_support_dates(
+    sheet: RawSheet,
+    columns: dict[str, pa.Array],
+    rows: list[int],
+    mapped: dict[str, ColumnMapping],
+    issues: list[Issue],
+) -> None:
+    support_year = pc.year(columns["end_of_support"])
+    early = pc.fill_null(pc.less(support_year, columns["go_live_year"]), False)
+    column = mapped.get("end_of_support")
+    for position in pc.indices_nonzero(early).to_pylist():
+        value = columns["end_of_support"][position].as_py()
+        go_live = columns["go_live_year"][position].as_py()
+        issues.append(
+            _issue(
+                sheet,
+                rows[position],
+                column.letter if column else "",
+                value,
+                IssueCode.SUPPORT_BEFORE_GO_LIVE,
+                f"end of support {value:%d/%m/%Y} is before go-live year {go_live}: check both",
+            )
+        )
+
+
+def _check_self_loops(
+    sheet: RawSheet,
+    columns: dict[str, pa.Array],
+    rows: list[int],
+    mapped: dict[str, ColumnMapping],
+    issues: list[Issue],
+) -> None:
+    loops = pc.fill_null(pc.equal(columns["source_system_id"], columns["target_system_id"]), False)
+    column = mapped["target_system_id"].letter
+    for position in pc.indices_nonzero(loops).to_pylist():
+        value = columns["source_system_id"][position].as_py()
+        issues.append(
+            _issue(
+                sheet,
+                rows[position],
+                column,
+                value,
+                IssueCode.SELF_LOOP,
+                f"interface from '{value}' to itself: kept, but check the target",
+            )
+        )
+
+
+def _annual_cost_lines(data: TableData, today: date) -> TableData | None:
+    """Return `unspecified` cost lines for this year from a Systems 'Annual cost' column, if any."""
+    if not any(c.field == "annual_cost_gbp" for c in data.columns):
+        return None
+    values = data.values
+    present = pc.is_valid(values.column("annual_cost_gbp"))
+    picked = values.filter(present)
+    n = picked.num_rows
+    table = pa.table(
+        {
+            "system_id": picked.column("system_id"),
+            "financial_year": pa.array([financial_year_of(today)] * n, pa.string()),
+            "category": pa.array(["unspecified"] * n, pa.string()),
+            "amount_gbp": picked.column("annual_cost_gbp"),
+            "source_row": picked.column("source_row"),
+            "extra": pa.nulls(n, pa.string()),
+        }
+    )
+    return TableData(COSTS, data.sheet, table, data.header_row, [])

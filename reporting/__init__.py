@@ -1,0 +1,1 @@
+"""Outputs: the finance workbook, the reproducible NAO report, its manifest and `verify`."""
