@@ -228,9 +228,9 @@ def parse_criticality(text: str) -> int:
     try:
         value = float(text.strip())
     except ValueError:
-        raise CellProblem(
-            IssueCode.UNRECOGNISED_VALUE, "expected 1-5 or low, medium, high, critical; kept as extra"
-        ) from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise CellProblem(IssueCode.UNRECOGNISED_VALUE, "expected 1-5 or low, medium, high, critical; kept as extra")
     if value != math.floor(value) or not 1 <= value <= 5:
         raise CellProblem(IssueCode.OUT_OF_RANGE, "expected a whole number from 1 (lowest) to 5 (highest)")
     return int(value)

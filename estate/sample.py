@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import xlsxwriter
@@ -242,15 +242,16 @@ def _interfaces(rng: random.Random, ids: list[str], departments: list[int], targ
         )
 
     cycles = max(3, len(ids) // 80)
-    while len(rows) < target - cycles * 3 - 5:
+    while len(rows) < target - cycles * 3 - 5 and len(ids) > 1:
         a = rng.randrange(len(ids))
         peers = by_department[departments[a]] if rng.random() < 0.8 else range(len(ids))
         b = rng.choice(list(peers))
         lo, hi = sorted((a, b))
         if lo != hi:
             add(ids[lo], ids[hi])  # older index feeds newer: a DAG before cycles are added
-    for _ in range(cycles):  # tightly coupled clusters that must move together
-        members = rng.sample(by_department[rng.randrange(len(by_department))], 3)
+    large = [members for _, members in sorted(by_department.items()) if len(members) >= 3]
+    for _ in range(cycles if large else 0):  # tightly coupled clusters that must move together
+        members = rng.sample(rng.choice(large), 3)
         for s, t in zip(members, members[1:] + members[:1], strict=True):
             add(ids[s], ids[t])
     for n in range(5):  # references to systems missing from the inventory
@@ -262,7 +263,13 @@ def write_sample(path: Path, systems: int = 400, seed: int = 2024) -> dict[str, 
     """Write a synthetic inventory workbook (README sheet says synthetic); return row counts per sheet."""
     data = generate(systems, seed)
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    workbook.set_properties({"title": "estate synthetic sample inventory", "comments": SYNTHETIC_NOTICE})
+    workbook.set_properties(
+        {
+            "title": "estate synthetic sample inventory (SYNTHETIC)",
+            "comments": SYNTHETIC_NOTICE,
+            "created": datetime(2024, 1, 1),  # fixed, so the same seed gives the same bytes
+        }
+    )
     bold = workbook.add_format({"bold": True})
     readme = workbook.add_worksheet("README")
     readme.write(0, 0, "estate sample inventory", bold)

@@ -1,0 +1,121 @@
+"""The real `estate` command: exit codes, output formats, help text and README documentation."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from app.cli import app
+from tests.conftest import run_estate, write_xlsx
+
+README = Path(__file__).parents[1] / "README.md"
+COMMANDS = sorted(c.name for c in typer.main.get_command(app).commands.values())
+LOCATED = re.compile(r"^[^:]+:[^:]*:\d*:[A-Z]*: (error|warning) \[[a-z_]+\] .+")
+
+
+def test_the_commands_this_issue_delivers_exist():
+    assert COMMANDS == ["import", "sample", "template", "validate"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    result = run_estate(command, "--help")
+    assert result.returncode == 0
+    assert "Example: estate " + command in result.stdout.replace("\n", " ").replace("  ", " ")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_documented_in_the_readme(command):
+    assert f"### `estate {command}`" in README.read_text(encoding="utf-8")
+
+
+def test_import_prints_a_summary_and_exit_0(tmp_path, good_workbook):
+    result = run_estate("import", str(good_workbook), "--db", str(tmp_path / "e.duckdb"))
+    assert result.returncode == 0, result.stderr
+    assert "good.xlsx: import 1: 3 systems, 2 interfaces, 1 costs; 0 warning(s)" in result.stdout
+    assert "3 systems in 1 department(s)" in result.stdout
+
+
+def test_import_json(tmp_path, good_workbook):
+    result = run_estate("import", str(good_workbook), "--db", str(tmp_path / "e.duckdb"), "--json")
+    payload = json.loads(result.stdout)
+    assert payload["stored"] is True
+    assert payload["files"][0]["rows"] == {"systems": 3, "interfaces": 2, "costs": 1}
+
+
+def test_validate_reports_mapping_and_located_problems_without_a_database(tmp_path):
+    rows = [["Title row"], ["App ID", "Application", "Dept", "EOS"], ["A1", "Payroll", "HR", "31/13/2024"]]
+    path = write_xlsx(tmp_path / "messy.xlsx", {"Apps": rows})
+    result = run_estate("validate", str(path), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "column D 'EOS' -> end_of_support (synonym)" in result.stdout
+    errors = [line for line in result.stderr.splitlines() if "error [" in line]
+    assert errors == [
+        "messy.xlsx:Apps:3:D: error [impossible_date] column 'EOS' has '31/13/2024': "
+        "no such day: expected day/month/year like 31/03/2025"
+    ]
+    assert all(LOCATED.match(line) for line in errors)
+    assert not list(tmp_path.glob("*.duckdb"))
+
+
+def test_validate_json_lists_every_issue(tmp_path):
+    rows = [["System ID", "Name", "Department", "Users"], ["A", "", "HR", "x"], ["A", "B", "", "-1"]]
+    path = write_xlsx(tmp_path / "v.xlsx", {"Systems": rows})
+    result = run_estate("validate", str(path), "--json")
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is False
+    found = {(i["row"], i["column"], i["code"]) for i in payload["issues"]}
+    assert found == {
+        (2, "B", "missing_value"),
+        (2, "D", "bad_number"),
+        (3, "A", "duplicate_id"),
+        (3, "C", "missing_value"),
+        (3, "D", "negative_value"),
+    }
+    assert set(payload["issues"][0]) == {"file", "sheet", "row", "column", "value", "code", "severity", "message"}
+
+
+def test_mapping_profile_maps_odd_headers_and_sheets(tmp_path):
+    path = write_xlsx(
+        tmp_path / "odd.xlsx",
+        {
+            "Cover": [["Read me"]],
+            "Kit list": [["Ref", "Thing", "Team", "Kit"], ["K1", "Ledger", "Finance", "Java 6"]],
+        },
+    )
+    profile = tmp_path / "profile.toml"
+    profile.write_text(
+        '[sheets]\nsystems = "Kit list"\n\n[columns.systems]\n"Ref" = "system_id"\n"Thing" = "name"\n'
+        '"Team" = "department"\n"Kit" = "technology"\n'
+    )
+    result = run_estate("validate", str(path), "--mapping", str(profile))
+    assert result.returncode == 0, result.stderr
+    assert "column A 'Ref' -> system_id (profile)" in result.stdout
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run_estate("import").returncode == 2
+    assert run_estate("import", str(tmp_path / "missing.xlsx")).returncode == 2
+    assert run_estate("frobnicate").returncode == 2
+
+
+def test_template_is_written_from_the_schema(tmp_path):
+    out = tmp_path / "template.xlsx"
+    result = run_estate("template", "--out", str(out))
+    assert result.returncode == 0 and out.exists()
+
+
+def test_sample_writes_a_synthetic_workbook(tmp_path):
+    out = tmp_path / "s.xlsx"
+    result = run_estate("sample", "--out", str(out), "--systems", "30", "--seed", "7")
+    assert result.returncode == 0
+    assert "30 systems" in result.stdout and "(synthetic)" in result.stdout
+
+
+def test_version():
+    result = run_estate("--version")
+    assert result.returncode == 0 and result.stdout.startswith("estate ")
