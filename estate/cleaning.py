@@ -139,6 +139,8 @@ _DATE_FORMATS = (
 )
 _DATE_SHAPE = re.compile(r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})")
 _SERIAL = re.compile(r"^\d+(\.\d+)?$")
+_UK_DATE = re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$")
+_ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?: 00:00:00)?$")
 
 
 def parse_date(text: str) -> date:
@@ -147,6 +149,14 @@ def parse_date(text: str) -> date:
     Month-and-year dates are read as the first day of that month.
     """
     s = " ".join(text.strip().split())
+    quick = _UK_DATE.match(s) or _ISO_DATE.match(s)
+    if quick:  # the two commonest forms, without strptime's overhead
+        try:
+            return _check_year(date(int(quick["y"]), int(quick["m"]), int(quick["d"])))
+        except ValueError:
+            raise CellProblem(
+                IssueCode.IMPOSSIBLE_DATE, f"no such day: expected day/month/year like {DATE_EXAMPLE}"
+            ) from None
     if _SERIAL.match(s):
         serial = float(s)
         if serial < 3653:  # before 1910: a year or a count, not a date
@@ -313,7 +323,11 @@ def _parser_for(field: Field) -> Callable[[str], object]:
 
 def clean_column(field: Field, raw: pa.Array) -> CleanColumn:
     """Return the column cleaned to the field's type, with every problem located by position."""
-    text = blank_to_null(raw)
+    return clean_text(field, blank_to_null(raw))
+
+
+def clean_text(field: Field, text: pa.Array) -> CleanColumn:
+    """Return trimmed text (blanks already null, see `blank_to_null`) parsed to the field's type."""
     if field.type is FieldType.TEXT:
         return CleanColumn(text, {})
     target = _ARROW_TYPES[field.type]

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -131,10 +131,16 @@ class Issue:
 
     def as_record(self) -> dict[str, object]:
         """Return a plain dict with the columns of ISSUE_COLUMNS."""
-        record = asdict(self)
-        record["code"] = str(self.code)
-        record["severity"] = str(self.severity)
-        return {k: record[k] for k in ISSUE_COLUMNS}
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "code": str(self.code),
+            "severity": str(self.severity),
+            "message": self.message,
+        }
 
 
 def has_errors(issues: Iterable[Issue]) -> bool:

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,27 +130,36 @@ def _read_workbook(path: Path, name: str, head: bytes) -> list[RawSheet]:
         with zipfile.ZipFile(path) as archive:
             _check_archive(archive, name)
             parts = _sheet_parts(archive)
-            details = {sheet: _scan_sheet_xml(archive, part, name, sheet) for sheet, part in parts.items()}
+            for sheet, part in parts.items():
+                cells = _declared_cells(archive, part)
+                if cells > MAX_SHEET_CELLS:
+                    raise _problem(
+                        name,
+                        IssueCode.TOO_LARGE,
+                        f"the sheet spans {cells:,} cells; the limit is {MAX_SHEET_CELLS:,}: "
+                        "delete unused rows and columns",
+                        sheet,
+                    )
     except zipfile.BadZipFile:
         raise _problem(
             name, IssueCode.UNREADABLE_FILE, "the workbook is damaged (not a complete zip archive)"
         ) from None
-    try:
-        reader = fastexcel.read_excel(str(path))
-        sheets = []
-        for sheet_name in reader.sheet_names:
-            merged, cells = details.get(sheet_name, ([], 0))
-            if cells > MAX_SHEET_CELLS:
-                raise _problem(
-                    name,
-                    IssueCode.TOO_LARGE,
-                    f"the sheet spans {cells:,} cells; the limit is {MAX_SHEET_CELLS:,}: "
-                    "delete unused rows and columns",
-                    sheet_name,
-                )
-            sheets.append(_load_sheet(reader, sheet_name, name, merged))
-    except fastexcel.FastExcelError as exc:
-        raise _problem(name, IssueCode.UNREADABLE_FILE, f"the workbook cannot be read: {_first_line(exc)}") from None
+    # The merged-cell scan streams every sheet's XML; fastexcel releases the GIL, so it runs alongside.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        merged = pool.submit(_merged_ranges, path, parts)
+        try:
+            reader = fastexcel.read_excel(str(path))
+            sheets = [_load_sheet(reader, sheet_name, name) for sheet_name in reader.sheet_names]
+        except fastexcel.FastExcelError as exc:
+            raise _problem(
+                name, IssueCode.UNREADABLE_FILE, f"the workbook cannot be read: {_first_line(exc)}"
+            ) from None
+        try:
+            ranges = merged.result()
+        except (zipfile.BadZipFile, OSError, EOFError):
+            raise _problem(name, IssueCode.UNREADABLE_FILE, "the workbook is damaged (a part is unreadable)") from None
+    for sheet in sheets:
+        sheet.merged_ranges = ranges.get(sheet.sheet, [])
     if not sheets:
         raise _problem(name, IssueCode.EMPTY_FILE, "the workbook has no sheets")
     return sheets
@@ -237,43 +247,49 @@ _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 
 
-def _scan_sheet_xml(archive: zipfile.ZipFile, part: str, name: str, sheet: str) -> tuple[list[str], int]:
-    """Return the merged ranges and the declared cell count of one sheet, streaming its XML once."""
-    merged: list[str] = []
-    cells = 0
+def _declared_cells(archive: zipfile.ZipFile, part: str) -> int:
+    """Return the cell count the sheet's <dimension> declares (0 when absent), reading only its start."""
     try:
-        handle = archive.open(part)
+        with archive.open(part) as handle:
+            first = handle.read(1 << 16)
     except KeyError:
-        return merged, cells
-    with handle:
-        first = handle.read(1 << 16)
-        dim = _DIMENSION.search(first)
-        if dim and dim.group(3):
-            rows = int(dim.group(4)) - int(dim.group(2)) + 1
-            cols = column_index(dim.group(3).decode()) - column_index(dim.group(1).decode()) + 1
-            cells = rows * cols
-            if cells > MAX_SHEET_CELLS:
-                return merged, cells
-        tail = b""
-        chunk = first
-        while chunk:
-            buffer = tail + chunk
-            if b"<mergeCell " in buffer:
-                merged.extend(m.decode() for m in _MERGE.findall(buffer))
+        return 0
+    dim = _DIMENSION.search(first)
+    if not dim or not dim.group(3):
+        return 0
+    rows = int(dim.group(4)) - int(dim.group(2)) + 1
+    cols = column_index(dim.group(3).decode()) - column_index(dim.group(1).decode()) + 1
+    return rows * cols
+
+
+def _merged_ranges(path: Path, parts: dict[str, str]) -> dict[str, list[str]]:
+    """Return each sheet's merged ranges, streaming its XML once (they follow the cell data)."""
+    result: dict[str, list[str]] = {}
+    with zipfile.ZipFile(path) as archive:
+        for sheet, part in parts.items():
+            merged: list[str] = []
+            try:
+                handle = archive.open(part)
+            except KeyError:
+                continue
+            with handle:
                 tail = b""
-            else:
-                tail = buffer[-256:]
-            chunk = handle.read(1 << 22)
-    return sorted(set(merged)), cells
+                while chunk := handle.read(1 << 22):
+                    buffer = tail + chunk
+                    if b"<mergeCell " in buffer:
+                        merged.extend(m.decode() for m in _MERGE.findall(buffer))
+                    tail = buffer[-256:]  # a tag cut by the chunk boundary is found whole next time
+            result[sheet] = sorted(set(merged))
+    return result
 
 
-def _load_sheet(reader: fastexcel.ExcelReader, sheet_name: str, file_name: str, merged: list[str]) -> RawSheet:
+def _load_sheet(reader: fastexcel.ExcelReader, sheet_name: str, file_name: str) -> RawSheet:
     sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string", skip_whitespace_tail_rows=True)
     batch = sheet.to_arrow()
     letters = [column_letter(info.absolute_index) for info in sheet.available_columns()]
     table = pa.Table.from_batches([batch]).rename_columns(letters) if batch.num_columns else pa.table({})
     hidden = str(sheet.visible) != "visible"
-    return RawSheet(file_name, sheet_name, table, list(range(1, table.num_rows + 1)), hidden, merged)
+    return RawSheet(file_name, sheet_name, table, list(range(1, table.num_rows + 1)), hidden)
 
 
 # ---------------------------------------------------------------- csv

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from estate.issues import ISSUE_COLUMNS, ImportRejected, Issue, IssueCode, has_errors
 from estate.mapping import MappingProfile
@@ -112,7 +113,7 @@ def validate_files(
     """Return each file's validation and every issue, including checks across the files given."""
     results = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
     issues = [i for r in results for i in r.issues]
-    issues += cross_check(results, stored_systems={})
+    issues += cross_check(results)
     return results, issues
 
 
@@ -123,7 +124,7 @@ def import_files(
     results = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
     issues = [i for r in results for i in r.issues]
     if has_errors(issues):
-        raise ImportRejected(issues + cross_check(results, {}))
+        raise ImportRejected(issues + cross_check(results))
     with connect(db) as connection:
         current = {
             sha: (import_id, name)
@@ -152,28 +153,40 @@ def import_files(
     return summaries, issues
 
 
-def _stored_systems(connection: duckdb.DuckDBPyConnection, exclude_files: set[str]) -> dict[str, str]:
-    rows = connection.execute("SELECT system_id, source_file FROM systems").fetchall()
-    return {sid: f for sid, f in rows if f not in exclude_files}
+def _stored_systems(connection: duckdb.DuckDBPyConnection, exclude_files: set[str]) -> pa.Table:
+    return connection.sql(
+        "SELECT system_id, source_file FROM systems WHERE NOT list_contains(?, source_file)",
+        params=[sorted(exclude_files)],
+    ).to_arrow_table()
 
 
-def cross_check(results: Sequence[FileResult], stored_systems: dict[str, str]) -> list[Issue]:
-    """Return issues across files: a system_id from two files, and references to unknown systems."""
+NO_SYSTEMS = pa.table({"system_id": pa.array([], pa.string()), "source_file": pa.array([], pa.string())})
+
+
+def cross_check(results: Sequence[FileResult], stored: pa.Table = NO_SYSTEMS) -> list[Issue]:
+    """Return issues across files: a system_id from two files, and references to unknown systems.
+
+    `stored` holds (system_id, source_file) of systems already in the store that stay there.
+    """
     issues: list[Issue] = []
-    owner: dict[str, str] = dict(stored_systems)
+    known = [stored.column("system_id").combine_chunks()]
+    owners = [stored]
     for result in results:
         for data in result.tables.get(SYSTEMS.name, []):
-            ids = data.values.column("system_id").to_pylist()
-            for system_id, row in zip(ids, data.values.column("source_row").to_pylist(), strict=True):
-                if system_id is None:
-                    continue
-                other = owner.get(system_id)
-                if other is not None and other != result.file:
+            ids = data.values.column("system_id")
+            taken = pa.concat_arrays(known)
+            clashes = pc.indices_nonzero(pc.fill_null(pc.is_in(ids, value_set=taken), False)).to_pylist()
+            if clashes:
+                owner = _owners(owners, ids.take(clashes))
+                rows = data.values.column("source_row")
+                for position in clashes:
+                    system_id = ids[position].as_py()
+                    other = owner.get(system_id, "another file")
                     issues.append(
                         Issue(
                             result.file,
                             data.sheet,
-                            row,
+                            rows[position].as_py(),
                             _letter(data, "system_id"),
                             system_id,
                             IssueCode.ID_IN_OTHER_FILE,
@@ -181,26 +194,42 @@ def cross_check(results: Sequence[FileResult], stored_systems: dict[str, str]) -
                             f"or import the new version of {other} instead",
                         )
                     )
-                owner.setdefault(system_id, result.file)
+            known.append(ids.drop_null().combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids.drop_null())
+            owners.append(pa.table({"system_id": ids, "source_file": pa.array([result.file] * len(ids))}))
+    every_id = pa.concat_arrays(known)
     for result in results:
         for table, fields in ((INTERFACES, ("source_system_id", "target_system_id")), (COSTS, ("system_id",))):
             for data in result.tables.get(table.name, []):
-                rows = data.values.column("source_row").to_pylist()
+                rows = data.values.column("source_row")
                 for name in fields:
-                    for system_id, row in zip(data.values.column(name).to_pylist(), rows, strict=True):
-                        if system_id is not None and system_id not in owner:
-                            issues.append(
-                                Issue(
-                                    result.file,
-                                    data.sheet,
-                                    row,
-                                    _letter(data, name),
-                                    system_id,
-                                    IssueCode.DANGLING_REFERENCE,
-                                    f"'{system_id}' is not in the inventory: kept; add the system or correct the ID",
-                                )
+                    refs = data.values.column(name)
+                    unknown = pc.and_(pc.is_valid(refs), pc.invert(pc.is_in(refs, value_set=every_id)))
+                    for position in pc.indices_nonzero(unknown).to_pylist():
+                        system_id = refs[position].as_py()
+                        issues.append(
+                            Issue(
+                                result.file,
+                                data.sheet,
+                                rows[position].as_py(),
+                                _letter(data, name),
+                                system_id,
+                                IssueCode.DANGLING_REFERENCE,
+                                f"'{system_id}' is not in the inventory: kept; add the system or correct the ID",
                             )
+                        )
     return issues
+
+
+def _owners(owners: list[pa.Table], ids: pa.Array) -> dict[str, str]:
+    """Return system_id -> file for the given ids, from the stored and earlier tables."""
+    result: dict[str, str] = {}
+    for table in owners:
+        hits = table.filter(pc.is_in(table.column("system_id"), value_set=ids))
+        for system_id, file in zip(
+            hits.column("system_id").to_pylist(), hits.column("source_file").to_pylist(), strict=True
+        ):
+            result.setdefault(system_id, file)
+    return result
 
 
 def _letter(data: TableData, field_name: str) -> str:
@@ -215,6 +244,8 @@ def _write(
 ) -> None:
     from estate import __version__
 
+    # Measured: on 2 cores, one thread inserts Arrow data about twice as fast (benchmarks/RESULTS.md).
+    connection.execute("SET threads = 1")
     connection.execute("BEGIN TRANSACTION")
     try:
         next_id = connection.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
@@ -281,6 +312,8 @@ def _write(
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+    finally:
+        connection.execute("RESET threads")
 
 
 def _quoted(name: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from estate.cleaning import CleanColumn, blank_to_null, clean_column, financial_year_of
+from estate.cleaning import CleanColumn, blank_to_null, clean_column, clean_text, financial_year_of
 from estate.issues import Issue, IssueCode, has_errors
 from estate.lifecycle import derive_end_of_support
 from estate.mapping import (
@@ -231,8 +231,10 @@ def _validate_sheet(
     text = {c.letter: blank_to_null(body.column(c.letter).combine_chunks()) for c in layout.columns}
     nonblank = _any_nonnull(list(text.values()), body.num_rows)
     keep = pc.indices_nonzero(nonblank)
-    body = body.take(keep)
-    row_numbers = row_numbers.take(keep)
+    count = len(keep)
+    if count < body.num_rows:  # drop wholly blank rows, keeping each row's own number
+        text = {letter: values.take(keep) for letter, values in text.items()}
+        row_numbers = row_numbers.take(keep)
     rows = row_numbers.to_pylist()
     mapped = layout.mapped()
     columns: dict[str, pa.Array] = {}
@@ -240,16 +242,18 @@ def _validate_sheet(
     for f in table.fields:
         column = mapped.get(f.name)
         if column is None:
-            columns[f.name] = pa.nulls(body.num_rows, clean_type(f))
+            columns[f.name] = pa.nulls(count, clean_type(f))
             continue
-        raw = body.column(column.letter).combine_chunks()
-        cleaned = clean_column(f, raw)
+        raw = text[column.letter]
+        cleaned = clean_text(f, raw)
         if column.multiplier != 1.0:
             cleaned = CleanColumn(apply_header_unit(raw, cleaned.values, column.multiplier), cleaned.problems)
         columns[f.name] = cleaned.values
         unrecognised = []
+        where = pa.array(list(cleaned.problems), pa.int64())
+        shown = dict(zip(cleaned.problems, raw.take(where).to_pylist(), strict=True))
         for position, problem in cleaned.problems.items():
-            value = raw[position].as_py()
+            value = shown[position]
             issues.append(
                 _issue(
                     sheet,
@@ -263,8 +267,10 @@ def _validate_sheet(
             if problem.code is IssueCode.UNRECOGNISED_VALUE:
                 unrecognised.append(position)
         if unrecognised:
-            mask = pc.is_in(pa.array(range(body.num_rows)), value_set=pa.array(unrecognised))
-            extra[column.header] = pc.if_else(mask, blank_to_null(raw), pa.scalar(None, pa.string()))
+            mask = [False] * count
+            for position in unrecognised:
+                mask[position] = True
+            extra[column.header] = pc.if_else(pa.array(mask, pa.bool_()), raw, pa.scalar(None, pa.string()))
         if f.required:
             flagged = set(cleaned.problems)
             for position in pc.indices_nonzero(pc.is_null(cleaned.values)).to_pylist():
@@ -281,7 +287,7 @@ def _validate_sheet(
                     )
     for column in layout.columns:
         if column.field is None or mapped.get(column.field) is not column:
-            extra[_unique_key(extra, column.header)] = blank_to_null(body.column(column.letter).combine_chunks())
+            extra[_unique_key(extra, column.header)] = text[column.letter]
     if table.key:
         _check_duplicates(sheet, columns[table.key], rows, mapped.get(table.key), issues)
     if table is SYSTEMS:
@@ -296,7 +302,7 @@ def _validate_sheet(
         )
         _check_self_loops(sheet, columns, rows, mapped, issues)
     columns["source_row"] = row_numbers
-    columns["extra"] = _extra_struct(extra, body.num_rows)
+    columns["extra"] = _extra_struct(extra, count)
     return TableData(table, sheet.sheet, pa.table(columns), layout.header_row, layout.columns)
 
 
@@ -401,8 +407,8 @@ def _check_duplicates(
     if column is None:
         return
     counts = pc.value_counts(keys.drop_null())
-    repeated = [item["values"] for item in counts.to_pylist() if item["counts"] > 1]
-    if not repeated:
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    if len(repeated) == 0:
         return
     first_row: dict[str, int] = {}
     for position in pc.indices_nonzero(pc.is_in(keys, value_set=pa.array(repeated))).to_pylist():
@@ -440,9 +446,10 @@ def _check_support_dates(
     support_year = pc.year(columns["end_of_support"])
     early = pc.fill_null(pc.less(support_year, columns["go_live_year"]), False)
     column = mapped.get("end_of_support")
-    for position in pc.indices_nonzero(early).to_pylist():
-        value = columns["end_of_support"][position].as_py()
-        go_live = columns["go_live_year"][position].as_py()
+    positions = pc.indices_nonzero(early)
+    supports = columns["end_of_support"].take(positions).to_pylist()
+    go_lives = columns["go_live_year"].take(positions).to_pylist()
+    for position, value, go_live in zip(positions.to_pylist(), supports, go_lives, strict=True):
         issues.append(
             _issue(
                 sheet,
