@@ -28,6 +28,8 @@ class IssueCode(StrEnum):
     TOO_LARGE = "too_large"
     EMPTY_FILE = "empty_file"
     NO_SYSTEMS_SHEET = "no_systems_sheet"
+    MISSING_SHEET = "missing_sheet"
+    DUPLICATE_SHEET = "duplicate_sheet"
     HIDDEN_SHEET = "hidden_sheet"
     MERGED_CELLS = "merged_cells"
     NO_HEADER = "no_header"
@@ -52,7 +54,6 @@ class IssueCode(StrEnum):
     DANGLING_REFERENCE = "dangling_reference"
     SELF_LOOP = "self_loop"
     SUPPORT_BEFORE_GO_LIVE = "support_before_go_live"
-    DUPLICATE_FILE = "duplicate_file"
 
 
 WARNING_CODES = frozenset(
@@ -63,7 +64,6 @@ WARNING_CODES = frozenset(
         IssueCode.DANGLING_REFERENCE,
         IssueCode.SELF_LOOP,
         IssueCode.SUPPORT_BEFORE_GO_LIVE,
-        IssueCode.DUPLICATE_FILE,
     }
 )
 
@@ -79,7 +79,9 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     IssueCode.MERGED_CELLS: "Merged cells in the header or data rows.",
     IssueCode.NO_HEADER: "No row among the first 10 has a recognisable column header.",
     IssueCode.MISSING_COLUMN: "A required column is absent.",
-    IssueCode.DUPLICATE_COLUMN: "Two columns (or two sheets) mean the same field (table).",
+    IssueCode.MISSING_SHEET: "A sheet named in the mapping profile is not in the workbook.",
+    IssueCode.DUPLICATE_SHEET: "Two sheets hold the same table.",
+    IssueCode.DUPLICATE_COLUMN: "Two columns mean the same field.",
     IssueCode.MISSING_VALUE: "A required cell is blank (or n/a, TBC, unknown ...).",
     IssueCode.DUPLICATE_ID: "The same system_id or interface_id twice in one sheet.",
     IssueCode.ID_IN_OTHER_FILE: "The system_id is already stored from (or given by) another file.",
@@ -97,7 +99,6 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     IssueCode.DANGLING_REFERENCE: "An interface or cost names a system that is not in the inventory.",
     IssueCode.SELF_LOOP: "An interface from a system to itself.",
     IssueCode.SUPPORT_BEFORE_GO_LIVE: "End of support falls before the go-live year.",
-    IssueCode.DUPLICATE_FILE: "The same bytes were imported before.",
 }
 
 ISSUE_COLUMNS = ("file", "sheet", "row", "column", "value", "code", "severity", "message")

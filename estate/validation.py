@@ -113,18 +113,6 @@ def validate_file(
             costs = _annual_cost_lines(data, today or date.today())
             if costs is not None:
                 result.tables.setdefault(COSTS.name, []).append(costs)
-    if SYSTEMS.name not in result.tables and not has_errors(result.issues) and not result.tables:
-        result.issues.append(
-            Issue(
-                name,
-                "",
-                None,
-                "",
-                "",
-                IssueCode.NO_SYSTEMS_SHEET,
-                "no Systems, Interfaces or Costs sheet found: name a sheet 'Systems'",
-            )
-        )
     return result
 
 
@@ -179,13 +167,26 @@ def _assign_tables(
                     None,
                     "",
                     "",
-                    IssueCode.DUPLICATE_COLUMN,
+                    IssueCode.DUPLICATE_SHEET,
                     f"a second {table_name} sheet: keep one sheet per table",
                 )
             )
             continue
         assigned.append((sheet, TABLES_BY_NAME[table_name]))
-    if not any(t is SYSTEMS for _, t in assigned) and not has_errors(issues) and not assigned:
+    for table_name, wanted in profile.sheets.items():
+        if not any(normalise_header(s.sheet) == normalise_header(wanted) for s in sheets):
+            issues.append(
+                Issue(
+                    file,
+                    wanted,
+                    None,
+                    "",
+                    "",
+                    IssueCode.MISSING_SHEET,
+                    f"the mapping profile names sheet '{wanted}' for {table_name}, but the workbook has no such sheet",
+                )
+            )
+    if not assigned and not has_errors(issues):
         names = ", ".join(f"'{s.sheet}'" for s in sheets)
         issues.append(
             Issue(

@@ -149,3 +149,40 @@ def test_read_file_returns_text_cells(tmp_path):
     path = write_xlsx(tmp_path / "t.xlsx", {"Systems": [["a", 1, 2.5]]})
     cells = read_file(Path(path))[0].cells
     assert cells.to_pylist() == [{"A": "a", "B": "1", "C": "2.5"}]
+
+
+def test_merged_title_above_the_header_is_accepted(tmp_path):
+    path = write_xlsx(tmp_path / "title.xlsx", {"Systems": [["Inventory 2025"], *systems_rows(2)]})
+    workbook = openpyxl.load_workbook(path)
+    workbook["Systems"].merge_cells("A1:G1")
+    workbook.save(path)
+    result = validate_file(path)
+    assert result.ok and result.rows("systems") == 2
+
+
+def test_hidden_lookup_sheets_are_ignored_and_one_visible_sheet_is_systems(tmp_path):
+    path = write_xlsx(
+        tmp_path / "lists.xlsx",
+        {"Apps": systems_rows(2), "Dropdowns": [["On Prem"], ["SaaS"]]},
+        hidden=("Dropdowns",),
+    )
+    result = validate_file(path)
+    assert result.issues == [] and result.rows("systems") == 2
+
+
+def test_two_sheets_for_one_table_is_an_error(tmp_path):
+    path = write_xlsx(tmp_path / "two.xlsx", {"Systems": systems_rows(1), "Applications": systems_rows(1)})
+    assert [i.code.value for i in validate_file(path).issues] == ["duplicate_sheet"]
+
+
+def test_profile_sheet_that_is_not_there_is_reported(tmp_path):
+    path = write_xlsx(tmp_path / "p.xlsx", {"Systems": systems_rows(1)})
+    issues = validate_file(path, MappingProfile(sheets={"interfaces": "Feeds"})).issues
+    assert [(i.code.value, i.sheet) for i in issues] == [("missing_sheet", "Feeds")]
+
+
+def test_profile_header_row_overrides_detection(tmp_path):
+    rows = [["System ID", "Name", "Department"], ["ignored", "title", "row"], *systems_rows(1)]
+    path = write_xlsx(tmp_path / "h.xlsx", {"Systems": rows})
+    result = validate_file(path, MappingProfile(header_rows={"systems": 3}))
+    assert result.ok and result.tables["systems"][0].values.column("source_row").to_pylist() == [4]
