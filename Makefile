@@ -20,6 +20,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	@test -f sample_inventory.xlsx || $(BIN)/estate sample --out sample_inventory.xlsx
 	$(BIN)/estate import sample_inventory.xlsx --db estate.duckdb
+	$(BIN)/estate analyse --db estate.duckdb
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -10,6 +10,9 @@ from typing import Annotated
 
 import typer
 
+from dependency_graph import WAVE_RULE, EmptyEstate
+from dependency_graph.analysis import run_graph_analysis
+from dependency_graph.export import GRAPH_FORMATS, write_graph
 from estate import __version__
 from estate.issues import ImportRejected, Issue, Severity, has_errors, issues_to_json
 from estate.mapping import MappingProfile, ProfileError
@@ -205,6 +208,101 @@ def sample_command(
     """
     counts = write_sample(out, systems, seed)
     typer.echo(f"wrote {out}: " + ", ".join(f"{n:,} {sheet.lower()}" for sheet, n in counts.items()) + " (synthetic)")
+
+
+@app.command(
+    "analyse",
+    help=f"""Analyse the stored estate: dependency metrics, clusters and modernisation waves.
+
+Stores one row per system in table system_metrics (fan_in, fan_out, manual_interfaces,
+cross_department_interfaces, centrality, betweenness, blast_radius, upstream_dependencies,
+cluster_id, cluster_size, component_id, wave), plus graph_findings, department_links and
+department_silos, replacing earlier results.
+
+Interfaces run source -> target: data flows from source to target, so the target depends on
+the source. Blast radius: systems transitively downstream. Upstream dependencies: systems it
+transitively depends on.
+
+{WAVE_RULE}
+
+Example: estate analyse --db estate.duckdb""",
+)
+def analyse_command(
+    db: DbOpt = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for sampled betweenness on large estates.")] = 0,
+    betweenness_samples: Annotated[
+        int,
+        typer.Option("--betweenness-samples", min=1, help="Source systems sampled for betweenness above 5,000 nodes."),
+    ] = 64,
+    as_json: JsonOpt = False,
+) -> None:
+    db_path = db or default_db_path()
+    try:
+        analysis = run_graph_analysis(db_path, betweenness_samples, seed)
+    except (StoreError, EmptyEstate) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    metrics = analysis.metrics
+    top = metrics.sort_values(["blast_radius", "system_id"], ascending=[False, True]).head(10)
+    finding_counts = analysis.findings["kind"].value_counts().sort_index().to_dict()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "systems": len(metrics),
+                    "waves": analysis.waves,
+                    "clusters": analysis.clusters,
+                    "betweenness_sources": analysis.betweenness_sources,
+                    "findings": {k: int(v) for k, v in finding_counts.items()},
+                    "top_blast_radius": top[["system_id", "blast_radius", "wave"]].to_dict("records"),
+                    "department_silos": analysis.department_silos.to_dict("records"),
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    typer.echo(
+        f"{len(metrics):,} systems in {analysis.waves} modernisation wave(s); "
+        f"{analysis.clusters} coupled cluster(s), largest {int(metrics['cluster_size'].max())} systems"
+    )
+    exact = (
+        "exact"
+        if analysis.betweenness_sources >= len(metrics)
+        else f"sampled from {analysis.betweenness_sources} sources"
+    )
+    typer.echo(f"betweenness: {exact}")
+    typer.echo("findings: " + (", ".join(f"{v} {k.replace('_', ' ')}" for k, v in finding_counts.items()) or "none"))
+    typer.echo("largest blast radius (systems transitively downstream):")
+    for row in top.itertuples():
+        typer.echo(f"  {row.system_id}: {row.blast_radius:,} (wave {row.wave})")
+    typer.echo("share of each department's interfaces that cross a department boundary:")
+    for row in analysis.department_silos.itertuples():
+        typer.echo(f"  {row.department}: {row.cross_department_share:.0%} of {row.interfaces:,}")
+    typer.echo(f"stored in {db_path}: system_metrics, graph_findings, department_links, department_silos")
+
+
+@app.command("graph")
+def graph_command(
+    out: Annotated[Path, typer.Option("--out", help=f"Output file: {', '.join(GRAPH_FORMATS)}.")],
+    db: DbOpt = None,
+) -> None:
+    """Write the dependency graph for Gephi, yEd or networkx (.graphml, .gexf, or .json node-link).
+
+    Nodes are systems with their attributes (placeholders for unknown systems have missing=true);
+    parallel interfaces between two systems become one edge whose `interfaces` attribute counts them.
+
+    Example: estate graph --db estate.duckdb --out estate.graphml
+    """
+    if out.suffix.lower() not in GRAPH_FORMATS:
+        typer.echo(f"Error: --out must end in one of {', '.join(GRAPH_FORMATS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        nodes, edges = write_graph(db or default_db_path(), out)
+    except (StoreError, EmptyEstate) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {out}: {nodes:,} nodes, {edges:,} edges")
 
 
 def _version(value: bool) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from estate.files import atomic_path
 from estate.schema import COSTS, INTERFACES, SYSTEMS
 from estate.workbook import write_data_dictionary, write_table_sheet
 
@@ -262,6 +263,12 @@ def _interfaces(rng: random.Random, ids: list[str], departments: list[int], targ
 def write_sample(path: Path, systems: int = 400, seed: int = 2024) -> dict[str, int]:
     """Write a synthetic inventory workbook (README sheet says synthetic); return row counts per sheet."""
     data = generate(systems, seed)
+    with atomic_path(path) as temporary:
+        _write_workbook(temporary, data, systems, seed)
+    return {sheet: len(rows) for sheet, rows in data.items()}
+
+
+def _write_workbook(path: Path, data: dict[str, list[list[object]]], systems: int, seed: int) -> None:
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     workbook.set_properties(
         {
@@ -294,4 +301,3 @@ def write_sample(path: Path, systems: int = 400, seed: int = 2024) -> dict[str, 
                     sheet.write(r, c, value)
     write_data_dictionary(workbook, bold)
     workbook.close()
-    return {sheet: len(rows) for sheet, rows in data.items()}

@@ -342,3 +342,19 @@ def _insert(connection: duckdb.DuckDBPyConnection, table: Table, data: TableData
     finally:
         connection.unregister("new_rows")
     return values.num_rows
+
+
+def replace_tables(connection: duckdb.DuckDBPyConnection, tables: dict[str, object]) -> None:
+    """Replace whole result tables (name -> DataFrame or Arrow table) in one transaction."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        for name, frame in tables.items():
+            if not name.isidentifier():
+                raise ValueError(f"not a table name: {name!r}")
+            connection.register("replacement", frame)
+            connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM replacement")
+            connection.unregister("replacement")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise

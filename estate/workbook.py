@@ -6,6 +6,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from estate.files import atomic_path
 from estate.schema import TABLES, Field, FieldType, Table
 
 DICTIONARY_COLUMNS = (
@@ -92,10 +93,11 @@ def write_table_sheet(workbook: xlsxwriter.Workbook, table: Table, bold: object)
 
 def write_template(path: Path) -> Path:
     """Write a blank canonical inventory workbook with a data-dictionary sheet; return its path."""
-    workbook = xlsxwriter.Workbook(str(path))
-    bold = workbook.add_format({"bold": True})
-    for table in TABLES:
-        write_table_sheet(workbook, table, bold)
-    write_data_dictionary(workbook, bold)
-    workbook.close()
+    with atomic_path(path) as temporary:
+        workbook = xlsxwriter.Workbook(str(temporary))
+        bold = workbook.add_format({"bold": True})
+        for table in TABLES:
+            write_table_sheet(workbook, table, bold)
+        write_data_dictionary(workbook, bold)
+        workbook.close()
     return path

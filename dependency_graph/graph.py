@@ -1,0 +1,131 @@
+"""The estate graph: systems as nodes, interfaces as edges (source -> target: the target consumes the source)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import duckdb
+import networkx as nx
+import numpy as np
+import pandas as pd
+import rustworkx as rx
+
+NODE_ATTRIBUTES = (
+    "name", "department", "business_service", "platform", "technology", "vendor", "go_live_year",
+    "end_of_support", "criticality", "users", "cddo_risk",
+)  # fmt: skip
+EDGE_ATTRIBUTES = ("interface_id", "kind", "frequency", "criticality")
+
+
+class EmptyEstate(ValueError):
+    """There are no systems to analyse."""
+
+
+@dataclass
+class EstateGraph:
+    """Systems and interfaces as integer-indexed arrays, with placeholders for unknown systems.
+
+    `nodes` has one row per node (inventory systems first, sorted by system_id, then placeholder
+    nodes marked `missing` for IDs that interfaces name but the inventory lacks). `edges` has one
+    row per interface with `source` and `target` node positions; parallel interfaces are all kept.
+    """
+
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def node_count(self) -> int:
+        """Return the number of nodes, placeholders included."""
+        return len(self.nodes)
+
+    @property
+    def system_count(self) -> int:
+        """Return the number of inventory systems (placeholders excluded)."""
+        return int((~self.nodes["missing"]).sum())
+
+    @cached_property
+    def self_loop(self) -> np.ndarray:
+        """Return a boolean mask over edges: True where an interface joins a system to itself."""
+        return self.edges["source"].to_numpy() == self.edges["target"].to_numpy()
+
+    @cached_property
+    def simple_edges(self) -> np.ndarray:
+        """Return the distinct (source, target) pairs without self-loops, as an (m, 2) int64 array."""
+        pairs = self.edges.loc[~self.self_loop, ["source", "target"]].to_numpy(dtype=np.int64)
+        if len(pairs) == 0:
+            return np.empty((0, 2), np.int64)
+        return np.unique(pairs, axis=0)
+
+    def rustworkx(self, reverse: bool = False) -> rx.PyDiGraph:
+        """Return the simple directed graph (self-loops and parallel edges collapsed) in rustworkx."""
+        key = ("rx", reverse)
+        if key not in self._cache:
+            graph = rx.PyDiGraph(multigraph=False)
+            graph.add_nodes_from(range(self.node_count))
+            pairs = self.simple_edges[:, ::-1] if reverse else self.simple_edges
+            graph.add_edges_from_no_data(list(map(tuple, pairs.tolist())))
+            self._cache[key] = graph
+        return self._cache[key]
+
+    def to_networkx(self) -> nx.DiGraph:
+        """Return a networkx DiGraph keyed by system_id; parallel interfaces become one edge with a count."""
+        graph = nx.DiGraph()
+        for row in self.nodes.to_dict("records"):
+            attributes = {k: _plain(v) for k, v in row.items() if k != "system_id" and _plain(v) is not None}
+            graph.add_node(row["system_id"], **attributes)
+        ids = self.nodes["system_id"].to_numpy()
+        for row in self.edges.to_dict("records"):
+            u, v = ids[row["source"]], ids[row["target"]]
+            if graph.has_edge(u, v):
+                data = graph.edges[u, v]
+                data["interfaces"] += 1
+                data["interface_ids"] += f",{row['interface_id']}"
+                continue
+            attributes = {k: _plain(row[k]) for k in EDGE_ATTRIBUTES if _plain(row[k]) is not None}
+            attributes["interface_ids"] = attributes.pop("interface_id", "")
+            graph.add_edge(u, v, interfaces=1, **attributes)
+        return graph
+
+
+def _plain(value: object) -> object:
+    """Return a value graph file formats accept: None for missing, str for dates, int/float/str/bool else."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def build_graph(systems: pd.DataFrame, interfaces: pd.DataFrame) -> EstateGraph:
+    """Return the graph of these systems and interfaces; unknown IDs become `missing` placeholder nodes."""
+    if systems.empty:
+        raise EmptyEstate("no systems to analyse: run `estate import FILE` first")
+    nodes = systems.sort_values("system_id", kind="stable").reset_index(drop=True)
+    nodes = nodes.assign(missing=False)
+    known = pd.Index(nodes["system_id"])
+    referenced = pd.unique(pd.concat([interfaces["source_system_id"], interfaces["target_system_id"]]))
+    unknown = sorted(set(referenced) - set(known))
+    if unknown:
+        placeholders = pd.DataFrame({"system_id": unknown, "missing": True})
+        nodes = pd.concat([nodes, placeholders], ignore_index=True)
+    index = pd.Index(nodes["system_id"])
+    edges = interfaces.reset_index(drop=True).assign(
+        source=index.get_indexer(interfaces["source_system_id"]).astype(np.int64),
+        target=index.get_indexer(interfaces["target_system_id"]).astype(np.int64),
+    )
+    nodes["missing"] = nodes["missing"].astype(bool)
+    return EstateGraph(nodes, edges)
+
+
+def load_graph(connection: duckdb.DuckDBPyConnection) -> EstateGraph:
+    """Return the graph of the systems and interfaces in the store."""
+    systems = connection.sql(f"SELECT system_id, {', '.join(NODE_ATTRIBUTES)} FROM systems").df()
+    interfaces = connection.sql(
+        "SELECT interface_id, source_system_id, target_system_id, kind, frequency, criticality FROM interfaces "
+        "ORDER BY source_file, source_row"
+    ).df()
+    return build_graph(systems, interfaces)

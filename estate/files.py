@@ -1,0 +1,25 @@
+"""Output files written atomically: a temporary file beside the target, renamed into place."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; rename it onto `target` only if the block succeeds."""
+    descriptor, name = tempfile.mkstemp(
+        dir=target.parent if str(target.parent) else ".", suffix=target.suffix, prefix=f".{target.stem}-"
+    )
+    os.close(descriptor)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
