@@ -9,6 +9,8 @@ import duckdb
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import rustworkx as rx
 
 NODE_ATTRIBUTES = (
@@ -53,19 +55,19 @@ class EstateGraph:
     @cached_property
     def simple_edges(self) -> np.ndarray:
         """Return the distinct (source, target) pairs without self-loops, as an (m, 2) int64 array."""
-        pairs = self.edges.loc[~self.self_loop, ["source", "target"]].to_numpy(dtype=np.int64)
-        if len(pairs) == 0:
-            return np.empty((0, 2), np.int64)
-        return np.unique(pairs, axis=0)
+        source = self.edges["source"].to_numpy(np.int64)[~self.self_loop]
+        target = self.edges["target"].to_numpy(np.int64)[~self.self_loop]
+        return unique_pairs(source, target, self.node_count)
 
     def rustworkx(self, reverse: bool = False) -> rx.PyDiGraph:
         """Return the simple directed graph (self-loops and parallel edges collapsed) in rustworkx."""
         key = ("rx", reverse)
         if key not in self._cache:
-            graph = rx.PyDiGraph(multigraph=False)
-            graph.add_nodes_from(range(self.node_count))
-            pairs = self.simple_edges[:, ::-1] if reverse else self.simple_edges
-            graph.add_edges_from_no_data(list(map(tuple, pairs.tolist())))
+            if reverse:
+                graph = self.rustworkx().copy()
+                graph.reverse()
+            else:
+                graph = rustworkx_graph(self.node_count, self.simple_edges)
             self._cache[key] = graph
         return self._cache[key]
 
@@ -89,6 +91,20 @@ class EstateGraph:
         return graph
 
 
+def unique_pairs(source: np.ndarray, target: np.ndarray, node_count: int) -> np.ndarray:
+    """Return the distinct (source, target) pairs, sorted, as an (m, 2) int64 array."""
+    keys = np.unique(source.astype(np.int64) * max(node_count, 1) + target)
+    return np.stack([keys // max(node_count, 1), keys % max(node_count, 1)], axis=1)
+
+
+def rustworkx_graph(node_count: int, pairs: np.ndarray) -> rx.PyDiGraph:
+    """Return a rustworkx digraph of `node_count` nodes and these (already distinct) edges."""
+    graph = rx.PyDiGraph(multigraph=True)  # pairs are distinct already; skips rustworkx's own check
+    graph.add_nodes_from(range(node_count))
+    graph.add_edges_from_no_data(list(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True)))
+    return graph
+
+
 def _plain(value: object) -> object:
     """Return a value graph file formats accept: None for missing, str for dates, int/float/str/bool else."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT:
@@ -104,18 +120,19 @@ def build_graph(systems: pd.DataFrame, interfaces: pd.DataFrame) -> EstateGraph:
     """Return the graph of these systems and interfaces; unknown IDs become `missing` placeholder nodes."""
     if systems.empty:
         raise EmptyEstate("no systems to analyse: run `estate import FILE` first")
-    nodes = systems.sort_values("system_id", kind="stable").reset_index(drop=True)
-    nodes = nodes.assign(missing=False)
-    known = pd.Index(nodes["system_id"])
-    referenced = pd.unique(pd.concat([interfaces["source_system_id"], interfaces["target_system_id"]]))
-    unknown = sorted(set(referenced) - set(known))
-    if unknown:
-        placeholders = pd.DataFrame({"system_id": unknown, "missing": True})
+    nodes = systems.sort_values("system_id", kind="stable").reset_index(drop=True).assign(missing=False)
+    known = pa.array(nodes["system_id"], pa.string())
+    sources = pa.array(interfaces["source_system_id"], pa.string())
+    targets = pa.array(interfaces["target_system_id"], pa.string())
+    referenced = pc.unique(pa.concat_arrays([sources, targets]))
+    unknown = pc.filter(referenced, pc.invert(pc.is_in(referenced, value_set=known)))
+    if len(unknown):
+        placeholders = pd.DataFrame({"system_id": sorted(unknown.to_pylist()), "missing": True})
         nodes = pd.concat([nodes, placeholders], ignore_index=True)
-    index = pd.Index(nodes["system_id"])
+        known = pa.array(nodes["system_id"], pa.string())
     edges = interfaces.reset_index(drop=True).assign(
-        source=index.get_indexer(interfaces["source_system_id"]).astype(np.int64),
-        target=index.get_indexer(interfaces["target_system_id"]).astype(np.int64),
+        source=pc.index_in(sources, value_set=known).to_numpy(zero_copy_only=False).astype(np.int64),
+        target=pc.index_in(targets, value_set=known).to_numpy(zero_copy_only=False).astype(np.int64),
     )
     nodes["missing"] = nodes["missing"].astype(bool)
     return EstateGraph(nodes, edges)

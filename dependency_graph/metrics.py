@@ -9,7 +9,7 @@ import pandas as pd
 import rustworkx as rx
 
 from dependency_graph.betweenness import DEFAULT_SAMPLES, betweenness
-from dependency_graph.graph import EstateGraph
+from dependency_graph.graph import EstateGraph, rustworkx_graph, unique_pairs
 from dependency_graph.reach import reach_counts
 
 METRIC_COLUMNS = (
@@ -42,11 +42,20 @@ class GraphAnalysis:
 
 def strongly_connected(graph: EstateGraph) -> np.ndarray:
     """Return each node's strongly connected component, numbered 0..C-1 in order of smallest node."""
-    label = np.empty(graph.node_count, np.int64)
-    components = rx.strongly_connected_components(graph.rustworkx())
-    components.sort(key=min)
-    for number, members in enumerate(components):
-        label[list(members)] = number
+    return _numbered(rx.strongly_connected_components(graph.rustworkx()), graph.node_count)
+
+
+def _numbered(components: list, node_count: int) -> np.ndarray:
+    """Return a label per node from a list of node groups, groups numbered in order of smallest node."""
+    label = np.empty(node_count, np.int64)
+    if node_count == 0:
+        return label
+    sizes = np.fromiter(map(len, components), np.int64, len(components))
+    members = np.fromiter((node for group in components for node in group), np.int64, node_count)
+    smallest = np.minimum.reduceat(members, np.concatenate([[0], np.cumsum(sizes)[:-1]]))
+    rank = np.empty(len(components), np.int64)
+    rank[np.argsort(smallest, kind="stable")] = np.arange(len(components))
+    label[members] = np.repeat(rank, sizes)
     return label
 
 
@@ -54,16 +63,13 @@ def condensation(graph: EstateGraph, label: np.ndarray) -> np.ndarray:
     """Return the distinct (component, component) edges between different components."""
     pairs = label[graph.simple_edges]
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    return np.unique(pairs, axis=0) if len(pairs) else np.empty((0, 2), np.int64)
+    return unique_pairs(pairs[:, 0], pairs[:, 1], int(label.max()) + 1 if len(label) else 0)
 
 
 def generations(component_count: int, dag_edges: np.ndarray) -> np.ndarray:
     """Return each component's topological generation (0 for those with no upstream component)."""
-    dag = rx.PyDiGraph(multigraph=False)
-    dag.add_nodes_from(range(component_count))
-    dag.add_edges_from_no_data(list(map(tuple, dag_edges.tolist())))
     level = np.empty(component_count, np.int64)
-    for number, members in enumerate(rx.topological_generations(dag)):
+    for number, members in enumerate(rx.topological_generations(rustworkx_graph(component_count, dag_edges))):
         level[list(members)] = number
     return level
 
