@@ -95,21 +95,19 @@ def parse_money(text: str) -> float:
     return value
 
 
-def parse_count(text: str) -> float:
-    """Return a non-negative whole number from text such as '1,200' or '2.5m'."""
-    value = parse_number(text)
-    if value < 0:
-        raise CellProblem(IssueCode.NEGATIVE_VALUE, "expected zero or more")
-    if value != math.floor(value):
-        raise CellProblem(IssueCode.NOT_WHOLE_NUMBER, "expected a whole number like 1200")
-    return value
-
-
 def parse_quantity(text: str) -> float:
     """Return a non-negative number (hours, FTE, years)."""
     value = parse_number(text)
     if value < 0:
         raise CellProblem(IssueCode.NEGATIVE_VALUE, "expected zero or more")
+    return value
+
+
+def parse_count(text: str) -> float:
+    """Return a non-negative whole number from text such as '1,200' or '2.5m'."""
+    value = parse_quantity(text)
+    if value != math.floor(value):
+        raise CellProblem(IssueCode.NOT_WHOLE_NUMBER, "expected a whole number like 1200")
     return value
 
 
