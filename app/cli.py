@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 
+from costing.analysis import RANK_FIELDS, run_cost_analysis, stored_ranking
+from costing.parameters import ParameterError, load_parameters
+from costing.ranking import parse_weights
 from dependency_graph import WAVE_RULE, EmptyEstate
 from dependency_graph.analysis import run_graph_analysis
 from dependency_graph.export import GRAPH_FORMATS, write_graph
@@ -229,7 +234,17 @@ Example: estate analyse --db estate.duckdb""",
 )
 def analyse_command(
     db: DbOpt = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for sampled betweenness on large estates.")] = 0,
+    params: Annotated[
+        Path | None,
+        typer.Option(
+            "--params", help="Parameter file (TOML) overriding costing/parameters.toml.", exists=True, dir_okay=False
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for Monte Carlo, imputation and sampling.")] = 0,
+    draws: Annotated[int, typer.Option("--draws", min=1, help="Monte Carlo draws.")] = 1000,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date the costs are assessed at, YYYY-MM-DD [default: today].")
+    ] = None,
     betweenness_samples: Annotated[
         int,
         typer.Option("--betweenness-samples", min=1, help="Source systems sampled for betweenness above 5,000 nodes."),
@@ -238,23 +253,45 @@ def analyse_command(
 ) -> None:
     db_path = db or default_db_path()
     try:
+        parameters = load_parameters(params)
+        assessed_at = date.fromisoformat(as_of) if as_of else date.today()
+    except ParameterError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except ValueError:
+        typer.echo(f"Error: --as-of must be a date like 2025-03-31, not '{as_of}'", err=True)
+        raise typer.Exit(2) from None
+    try:
         analysis = run_graph_analysis(db_path, betweenness_samples, seed)
+        assessment = run_cost_analysis(db_path, parameters, assessed_at, seed, draws)
     except (StoreError, EmptyEstate) as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
     metrics = analysis.metrics
-    top = metrics.sort_values(["blast_radius", "system_id"], ascending=[False, True]).head(10)
+    top = assessment.systems.head(10)
     finding_counts = analysis.findings["kind"].value_counts().sort_index().to_dict()
+    estate = assessment.uncertainty.estate
+    reported = float(assessment.systems["reported_cost_gbp"].sum())
+    imputation = assessment.imputation
     if as_json:
         typer.echo(
             json.dumps(
                 {
                     "systems": len(metrics),
+                    "as_of": assessed_at.isoformat(),
+                    "reported_cost_gbp": reported,
+                    "hidden_cost_gbp": estate,
+                    "imputed_systems": int(assessment.systems["cost_imputed"].sum()),
+                    "imputation": {
+                        "method": imputation.method,
+                        "cv_mape": imputation.cv_mape,
+                        "interval_coverage": imputation.interval_coverage,
+                    },
                     "waves": analysis.waves,
                     "clusters": analysis.clusters,
                     "betweenness_sources": analysis.betweenness_sources,
                     "findings": {k: int(v) for k, v in finding_counts.items()},
-                    "top_blast_radius": top[["system_id", "blast_radius", "wave"]].to_dict("records"),
+                    "top": top[["rank", "system_id", "score", "hidden_cost_p50_gbp"]].to_dict("records"),
                     "department_silos": analysis.department_silos.to_dict("records"),
                 },
                 indent=2,
@@ -262,9 +299,19 @@ def analyse_command(
             )
         )
         return
+    typer.echo(f"{len(metrics):,} systems assessed at {assessed_at:%d/%m/%Y}; {draws:,} Monte Carlo draws, seed {seed}")
     typer.echo(
-        f"{len(metrics):,} systems in {analysis.waves} modernisation wave(s); "
-        f"{analysis.clusters} coupled cluster(s), largest {int(metrics['cluster_size'].max())} systems"
+        f"reported annual cost: £{reported / 1e6:,.1f}m "
+        f"({int(assessment.systems['cost_imputed'].sum())} systems imputed: {imputation.method}; "
+        f"cross-validated MAPE {imputation.cv_mape:.0%}, P10-P90 interval coverage {imputation.interval_coverage:.0%})"
+    )
+    typer.echo(
+        f"hidden annual cost: £{estate['hidden_cost_p50_gbp'] / 1e6:,.1f}m "
+        f"(P10 £{estate['hidden_cost_p10_gbp'] / 1e6:,.1f}m - P90 £{estate['hidden_cost_p90_gbp'] / 1e6:,.1f}m)"
+    )
+    typer.echo(
+        f"{analysis.waves} modernisation wave(s); {analysis.clusters} coupled cluster(s), "
+        f"largest {int(metrics['cluster_size'].max())} systems"
     )
     exact = (
         "exact"
@@ -273,13 +320,76 @@ def analyse_command(
     )
     typer.echo(f"betweenness: {exact}")
     typer.echo("findings: " + (", ".join(f"{v} {k.replace('_', ' ')}" for k, v in finding_counts.items()) or "none"))
-    typer.echo("largest blast radius (systems transitively downstream):")
+    typer.echo("top 10 replacement candidates (see `estate rank`):")
     for row in top.itertuples():
-        typer.echo(f"  {row.system_id}: {row.blast_radius:,} (wave {row.wave})")
-    typer.echo("share of each department's interfaces that cross a department boundary:")
-    for row in analysis.department_silos.itertuples():
-        typer.echo(f"  {row.department}: {row.cross_department_share:.0%} of {row.interfaces:,}")
-    typer.echo(f"stored in {db_path}: system_metrics, graph_findings, department_links, department_silos")
+        typer.echo(
+            f"  {row.rank:>3}. {row.system_id} score {row.score:.1f}: "
+            f"hidden £{row.hidden_cost_p50_gbp / 1e6:,.2f}m/year, "
+            f"{row.risk_rag}, {row.suggested_action}"
+        )
+    typer.echo(
+        f"stored in {db_path}: system_metrics, system_assessment, department_costs, graph_findings, "
+        "department_links, department_silos, cost_model_runs, parameters_used"
+    )
+
+
+@app.command("rank")
+def rank_command(
+    db: DbOpt = None,
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="How many systems to show (also the N of top-N stability).")
+    ] = 20,
+    weights: Annotated[
+        str | None,
+        typer.Option("--weights", help="Weights, e.g. hidden_cost=0.4,risk=0.3,blast_radius=0.1,npv=0.1,ease=0.1."),
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Rank replacement candidates from the stored analysis, optionally with other weights.
+
+    score = 100 x weighted mean of criteria normalised to 0-1 by rank: hidden cost (P50),
+    risk score, blast radius, NPV of replacing, ease. top_n_stability is the share of 500
+    perturbed weight vectors under which the system stays in the top N.
+
+    Example: estate rank --top 10 --weights hidden_cost=0.5,risk=0.3,npv=0.2 --format json
+    """
+    if output not in ("table", "csv", "json"):
+        typer.echo("Error: --format must be table, csv or json", err=True)
+        raise typer.Exit(2)
+    db_path = db or default_db_path()
+    try:
+        with connect(db_path, read_only=True) as connection:
+            defaults = dict(
+                connection.execute("SELECT name, value FROM parameters_used WHERE name LIKE 'weight_%'").fetchall()
+            )
+    except StoreError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except duckdb.Error:
+        typer.echo("Error: no cost results yet: run `estate analyse` first", err=True)
+        raise typer.Exit(1) from None
+    try:
+        chosen = parse_weights(weights, defaults) if weights else None
+    except ValueError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        ranked = stored_ranking(db_path, chosen, top).head(top)[list(RANK_FIELDS)]
+    except (StoreError, LookupError) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if output == "json":
+        typer.echo(ranked.to_json(orient="records", indent=2))
+    elif output == "csv":
+        typer.echo(ranked.to_csv(index=False), nl=False)
+    else:
+        for row in ranked.itertuples():
+            typer.echo(
+                f"{row.rank:>4}  {row.system_id:<12} {row.score:5.1f}  hidden £{row.hidden_cost_p50_gbp / 1e6:8,.2f}m "
+                f"(£{row.hidden_cost_p10_gbp / 1e6:,.2f}m-£{row.hidden_cost_p90_gbp / 1e6:,.2f}m)  "
+                f"NPV £{row.npv_gbp / 1e6:8,.2f}m  risk {row.risk_score:>2.0f} {row.risk_rag:<5}  "
+                f"{row.time_quadrant:<9} {row.suggested_action:<10} stable {row.top_n_stability:.0%}  {row.name}"
+            )
 
 
 @app.command("graph")

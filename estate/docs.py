@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import sys
-from pathlib import Path
-
 from estate.issues import CODE_DESCRIPTIONS, IssueCode, Severity
 from estate.workbook import dictionary_rows
 
-MARKERS = {
-    "data-dictionary": "data_dictionary_markdown",
-    "issue-codes": "issue_codes_markdown",
-}
 
-
-def _cell(text: str) -> str:
+def markdown_cell(text: str) -> str:
+    """Return text safe inside a Markdown table cell."""
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -36,8 +28,8 @@ def data_dictionary_markdown() -> str:
             ]
         _, header, name, kind, required, unit, accepted, synonyms, description = row
         lines.append(
-            f"| {_cell(header)} | `{name}` | {kind} | {required} | {_cell(unit)} | {_cell(accepted)} | "
-            f"{_cell(synonyms)} | {_cell(description)} |"
+            f"| {markdown_cell(header)} | `{name}` | {kind} | {required} | {markdown_cell(unit)} | "
+            f"{markdown_cell(accepted)} | {markdown_cell(synonyms)} | {markdown_cell(description)} |"
         )
     return "\n".join(lines).strip() + "\n"
 
@@ -49,27 +41,5 @@ def issue_codes_markdown() -> str:
     lines = ["| Code | Severity | Meaning |", "|---|---|---|"]
     for code in IssueCode:
         severity = Severity.WARNING if code in WARNING_CODES else Severity.ERROR
-        lines.append(f"| `{code}` | {severity} | {_cell(CODE_DESCRIPTIONS[code])} |")
+        lines.append(f"| `{code}` | {severity} | {markdown_cell(CODE_DESCRIPTIONS[code])} |")
     return "\n".join(lines) + "\n"
-
-
-def render_block(name: str) -> str:
-    """Return the generated text for one README block."""
-    return globals()[MARKERS[name]]()
-
-
-def update_readme(path: Path) -> bool:
-    """Rewrite the generated blocks of a README in place; return True if anything changed."""
-    text = path.read_text(encoding="utf-8")
-    updated = text
-    for name in MARKERS:
-        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
-        updated = pattern.sub(lambda m, n=name: m.group(1) + render_block(n) + m.group(2), updated)
-    if updated != text:
-        path.write_text(updated, encoding="utf-8")
-    return updated != text
-
-
-if __name__ == "__main__":
-    changed = update_readme(Path(sys.argv[1] if len(sys.argv) > 1 else "README.md"))
-    print("README updated" if changed else "README already up to date")

@@ -199,7 +199,7 @@ def generate(systems: int = 400, seed: int = 2024) -> dict[str, list[list[object
                 int(users * rng.uniform(20, 2000)),
                 round(rng.uniform(0.5, 20 if kind.platform == "mainframe" else 6), 1),
                 rng.randint(0, 120 if kind.legacy else 30),
-                round(rng.uniform(0, 200 if kind.legacy else 20), 1),
+                round(rng.uniform(0, 40 if kind.legacy else 8), 1),
                 rng.randint(0, 40 if kind.legacy else 5),
                 round(rng.uniform(0, 400), 0) if kind.legacy and rng.random() < 0.6 else None,
                 rng.choice(CDDO) if kind.legacy and rng.random() < 0.7 else None,

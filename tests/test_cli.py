@@ -18,7 +18,7 @@ LOCATED = re.compile(r"^[^:]+:[^:]*:\d*:[A-Z]*: (error|warning) \[[a-z_]+\] .+")
 
 
 def test_the_commands_this_issue_delivers_exist():
-    assert COMMANDS == ["analyse", "graph", "import", "sample", "template", "validate"]
+    assert COMMANDS == ["analyse", "graph", "import", "rank", "sample", "template", "validate"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import fastexcel
 
-from estate.docs import MARKERS, render_block
+from app.docs import BLOCKS
 from estate.issues import CODE_DESCRIPTIONS, IssueCode
 from estate.schema import TABLES
 from estate.workbook import DICTIONARY_COLUMNS, write_template
@@ -17,10 +17,10 @@ README = Path(__file__).parents[1] / "README.md"
 
 def test_readme_generated_blocks_are_current():
     text = README.read_text(encoding="utf-8")
-    for name in MARKERS:
+    for name, render in BLOCKS.items():
         block = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", text, re.S)
         assert block, f"README lacks the {name} block"
-        assert block.group(1) == render_block(name), f"README {name} block is stale: run `make docs`"
+        assert block.group(1) == render(), f"README {name} block is stale: run `make docs`"
 
 
 def test_every_issue_code_is_described():

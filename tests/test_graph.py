@@ -220,7 +220,7 @@ def test_cli_analyse_stores_system_metrics(analysed_db):
 
     result = run_estate("analyse", "--db", str(analysed_db))
     assert result.returncode == 0, result.stderr
-    assert "4 systems in 2 modernisation wave(s); 1 coupled cluster(s), largest 2 systems" in result.stdout
+    assert "2 modernisation wave(s); 1 coupled cluster(s), largest 2 systems" in result.stdout
     with duckdb.connect(str(analysed_db), read_only=True) as connection:
         rows = connection.sql(
             "SELECT system_id, blast_radius, cluster_id, wave FROM system_metrics ORDER BY 1"

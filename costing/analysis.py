@@ -1,0 +1,94 @@
+"""`estate analyse` for the cost model: load from the store, assess, store the results."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from costing.model import Assessment, assess
+from costing.parameters import Parameters
+from estate.store import connect, replace_tables
+
+ASSESSMENT_COLUMNS = (
+    "rank", "system_id", "name", "department", "platform", "technology", "score", "reported_cost_gbp",
+    "cost_imputed", "imputed_low_gbp", "imputed_high_gbp", "extended_support_gbp", "scarce_skills_gbp",
+    "manual_workarounds_gbp", "integration_upkeep_gbp", "security_loss_gbp", "outage_gbp", "hosting_premium_gbp",
+    "blocking_gbp", "hidden_cost_gbp", "hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp",
+    "replacement_capex_gbp", "capex_estimated", "replacement_duration_years", "npv_gbp", "payback_year",
+    "cost_of_delay_gbp", "impact", "likelihood", "risk_score", "risk_rag", "cddo_risk", "risk_disagrees",
+    "technical_fit", "business_value", "time_quadrant", "suggested_action", "action_reason", "blast_radius",
+    "upstream_dependencies", "cluster_size", "wave", "ease", "legacy", "top_n_stability",
+)  # fmt: skip
+
+
+def load_model_inputs(connection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (systems, costs, interfaces, system_metrics) from the store."""
+    systems = connection.sql(
+        "SELECT * EXCLUDE (extra, import_id, source_file, source_sheet, source_row) FROM systems"
+    ).df()
+    costs = connection.sql("SELECT system_id, financial_year, category, amount_gbp FROM costs").df()
+    interfaces = connection.sql("SELECT interface_id, source_system_id, target_system_id, kind FROM interfaces").df()
+    metrics = connection.sql("SELECT * FROM system_metrics").df()
+    return systems, costs, interfaces, metrics
+
+
+def run_cost_analysis(db: Path, parameters: Parameters, as_of: date, seed: int, draws: int) -> Assessment:
+    """Assess the stored estate (after the graph analysis) and replace the cost result tables."""
+    with connect(db) as connection:
+        systems, costs, interfaces, metrics = load_model_inputs(connection)
+        assessment = assess(systems, costs, interfaces, metrics, parameters, as_of, seed, draws)
+        imputation = assessment.imputation
+        run = pd.DataFrame([{
+            "as_of": as_of, "seed": seed, "draws": draws, "parameter_files": json.dumps(parameters.source_files),
+            "imputation_method": imputation.method, "imputation_training_rows": imputation.training_rows,
+            "imputation_cv_mape": imputation.cv_mape, "imputation_interval_coverage": imputation.interval_coverage,
+            **{f"estate_{k}": v for k, v in assessment.uncertainty.estate.items()},
+        }])  # fmt: skip
+        replace_tables(
+            connection,
+            {
+                "system_assessment": assessment.systems[list(ASSESSMENT_COLUMNS)],
+                "department_costs": assessment.uncertainty.departments,
+                "cost_model_runs": run,
+                "parameters_used": parameter_table(parameters),
+                **{f"reported_cost_by_{level}": frame for level, frame in assessment.rollups.items()},
+            },
+        )
+    return assessment
+
+
+def parameter_table(parameters: Parameters) -> pd.DataFrame:
+    """Return every parameter used as a row: name, value, low, high, unit, description, source, confidence."""
+    return pd.DataFrame([vars(p) for p in parameters.values.values()])
+
+
+RANK_FIELDS = (
+    "rank", "system_id", "name", "department", "score", "reported_cost_gbp", "hidden_cost_p10_gbp",
+    "hidden_cost_p50_gbp", "hidden_cost_p90_gbp", "cost_imputed", "npv_gbp", "payback_year", "cost_of_delay_gbp",
+    "risk_score", "risk_rag", "time_quadrant", "suggested_action", "blast_radius", "wave", "top_n_stability",
+)  # fmt: skip
+
+
+def stored_ranking(db: Path, weights: dict[str, float] | None, top_n: int) -> pd.DataFrame:
+    """Return the stored assessment re-ranked with these weights (stored defaults if None), all systems."""
+    from costing.ranking import rank_systems
+
+    with connect(db, read_only=True) as connection:
+        tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "system_assessment" not in tables:
+            raise LookupError("no cost results yet: run `estate analyse` first")
+        frame = connection.sql("SELECT * FROM system_assessment").df()
+        used = connection.sql("SELECT name, value FROM parameters_used").df().set_index("name")["value"].to_dict()
+        seed = int(connection.execute("SELECT seed FROM cost_model_runs").fetchone()[0])
+    defaults = {name: used[name] for name in used if name.startswith("weight_")}
+    ranked = rank_systems(
+        frame.drop(columns=["score", "rank", "top_n_stability"]),
+        weights or defaults,
+        top_n,
+        used["stability_perturbation"],
+        seed,
+    )
+    return ranked

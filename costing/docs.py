@@ -1,0 +1,29 @@
+"""Documentation derived from the cost model: component formulas and the assumptions table."""
+
+from __future__ import annotations
+
+import inspect
+
+from costing.hidden import COMPONENTS
+from costing.parameters import load_parameters
+from estate.docs import markdown_cell
+
+
+def cost_components_markdown() -> str:
+    """Return each hidden-cost component with its formula, from the functions' own docstrings."""
+    lines = ["| Column | Formula (annual GBP; zero where it does not apply) |", "|---|---|"]
+    for column, function in COMPONENTS.items():
+        doc = " ".join(inspect.getdoc(function).split())
+        lines.append(f"| `{column}` | {markdown_cell(doc)} |")
+    return "\n".join(lines) + "\n"
+
+
+def parameters_markdown() -> str:
+    """Return every default parameter: name, value, range, unit, confidence and source."""
+    lines = ["| Parameter | Value | Low | High | Unit | Confidence | Source |", "|---|---|---|---|---|---|---|"]
+    for p in load_parameters().values.values():
+        lines.append(
+            f"| `{p.name}` | {p.value:g} | {p.low:g} | {p.high:g} | {p.unit} | {p.confidence} | "
+            f"{markdown_cell(p.source)} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,153 @@
+"""The cost model's parameters: one TOML file, every value with its unit, range and source."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_PARAMETERS = Path(__file__).with_name("parameters.toml")
+FIELDS = ("value", "low", "high", "unit", "description", "source", "confidence")
+PERT_LAMBDA = 4.0
+
+
+class ParameterError(ValueError):
+    """A parameter file that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One assumption: central value, range, unit and where it comes from."""
+
+    name: str
+    value: float
+    low: float
+    high: float
+    unit: str
+    description: str
+    source: str
+    confidence: str
+
+    @property
+    def uncertain(self) -> bool:
+        """Return True when the Monte Carlo draws this parameter from a range."""
+        return self.high > self.low
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """All parameters plus the lists (scarce skills, commodity services), as loaded and checked."""
+
+    values: dict[str, Parameter]
+    lists: dict[str, tuple[str, ...]]
+    source_files: tuple[str, ...]
+
+    def __getitem__(self, name: str) -> float:
+        return self.values[name].value
+
+    def point(self) -> dict[str, float]:
+        """Return name -> central value."""
+        return {name: p.value for name, p in self.values.items()}
+
+    def with_values(self, **changes: float) -> Parameters:
+        """Return a copy with some central values changed (kept inside their ranges)."""
+        values = dict(self.values)
+        for name, value in changes.items():
+            if name not in values:
+                raise ParameterError(f"unknown parameter '{name}'")
+            p = values[name]
+            values[name] = replace(p, value=value, low=min(p.low, value), high=max(p.high, value))
+        return Parameters(values, self.lists, self.source_files)
+
+    def draws(self, count: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Return name -> `count` PERT draws (constant where low == high), in a fixed parameter order."""
+        result = {}
+        for name in sorted(self.values):
+            p = self.values[name]
+            result[name] = pert(p.low, p.value, p.high, count, rng) if p.uncertain else np.full(count, p.value)
+        return result
+
+
+def pert(low: float, mode: float, high: float, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Return PERT (beta) draws between low and high with the given mode."""
+    span = high - low
+    alpha = 1 + PERT_LAMBDA * (mode - low) / span
+    beta = 1 + PERT_LAMBDA * (high - mode) / span
+    return low + span * rng.beta(alpha, beta, count)
+
+
+def load_parameters(path: Path | None = None) -> Parameters:
+    """Return the default parameters, overridden by a user file if given; raise ParameterError naming any bad key."""
+    defaults = _read(DEFAULT_PARAMETERS)
+    values = {name: _parameter(name, table, str(DEFAULT_PARAMETERS)) for name, table in defaults["parameters"].items()}
+    lists = {name: tuple(items) for name, items in defaults.get("lists", {}).items()}
+    sources = [str(DEFAULT_PARAMETERS)]
+    if path is not None:
+        user = _read(path)
+        sources.append(str(path))
+        unknown = set(user) - {"parameters", "lists", "meta"}
+        if unknown:
+            raise ParameterError(f"{path}: unknown section '{sorted(unknown)[0]}'; use [parameters.NAME] or [lists]")
+        for name, table in user.get("parameters", {}).items():
+            if name not in values:
+                raise ParameterError(f"{path}: unknown parameter '{name}'")
+            if not isinstance(table, dict):
+                raise ParameterError(f"{path}: parameters.{name} must be a table with value, low, high ...")
+            bad = set(table) - set(FIELDS)
+            if bad:
+                raise ParameterError(f"{path}: parameters.{name} has unknown key '{sorted(bad)[0]}'")
+            base = values[name]
+            if "unit" in table and table["unit"] != base.unit:
+                raise ParameterError(
+                    f"{path}: parameters.{name} has unit '{table['unit']}' but the model expects '{base.unit}'"
+                )
+            merged = {f: getattr(base, f) for f in FIELDS} | table
+            if "value" in table and "low" not in table and "high" not in table:
+                merged["low"] = min(base.low, table["value"])
+                merged["high"] = max(base.high, table["value"])
+            values[name] = _parameter(name, merged, str(path))
+        for name, items in user.get("lists", {}).items():
+            if name not in lists:
+                raise ParameterError(f"{path}: unknown list '{name}'")
+            lists[name] = tuple(str(i) for i in items)
+    return Parameters(values, lists, tuple(sources))
+
+
+def _read(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _parameter(name: str, table: dict, origin: str) -> Parameter:
+    missing = [f for f in FIELDS if f not in table]
+    if missing:
+        raise ParameterError(f"{origin}: parameters.{name} lacks '{missing[0]}'")
+    try:
+        value, low, high = float(table["value"]), float(table["low"]), float(table["high"])
+    except (TypeError, ValueError):
+        raise ParameterError(f"{origin}: parameters.{name}: value, low and high must be numbers") from None
+    if not all(math.isfinite(x) for x in (value, low, high)):
+        raise ParameterError(f"{origin}: parameters.{name}: value, low and high must be finite")
+    if low > high:
+        raise ParameterError(f"{origin}: parameters.{name}: low ({low:g}) is above high ({high:g})")
+    if not low <= value <= high:
+        raise ParameterError(f"{origin}: parameters.{name}: value {value:g} is outside low-high ({low:g}-{high:g})")
+    if not str(table["source"]).strip():
+        raise ParameterError(f"{origin}: parameters.{name} has no source")
+    return Parameter(
+        name,
+        value,
+        low,
+        high,
+        str(table["unit"]),
+        str(table["description"]),
+        str(table["source"]),
+        str(table["confidence"]),
+    )

@@ -1,0 +1,88 @@
+"""CDDO-style risk score, TIME quadrant and a suggested action from the 6 Rs, each with its rule in words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TIME_RULE = (
+    "technical fit and business value on 1-5; >= 3 is high. invest: high fit, high value; "
+    "tolerate: high fit, low value; migrate: low fit, high value; eliminate: low fit, low value"
+)
+
+
+def _band(values: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
+    """Return 1 + the number of edges each value reaches (so 1..len(edges)+1)."""
+    return 1 + np.searchsorted(np.asarray(edges), values, side="right")
+
+
+def impact_score(frame: pd.DataFrame) -> np.ndarray:
+    """Impact 1-5: rounded mean of criticality (3 if unknown), users band and blast-radius band."""
+    criticality = frame["criticality"].fillna(3).to_numpy(np.float64)
+    users = _band(frame["users"].to_numpy(np.float64), (10, 100, 1000, 10000))
+    blast = _band(frame["blast_radius"].to_numpy(np.float64), (0, 2, 10, 50))
+    return np.clip(np.rint((criticality + users + blast) / 3), 1, 5)
+
+
+def likelihood_score(frame: pd.DataFrame) -> np.ndarray:
+    """Likelihood 1-5: rounded mean of support status, vulnerabilities, incidents and skills scarcity."""
+    years = frame["years_past_end_of_support"].to_numpy(np.float64)
+    known_eos = frame["end_of_support"].notna().to_numpy()
+    support = np.where(years > 0, 5, np.where(years > -1, 4, np.where(years > -3, 3, 1)))
+    support = np.where(known_eos, support, 3)
+    vulnerabilities = _band(frame["known_vulnerabilities"].to_numpy(np.float64), (0, 2, 5, 20))
+    incidents = _band(frame["incidents_per_year"].to_numpy(np.float64), (0, 12, 50, 100))
+    skills = np.where(frame["scarce_skills"].to_numpy(bool), 5, 1)
+    return np.clip(np.rint((support + vulnerabilities + incidents + skills) / 4), 1, 5)
+
+
+def rag(score: np.ndarray, red: float, amber: float) -> np.ndarray:
+    """Return red, amber or green for each risk score."""
+    return np.where(score >= red, "red", np.where(score >= amber, "amber", "green"))
+
+
+def time_quadrant(frame: pd.DataFrame, likelihood: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (technical fit 1-5, business value 1-5, TIME quadrant) per system."""
+    modern = np.where(
+        frame["platform"].isin(["saas", "public_cloud"]).to_numpy(),
+        5,
+        np.where(frame["platform"].eq("private_cloud").to_numpy(), 4, 2),
+    )
+    fit = np.clip(np.rint((6 - likelihood + modern) / 2), 1, 5)
+    criticality = frame["criticality"].fillna(3).to_numpy(np.float64)
+    users = _band(frame["users"].to_numpy(np.float64), (10, 100, 1000, 10000))
+    volume = _band(frame["transactions_per_year"].to_numpy(np.float64), (1000, 100_000, 1_000_000, 10_000_000))
+    value = np.clip(np.rint((2 * criticality + users + volume) / 4), 1, 5)
+    quadrant = np.where(
+        fit >= 3, np.where(value >= 3, "invest", "tolerate"), np.where(value >= 3, "migrate", "eliminate")
+    )
+    return fit, value, quadrant
+
+
+def suggested_actions(frame: pd.DataFrame, quadrant: np.ndarray, commodity: tuple[str, ...]) -> tuple[list, list]:
+    """Return (action from the 6 Rs, one-line reason) per system."""
+    actions, reasons = [], []
+    services = frame["business_service"].fillna("").str.lower().to_numpy()
+    for i, q in enumerate(quadrant):
+        row = frame.iloc[i]
+        if q == "eliminate":
+            actions.append("retire")
+            reasons.append("low business value and poor technical fit: switch off or absorb into another system")
+        elif q in ("invest", "tolerate"):
+            actions.append("retain")
+            reasons.append("fits technically: keep it and review at contract end")
+        elif services[i] in commodity:
+            actions.append("repurchase")
+            reasons.append(f"'{row['business_service']}' is a commodity service that SaaS products cover")
+        elif bool(row["scarce_skills"]):
+            actions.append("refactor")
+            reasons.append(
+                f"valuable but built on {row['technology']}, whose skills are scarce: rewrite on a modern stack"
+            )
+        elif row["years_past_end_of_support"] > 0:
+            actions.append("replatform")
+            reasons.append("valuable but its platform is out of support: move to a supported platform")
+        else:
+            actions.append("rehost")
+            reasons.append("valuable, code is sound, hosting is the problem: lift to cloud hosting")
+    return actions, reasons
