@@ -44,6 +44,7 @@ sample: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_graph.py
+	$(BIN)/python benchmarks/bench_costing.py
 
 clean:
 	rm -rf $(VENV) estate.duckdb estate.duckdb.wal .pytest_cache .hypothesis

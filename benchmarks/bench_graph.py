@@ -20,6 +20,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import rustworkx as rx
+from synthetic import synthetic_estate
 
 from dependency_graph import analyse_graph, build_graph
 from dependency_graph.analysis import run_graph_analysis
@@ -27,32 +28,6 @@ from dependency_graph.betweenness import sampled_betweenness
 from dependency_graph.metrics import condensation, generations, strongly_connected
 from dependency_graph.reach import reach_counts
 from estate.store import connect
-
-
-def synthetic_estate(systems: int, interfaces: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (systems, interfaces) frames shaped like a departmental estate."""
-    rng = np.random.default_rng(seed)
-    department = rng.integers(0, 12, systems)
-    order = np.argsort(department, kind="stable")
-    bounds = np.searchsorted(department[order], np.arange(13))
-    cycles = rng.integers(0, systems, (systems // 80, 3))
-    plain = interfaces - cycles.size
-    src = rng.integers(0, systems, plain)
-    lo, hi = bounds[department[src]], bounds[department[src] + 1]
-    same_department = order[lo + (rng.random(plain) * (hi - lo)).astype(np.int64)]
-    dst = np.where(rng.random(plain) < 0.8, same_department, rng.integers(0, systems, plain))
-    a, b = np.minimum(src, dst), np.maximum(src, dst)
-    a = np.concatenate([a, cycles[:, 0], cycles[:, 1], cycles[:, 2]])
-    b = np.concatenate([b, cycles[:, 1], cycles[:, 2], cycles[:, 0]])
-    ids = np.array([f"S{i:06d}" for i in range(systems)], dtype=object)
-    target_ids = ids[b].copy()
-    target_ids[rng.choice(len(b), 50, replace=False)] = [f"UNLISTED-{i}" for i in range(50)]
-    systems_frame = pd.DataFrame({"system_id": ids, "department": [f"Department {d}" for d in department]})
-    interfaces_frame = pd.DataFrame({
-        "interface_id": [f"I{i}" for i in range(len(a))], "source_system_id": ids[a], "target_system_id": target_ids,
-        "kind": rng.choice(["api", "file", "batch", "manual"], len(a)), "frequency": None, "criticality": None,
-    })  # fmt: skip
-    return systems_frame, interfaces_frame
 
 
 def timed(function, *args):

@@ -35,11 +35,13 @@ def load_model_inputs(connection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
     return systems, costs, interfaces, metrics
 
 
-def run_cost_analysis(db: Path, parameters: Parameters, as_of: date, seed: int, draws: int) -> Assessment:
+def run_cost_analysis(
+    db: Path, parameters: Parameters, as_of: date, seed: int, draws: int, timings: dict[str, float] | None = None
+) -> Assessment:
     """Assess the stored estate (after the graph analysis) and replace the cost result tables."""
     with connect(db) as connection:
         systems, costs, interfaces, metrics = load_model_inputs(connection)
-        assessment = assess(systems, costs, interfaces, metrics, parameters, as_of, seed, draws)
+        assessment = assess(systems, costs, interfaces, metrics, parameters, as_of, seed, draws, timings)
         imputation = assessment.imputation
         run = pd.DataFrame([{
             "as_of": as_of, "seed": seed, "draws": draws, "parameter_files": json.dumps(parameters.source_files),

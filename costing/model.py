@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -45,28 +46,56 @@ def assess(
     as_of: date,
     seed: int = 0,
     draws: int = DEFAULT_DRAWS,
+    timings: dict[str, float] | None = None,
 ) -> Assessment:
-    """Return the assessment of every system: reported and hidden cost, uncertainty, appraisal, risk, rank."""
+    """Return the assessment of every system: reported and hidden cost, uncertainty, appraisal, risk, rank.
+
+    If `timings` is given, the seconds spent in each stage are added to it.
+    """
+    clock = _Clock(timings)
     frame = build_inputs(systems, costs, interfaces, metrics, parameters.lists.get("scarce_skills", ()), as_of)
+    clock("inputs")
     imputation = impute_costs(frame, frame["reported_cost_gbp"], random_state=seed)
     frame["cost_imputed"] = frame.index.isin(imputation.predicted_gbp.index)
     frame["imputed_low_gbp"] = imputation.low_gbp.reindex(frame.index)
     frame["imputed_high_gbp"] = imputation.high_gbp.reindex(frame.index)
     frame["reported_cost_gbp"] = frame["reported_cost_gbp"].where(~frame["cost_imputed"], imputation.predicted_gbp)
     frame["run_cost_gbp"] = frame["reported_cost_gbp"].fillna(0.0)
+    clock("imputation")
     point = parameters.point()
     components = hidden_components(input_arrays(frame), point)
     for name, values in components.items():
         frame[name] = values
     frame["hidden_cost_gbp"] = sum(components.values())
+    clock("hidden cost (central)")
     uncertainty = simulate(frame, parameters, draws, seed)
     frame = frame.merge(uncertainty.systems, on="system_id", how="left")
+    clock("Monte Carlo")
     _appraise(frame, point)
+    clock("appraisal")
     _risk(frame, parameters)
+    clock("risk and disposition")
     ranked = rank_systems(
         frame, weights_from(parameters), int(point["stability_top_n"]), point["stability_perturbation"], seed
     )
-    return Assessment(ranked, uncertainty, imputation, cost_rollups(costs, systems), as_of)
+    clock("ranking and stability")
+    rollups = cost_rollups(costs, systems)
+    clock("roll-ups")
+    return Assessment(ranked, uncertainty, imputation, rollups, as_of)
+
+
+class _Clock:
+    """Adds the seconds since the last call to timings[stage]."""
+
+    def __init__(self, timings: dict[str, float] | None):
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
+        self.last = now
 
 
 def _appraise(frame: pd.DataFrame, p: dict[str, float]) -> None:

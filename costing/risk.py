@@ -12,8 +12,8 @@ TIME_RULE = (
 
 
 def _band(values: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
-    """Return 1 + the number of edges each value reaches (so 1..len(edges)+1)."""
-    return 1 + np.searchsorted(np.asarray(edges), values, side="right")
+    """Return bands 1..len(edges)+1; edges are the inclusive upper bounds of bands 1, 2, ... (unknown = 0)."""
+    return 1 + np.searchsorted(np.asarray(edges), np.nan_to_num(values), side="left")
 
 
 def impact_score(frame: pd.DataFrame) -> np.ndarray:
@@ -60,29 +60,43 @@ def time_quadrant(frame: pd.DataFrame, likelihood: np.ndarray) -> tuple[np.ndarr
 
 
 def suggested_actions(frame: pd.DataFrame, quadrant: np.ndarray, commodity: tuple[str, ...]) -> tuple[list, list]:
-    """Return (action from the 6 Rs, one-line reason) per system."""
-    actions, reasons = [], []
-    services = frame["business_service"].fillna("").str.lower().to_numpy()
-    for i, q in enumerate(quadrant):
-        row = frame.iloc[i]
-        if q == "eliminate":
-            actions.append("retire")
-            reasons.append("low business value and poor technical fit: switch off or absorb into another system")
-        elif q in ("invest", "tolerate"):
-            actions.append("retain")
-            reasons.append("fits technically: keep it and review at contract end")
-        elif services[i] in commodity:
-            actions.append("repurchase")
-            reasons.append(f"'{row['business_service']}' is a commodity service that SaaS products cover")
-        elif bool(row["scarce_skills"]):
-            actions.append("refactor")
-            reasons.append(
-                f"valuable but built on {row['technology']}, whose skills are scarce: rewrite on a modern stack"
-            )
-        elif row["years_past_end_of_support"] > 0:
-            actions.append("replatform")
-            reasons.append("valuable but its platform is out of support: move to a supported platform")
-        else:
-            actions.append("rehost")
-            reasons.append("valuable, code is sound, hosting is the problem: lift to cloud hosting")
-    return actions, reasons
+    """Return (action from the 6 Rs, one-line reason) per system; the first rule that applies wins."""
+    service = frame["business_service"].fillna("")
+    technology = frame["technology"].fillna("its technology").astype(str)
+    rules = [
+        (
+            quadrant == "eliminate",
+            "retire",
+            pd.Series(
+                "low business value and poor technical fit: switch off or absorb into another system", frame.index
+            ),
+        ),
+        (
+            np.isin(quadrant, ["invest", "tolerate"]),
+            "retain",
+            pd.Series("fits technically: keep it and review at contract end", frame.index),
+        ),
+        (
+            service.str.lower().isin(commodity).to_numpy(),
+            "repurchase",
+            "'" + service + "' is a commodity service that SaaS products cover",
+        ),
+        (
+            frame["scarce_skills"].to_numpy(bool),
+            "refactor",
+            "valuable but built on " + technology + ", whose skills are scarce: rewrite on a modern stack",
+        ),
+        (
+            (frame["years_past_end_of_support"] > 0).to_numpy(),
+            "replatform",
+            pd.Series("valuable but its platform is out of support: move to a supported platform", frame.index),
+        ),
+    ]
+    conditions = [condition for condition, _, _ in rules]
+    actions = np.select(conditions, [action for _, action, _ in rules], default="rehost")
+    reasons = np.select(
+        conditions,
+        [reason.to_numpy(object) for _, _, reason in rules],
+        default="valuable, code is sound, hosting is the problem: lift to cloud hosting",
+    )
+    return actions.tolist(), reasons.tolist()

@@ -1,0 +1,392 @@
+"""Cost model: each component by hand, monotonicity, appraisal arithmetic, Monte Carlo, imputation, risk, ranking."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from costing import hidden
+from costing.appraisal import appraise, discount_factors
+from costing.imputation import impute_costs
+from costing.inputs import SYSTEM_INPUTS
+from costing.parameters import ParameterError, load_parameters
+from costing.ranking import parse_weights, rank_systems
+from costing.risk import rag
+from costing.uncertainty import simulate
+from tests.conftest import run_estate
+
+PARAMS = load_parameters()
+P = PARAMS.point()
+
+
+def inputs(**values: float) -> dict[str, np.ndarray]:
+    """One system's inputs: zeros except those given."""
+    return {name: np.array([float(values.get(name, 0.0))]) for name in SYSTEM_INPUTS}
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"years_past_end_of_support": 0.5, "licence_cost_gbp": 100_000}, 75_000),  # year 1: 75%
+        ({"years_past_end_of_support": 1.5, "licence_cost_gbp": 100_000}, 100_000),  # year 2: 100%
+        ({"years_past_end_of_support": 2.5, "licence_cost_gbp": 100_000}, 125_000),  # year 3: 125%
+        ({"years_past_end_of_support": 20, "licence_cost_gbp": 100_000}, 200_000),  # capped at 200%
+        ({"years_past_end_of_support": 0.5, "run_cost_gbp": 400_000}, 75_000),  # licence = 25% of run cost
+        ({"years_past_end_of_support": -1, "licence_cost_gbp": 100_000}, 0),  # still supported
+    ],
+)
+def test_extended_support_premium(values, expected):
+    assert hidden.extended_support_premium(inputs(**values), P)[0] == pytest.approx(expected)
+
+
+def test_each_component_by_hand():
+    assert hidden.scarce_skills_premium(inputs(scarce_skills=1, support_fte=2), P)[0] == pytest.approx(
+        2 * 65_000 * 0.25
+    )
+    assert hidden.scarce_skills_premium(inputs(scarce_skills=1), P)[0] == pytest.approx(65_000 * 0.25)
+    assert hidden.scarce_skills_premium(inputs(support_fte=5), P)[0] == 0
+    manual = inputs(manual_workaround_hours_per_month=10, manual_interfaces=2)
+    assert hidden.manual_workaround_labour(manual, P)[0] == pytest.approx((120 + 0.5 * 2 * 200) * 30)
+    assert hidden.integration_upkeep(inputs(interfaces_api=2, interfaces_batch=1), P)[0] == pytest.approx(4_000)
+    expected_breach = (1 - 0.995**10) * 3_580_000
+    assert hidden.security_loss(inputs(known_vulnerabilities=10), P)[0] == pytest.approx(expected_breach)
+    assert hidden.security_loss(inputs(), P)[0] == 0
+    assert hidden.outage_cost(inputs(outage_hours_per_year=10, users=100), P)[0] == pytest.approx(10 * 100 * 5)
+    assert hidden.hosting_premium(inputs(mainframe=1, hosting_cost_gbp=150_000), P)[0] == pytest.approx(50_000)
+    assert hidden.hosting_premium(inputs(on_premises=1, run_cost_gbp=1_000_000), P)[0] == pytest.approx(
+        200_000 * 0.3 / 1.3
+    )
+    assert hidden.hosting_premium(inputs(hosting_cost_gbp=150_000), P)[0] == 0
+    assert hidden.blocking_cost(inputs(legacy=1, blast_radius=10), P)[0] == pytest.approx(20_000)
+    assert hidden.blocking_cost(inputs(blast_radius=10), P)[0] == 0
+
+
+def test_components_are_zero_not_nan_for_an_empty_row():
+    assert all(values[0] == 0 for values in hidden.hidden_components(inputs(), P).values())
+
+
+SYSTEM = st.fixed_dictionaries(
+    {name: st.floats(0, 1e6 if "gbp" in name else 500, allow_nan=False) for name in SYSTEM_INPUTS}
+    | {"years_past_end_of_support": st.floats(-10, 30)}
+)
+
+
+@settings(max_examples=200)
+@given(SYSTEM, st.floats(0.1, 1000), st.integers(1, 100))
+def test_more_workarounds_or_vulnerabilities_never_lower_hidden_cost(row, extra_hours, extra_vulnerabilities):
+    base = hidden.hidden_total(inputs(**row), P)[0]
+    more_hours = dict(row, manual_workaround_hours_per_month=row["manual_workaround_hours_per_month"] + extra_hours)
+    more_vulnerable = dict(row, known_vulnerabilities=row["known_vulnerabilities"] + extra_vulnerabilities)
+    assert hidden.hidden_total(inputs(**more_hours), P)[0] >= base
+    assert hidden.hidden_total(inputs(**more_vulnerable), P)[0] >= base
+
+
+@settings(max_examples=200)
+@given(SYSTEM, st.floats(0, 20))
+def test_a_later_end_of_support_never_raises_the_premium(row, later_by):
+    earlier = hidden.extended_support_premium(inputs(**row), P)[0]
+    later = dict(row, years_past_end_of_support=row["years_past_end_of_support"] - later_by)
+    assert hidden.extended_support_premium(inputs(**later), P)[0] <= earlier
+
+
+def test_discount_factors_follow_the_green_book():
+    factors = discount_factors(40, 0.035, 0.03)
+    assert factors[0] == 1.0 and factors[1] == pytest.approx(1 / 1.035)
+    assert factors[30] == pytest.approx(1 / 1.035**30)
+    assert factors[35] == pytest.approx(1 / (1.035**30 * 1.03**5))
+
+
+def test_npv_payback_and_cost_of_delay_by_hand():
+    factors = discount_factors(5, 0.035, 0.03)
+    result = appraise(np.array([100.0]), np.array([20.0]), np.array([100.0]), np.array([1.0]), 0.0, 0.0, factors)
+    net = np.array([-100.0, 80, 80, 80, 80])
+    assert result.npv_gbp[0] == pytest.approx((net * factors).sum())
+    assert result.payback_year[0] == 3  # cumulative: -100, -22.7, +52.0
+    delayed = np.array([0.0, -100, 80, 80, 80])
+    assert result.cost_of_delay_gbp[0] == pytest.approx((net * factors).sum() - (delayed * factors).sum())
+    never = appraise(np.array([100.0]), np.array([99.0]), np.array([1000.0]), np.array([1.0]), 0.0, 0.0, factors)
+    assert np.isnan(never.payback_year[0]) and never.npv_gbp[0] < 0
+
+
+def test_optimism_bias_raises_capex_and_stretches_duration():
+    factors = discount_factors(10, 0.035, 0.03)
+    plain = appraise(np.array([100.0]), np.array([20.0]), np.array([100.0]), np.array([2.0]), 0.0, 0.0, factors)
+    biased = appraise(np.array([100.0]), np.array([20.0]), np.array([100.0]), np.array([2.0]), 2.0, 0.54, factors)
+    assert biased.capex_gbp[0] == pytest.approx(300.0) and biased.duration_years[0] == pytest.approx(3.08)
+    assert biased.npv_gbp[0] < plain.npv_gbp[0]
+
+
+def _frame(n: int = 50) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({name: rng.uniform(0, 100, n) for name in SYSTEM_INPUTS})
+    frame["system_id"] = [f"S{i:03d}" for i in range(n)]
+    frame["department"] = rng.choice(["A", "B", "C"], n)
+    return frame
+
+
+def test_monte_carlo_is_reproducible_and_ordered():
+    a = simulate(_frame(), PARAMS, 300, seed=7)
+    b = simulate(_frame(), PARAMS, 300, seed=7)
+    c = simulate(_frame(), PARAMS, 300, seed=8)
+    assert a.systems.equals(b.systems) and a.departments.equals(b.departments) and a.estate == b.estate
+    assert not a.systems.equals(c.systems)
+    values = a.systems[["hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp"]].to_numpy()
+    assert (values[:, 0] <= values[:, 1]).all() and (values[:, 1] <= values[:, 2]).all()
+    assert a.estate["hidden_cost_p10_gbp"] <= a.estate["hidden_cost_p50_gbp"] <= a.estate["hidden_cost_p90_gbp"]
+
+
+def test_monte_carlo_does_not_depend_on_chunking(monkeypatch):
+    import costing.uncertainty as uncertainty
+
+    whole = simulate(_frame(), PARAMS, 200, seed=3)
+    monkeypatch.setattr(uncertainty, "SYSTEMS_PER_CHUNK", 7)
+    chunked = simulate(_frame(), PARAMS, 200, seed=3)
+    assert np.array_equal(whole.systems.to_numpy(), chunked.systems.to_numpy())
+    assert np.allclose(whole.departments.iloc[:, 1:].to_numpy(float), chunked.departments.iloc[:, 1:].to_numpy(float))
+
+
+def _costed_frame(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "platform": rng.choice(["mainframe", "saas", "on_premises"], n),
+            "department": rng.choice(["A", "B"], n),
+            "technology": rng.choice(["COBOL", "Java"], n),
+            "users": rng.integers(10, 100_000, n).astype(float),
+            "support_fte": rng.uniform(0.5, 10, n),
+            "criticality": rng.integers(1, 6, n).astype(float),
+            "age_years": rng.integers(1, 40, n).astype(float),
+            "transactions_per_year": rng.integers(1000, 10**7, n).astype(float),
+        }
+    )
+    cost = 20_000 * frame["users"] ** 0.4 * np.where(frame["platform"] == "mainframe", 3, 1)
+    cost = cost * np.exp(rng.normal(0, 0.2, n))
+    return frame, pd.Series(cost)
+
+
+def test_imputation_error_is_measured_on_held_out_rows():
+    frame, cost = _costed_frame(400)
+    missing = cost.copy()
+    missing.iloc[:40] = np.nan
+    result = impute_costs(frame, missing, random_state=0)
+    assert list(result.predicted_gbp.index) == list(range(40))
+    truth = cost.iloc[:40]
+    assert np.mean(np.abs(result.predicted_gbp - truth) / truth) < 0.5
+    assert 0.7 <= result.interval_coverage <= 0.9
+    inside = (result.low_gbp <= truth) & (truth <= result.high_gbp)
+    assert inside.mean() >= 0.6
+    assert 0 < result.cv_mape < 0.5
+    assert (result.low_gbp <= result.predicted_gbp).all() and (result.predicted_gbp <= result.high_gbp).all()
+
+
+def test_imputation_falls_back_to_the_median_with_few_rows():
+    frame, cost = _costed_frame(10)
+    cost.iloc[:3] = np.nan
+    result = impute_costs(frame, cost)
+    assert "median" in result.method and np.isnan(result.cv_mape)
+    assert np.allclose(result.predicted_gbp, np.median(cost.dropna()))
+
+
+def test_rag_thresholds():
+    assert list(rag(np.array([25, 15, 14, 8, 7, 1]), 15, 8)) == ["red", "red", "amber", "amber", "green", "green"]
+
+
+def test_weights_change_the_order_and_stability_is_a_share():
+    frame = pd.DataFrame(
+        {
+            "system_id": ["costly", "risky", "neither"],
+            "hidden_cost_p50_gbp": [1e6, 1e3, 1e2],
+            "risk_score": [2, 25, 1],
+            "blast_radius": [0, 0, 0],
+            "npv_gbp": [0, 0, 0],
+            "ease": [0, 0, 0],
+        }
+    )
+    by_cost = rank_systems(frame, parse_weights("hidden_cost=1,risk=0,blast_radius=0,npv=0,ease=0", {}), 1, 0.5, 0)
+    by_risk = rank_systems(frame, parse_weights("hidden_cost=0,risk=1,blast_radius=0,npv=0,ease=0", {}), 1, 0.5, 0)
+    assert by_cost["system_id"].iloc[0] == "costly" and by_risk["system_id"].iloc[0] == "risky"
+    assert by_cost["top_n_stability"].between(0, 1).all() and by_cost["top_n_stability"].iloc[0] == 1.0
+
+
+@pytest.mark.parametrize(
+    "text", ["colour=1", "risk=abc", "risk=-1", "hidden_cost=0,risk=0,blast_radius=0,npv=0,ease=0"]
+)
+def test_bad_weights(text):
+    defaults = {
+        name: PARAMS[name]
+        for name in ("weight_hidden_cost", "weight_risk", "weight_blast_radius", "weight_npv", "weight_ease")
+    }
+    with pytest.raises(ValueError):
+        parse_weights(text, defaults)
+
+
+def test_every_parameter_is_sourced():
+    for p in PARAMS.values.values():
+        assert p.unit and p.description and p.source and p.confidence in ("high", "medium", "low"), p.name
+        assert p.low <= p.value <= p.high, p.name
+        assert p.source.startswith("assumption") or "http" in p.source, p.name
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("[parameters.colour]\nvalue = 1\n", "colour"),
+        ("[parameters.breach_cost]\nlow = 5\nhigh = 1\n", "breach_cost"),
+        ('[parameters.breach_cost]\nunit = "EUR"\n', "breach_cost"),
+        ("[parameters.breach_cost]\nvalue = 1\nsauce = 2\n", "sauce"),
+        ("[bananas]\n", "bananas"),
+        ("not = = toml", "not valid TOML"),
+    ],
+)
+def test_bad_parameter_files_name_the_key(tmp_path, text, named):
+    path = tmp_path / "params.toml"
+    path.write_text(text)
+    with pytest.raises(ParameterError, match=named):
+        load_parameters(path)
+
+
+def test_a_parameter_file_overrides_values(tmp_path):
+    path = tmp_path / "params.toml"
+    path.write_text("[parameters.loaded_hourly_cost]\nvalue = 50\n")
+    loaded = load_parameters(path)
+    assert loaded["loaded_hourly_cost"] == 50 and loaded.values["loaded_hourly_cost"].high >= 50
+    assert loaded["breach_cost"] == PARAMS["breach_cost"]
+
+
+@pytest.fixture(scope="module")
+def analysed_sample(tmp_path_factory):
+    from pathlib import Path
+
+    folder = tmp_path_factory.mktemp("sample")
+    db = folder / "e.duckdb"
+    sample = Path(__file__).parents[1] / "sample_inventory.xlsx"
+    assert run_estate("import", str(sample), "--db", str(db)).returncode == 0
+    result = run_estate("analyse", "--db", str(db), "--as-of", "2026-11-25", "--draws", "200")
+    assert result.returncode == 0, result.stderr
+    return db, result.stdout
+
+
+def test_analyse_prints_reported_and_hidden_cost(analysed_sample):
+    _, stdout = analysed_sample
+    assert "reported annual cost: £" in stdout and "hidden annual cost: £" in stdout and "P10" in stdout
+
+
+def test_rank_json_has_every_documented_field(analysed_sample):
+    db, _ = analysed_sample
+    rows = json.loads(run_estate("rank", "--db", str(db), "--top", "5", "--format", "json").stdout)
+    assert [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
+    fields = {
+        "rank",
+        "system_id",
+        "name",
+        "department",
+        "score",
+        "reported_cost_gbp",
+        "hidden_cost_p10_gbp",
+        "hidden_cost_p50_gbp",
+        "hidden_cost_p90_gbp",
+        "cost_imputed",
+        "npv_gbp",
+        "payback_year",
+        "cost_of_delay_gbp",
+        "risk_score",
+        "risk_rag",
+        "time_quadrant",
+        "suggested_action",
+        "blast_radius",
+        "wave",
+        "top_n_stability",
+    }
+    assert fields <= set(rows[0])
+    assert all(r["hidden_cost_p10_gbp"] <= r["hidden_cost_p50_gbp"] <= r["hidden_cost_p90_gbp"] for r in rows)
+
+
+def test_rank_weights_reorder_and_formats(analysed_sample):
+    db, _ = analysed_sample
+    default = json.loads(run_estate("rank", "--db", str(db), "--format", "json").stdout)
+    by_npv = json.loads(
+        run_estate(
+            "rank", "--db", str(db), "--format", "json", "--weights", "hidden_cost=0,risk=0,blast_radius=0,npv=1,ease=0"
+        ).stdout
+    )
+    assert [r["system_id"] for r in default] != [r["system_id"] for r in by_npv]
+    npvs = [r["npv_gbp"] for r in by_npv]
+    assert npvs == sorted(npvs, reverse=True)
+    csv = run_estate("rank", "--db", str(db), "--format", "csv", "--top", "3").stdout.splitlines()
+    assert csv[0].startswith("rank,system_id,name") and len(csv) == 4
+    assert run_estate("rank", "--db", str(db), "--weights", "colour=1").returncode == 2
+    assert run_estate("rank", "--db", str(db), "--format", "xml").returncode == 2
+
+
+def test_rank_before_analyse_says_what_to_do(tmp_path, good_workbook):
+    db = tmp_path / "e.duckdb"
+    run_estate("import", str(good_workbook), "--db", str(db))
+    result = run_estate("rank", "--db", str(db))
+    assert result.returncode == 1 and "estate analyse" in result.stderr
+
+
+def test_analyse_rejects_a_bad_parameter_file(analysed_sample, tmp_path):
+    db, _ = analysed_sample
+    bad = tmp_path / "p.toml"
+    bad.write_text("[parameters.breach_cost]\nlow = 9\nhigh = 1\n")
+    result = run_estate("analyse", "--db", str(db), "--params", str(bad))
+    assert result.returncode == 2 and "breach_cost" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_same_seed_same_stored_results(analysed_sample, tmp_path):
+    import shutil
+
+    import duckdb
+
+    db, _ = analysed_sample
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+    assert run_estate("analyse", "--db", str(copy), "--as-of", "2026-11-25", "--draws", "200").returncode == 0
+    query = "SELECT * FROM system_assessment ORDER BY system_id"
+    with duckdb.connect(str(db), read_only=True) as a, duckdb.connect(str(copy), read_only=True) as b:
+        assert a.execute(query).fetchall() == b.execute(query).fetchall()
+
+
+def test_risk_time_and_actions_by_hand():
+    from costing.risk import impact_score, likelihood_score, suggested_actions, time_quadrant
+
+    frame = pd.DataFrame(
+        {
+            "system_id": ["old", "new", "ledger", "vb", "os"],
+            "criticality": [5, 1, 5, 4, 4],
+            "users": [50_000, 5, 5_000, 2_000, 2_000],
+            "blast_radius": [100, 0, 3, 0, 0],
+            "years_past_end_of_support": [5.0, -5.0, 2.0, 1.0, 1.0],
+            "end_of_support": [
+                date(2021, 1, 1),
+                date(2031, 1, 1),
+                date(2024, 1, 1),
+                date(2025, 1, 1),
+                date(2025, 1, 1),
+            ],
+            "known_vulnerabilities": [30, 0, 3, 3, 3],
+            "incidents_per_year": [200, 0, 20, 20, 20],
+            "scarce_skills": [True, False, False, True, False],
+            "platform": ["mainframe", "saas", "on_premises", "on_premises", "on_premises"],
+            "transactions_per_year": [10**8, 10, 10**6, 10**5, 10**5],
+            "business_service": ["Benefits", "Intranet", "Finance ledger", "Grants", "Grants"],
+            "technology": ["COBOL", "SaaS", "Java 6", "VB6", "Java 8"],
+        }
+    )
+    impact = impact_score(frame)
+    likelihood = likelihood_score(frame)
+    assert impact[0] == 5 and likelihood[0] == 5  # critical, 50k users, huge blast radius; out of support, COBOL
+    assert impact[1] == 1 and likelihood[1] == 1
+    _, _, quadrant = time_quadrant(frame, likelihood)
+    assert list(quadrant[:2]) == ["migrate", "tolerate"]
+    actions, reasons = suggested_actions(
+        frame, np.array(["eliminate", "tolerate", "migrate", "migrate", "migrate"]), ("finance ledger",)
+    )
+    assert actions == ["retire", "retain", "repurchase", "refactor", "replatform"]
+    assert "VB6" in reasons[3] and "commodity" in reasons[2]
