@@ -1,4 +1,8 @@
-"""The `estate` command: a thin typer layer over the library (exit 0 ok, 1 data problems, 2 usage)."""
+"""The `estate` command: a thin typer layer over the library (exit 0 ok, 1 data problems, 2 usage).
+
+The graph, cost-model and scientific libraries are imported inside the commands that use them,
+so `estate validate` and `--help` start quickly.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,8 @@ from typing import Annotated
 
 import duckdb
 import typer
+from dependency_graph.rules import GRAPH_FORMATS, WAVE_RULE
 
-from costing.analysis import RANK_FIELDS, run_cost_analysis, stored_ranking
-from costing.parameters import ParameterError, load_parameters
-from costing.ranking import parse_weights
-from dependency_graph import WAVE_RULE, EmptyEstate
-from dependency_graph.analysis import run_graph_analysis
-from dependency_graph.export import GRAPH_FORMATS, write_graph
 from estate import __version__
 from estate.issues import ImportRejected, Issue, Severity, has_errors, issues_to_json
 from estate.mapping import MappingProfile, ProfileError
@@ -251,6 +250,11 @@ def analyse_command(
     ] = 64,
     as_json: JsonOpt = False,
 ) -> None:
+    from costing.analysis import run_cost_analysis
+    from costing.parameters import ParameterError, load_parameters
+    from dependency_graph import EmptyEstate
+    from dependency_graph.analysis import run_graph_analysis
+
     db_path = db or default_db_path()
     try:
         parameters = load_parameters(params)
@@ -353,6 +357,9 @@ def rank_command(
 
     Example: estate rank --top 10 --weights hidden_cost=0.5,risk=0.3,npv=0.2 --format json
     """
+    from costing.analysis import RANK_FIELDS, stored_ranking
+    from costing.ranking import parse_weights
+
     if output not in ("table", "csv", "json"):
         typer.echo("Error: --format must be table, csv or json", err=True)
         raise typer.Exit(2)
@@ -404,6 +411,9 @@ def graph_command(
 
     Example: estate graph --db estate.duckdb --out estate.graphml
     """
+    from dependency_graph import EmptyEstate
+    from dependency_graph.export import write_graph
+
     if out.suffix.lower() not in GRAPH_FORMATS:
         typer.echo(f"Error: --out must end in one of {', '.join(GRAPH_FORMATS)}", err=True)
         raise typer.Exit(2)

@@ -1,15 +1,25 @@
-"""Dependency graph of systems and interfaces: fan-in/out, blast radius, clusters, modernisation waves."""
+"""Dependency graph of systems and interfaces: fan-in/out, blast radius, clusters, modernisation waves.
 
-from dependency_graph.graph import EmptyEstate, EstateGraph, build_graph, load_graph
-from dependency_graph.metrics import WAVE_RULE, GraphAnalysis, analyse_graph, blast_radius_of
+The public names are imported on first use (PEP 562), so that importing the cheap
+`dependency_graph.rules` does not load networkx, rustworkx and scipy.
+"""
 
-__all__ = [
-    "WAVE_RULE",
-    "EmptyEstate",
-    "EstateGraph",
-    "GraphAnalysis",
-    "analyse_graph",
-    "blast_radius_of",
-    "build_graph",
-    "load_graph",
-]
+from importlib import import_module
+
+_EXPORTS = {
+    "EmptyEstate": "dependency_graph.graph",
+    "EstateGraph": "dependency_graph.graph",
+    "build_graph": "dependency_graph.graph",
+    "load_graph": "dependency_graph.graph",
+    "GraphAnalysis": "dependency_graph.metrics",
+    "analyse_graph": "dependency_graph.metrics",
+    "blast_radius_of": "dependency_graph.metrics",
+    "WAVE_RULE": "dependency_graph.rules",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'dependency_graph' has no attribute {name!r}")

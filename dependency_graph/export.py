@@ -8,10 +8,9 @@ from pathlib import Path
 import networkx as nx
 
 from dependency_graph.graph import load_graph
+from dependency_graph.rules import GRAPH_FORMATS
 from estate.files import atomic_path
 from estate.store import connect
-
-GRAPH_FORMATS = (".graphml", ".gexf", ".json")
 
 
 def write_graph(db: Path, out: Path) -> tuple[int, int]:

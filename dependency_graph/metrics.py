@@ -18,14 +18,6 @@ METRIC_COLUMNS = (
     "component_id", "wave",
 )  # fmt: skip
 
-WAVE_RULE = (
-    "Waves: systems that must move together (a strongly connected cluster) are condensed into one "
-    "node; wave 1 holds the clusters and systems that depend on no other system in the estate, and "
-    "each later wave holds those whose upstream providers all sit in earlier waves (the topological "
-    "generations of the condensed graph). So every system's providers are in the same wave (same "
-    "cluster) or an earlier one, and every member of a cluster shares its wave."
-)
-
 
 @dataclass
 class GraphAnalysis:
