@@ -15,8 +15,8 @@ from typing import Annotated
 
 import duckdb
 import typer
-from dependency_graph.rules import GRAPH_FORMATS, WAVE_RULE
 
+from dependency_graph.rules import GRAPH_FORMATS, WAVE_RULE
 from estate import __version__
 from estate.issues import ImportRejected, Issue, Severity, has_errors, issues_to_json
 from estate.mapping import MappingProfile, ProfileError
@@ -397,6 +397,33 @@ def rank_command(
                 f"NPV £{row.npv_gbp / 1e6:8,.2f}m  risk {row.risk_score:>2.0f} {row.risk_rag:<5}  "
                 f"{row.time_quadrant:<9} {row.suggested_action:<10} stable {row.top_n_stability:.0%}  {row.name}"
             )
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="The finance workbook to write (.xlsx).")],
+    db: DbOpt = None,
+) -> None:
+    """Write the finance workbook: Assumptions as named cells and live formulas an analyst can audit.
+
+    Sheets: README (inputs and their SHA-256), Assumptions, Systems, Reported costs, Hidden costs
+    (one formula column per component), Appraisal (discount factors, NPV, payback, cost of delay),
+    Ranking and Departments (SUMIFS). Change an assumption and the workbook recomputes; Monte Carlo
+    percentiles and other statistical results are values, labelled as such. Run `estate analyse` first.
+
+    Example: estate export --db estate.duckdb --out estate_finance.xlsx
+    """
+    from reporting.export import NoResults, export_finance_workbook
+
+    if out.suffix.lower() != ".xlsx":
+        typer.echo("Error: --out must end in .xlsx", err=True)
+        raise typer.Exit(2)
+    try:
+        export_finance_workbook(db or default_db_path(), out)
+    except (StoreError, NoResults) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {out}")
 
 
 @app.command("graph")

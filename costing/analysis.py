@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from costing.inputs import SYSTEM_INPUTS
 from costing.model import Assessment, assess
 from costing.parameters import Parameters
 from estate.store import connect, replace_tables
@@ -56,6 +57,9 @@ def run_cost_analysis(
                 "department_costs": assessment.uncertainty.departments,
                 "cost_model_runs": run,
                 "parameters_used": parameter_table(parameters),
+                "model_inputs": assessment.systems[list(MODEL_INPUT_COLUMNS)].sort_values(
+                    "system_id", ignore_index=True
+                ),
                 **{f"reported_cost_by_{level}": frame for level, frame in assessment.rollups.items()},
             },
         )
@@ -66,6 +70,8 @@ def parameter_table(parameters: Parameters) -> pd.DataFrame:
     """Return every parameter used as a row: name, value, low, high, unit, description, source, confidence."""
     return pd.DataFrame([vars(p) for p in parameters.values.values()])
 
+
+MODEL_INPUT_COLUMNS = ("system_id", *SYSTEM_INPUTS, "replacement_cost_estimate_gbp", "replacement_years")
 
 RANK_FIELDS = (
     "rank", "system_id", "name", "department", "score", "reported_cost_gbp", "hidden_cost_p10_gbp",

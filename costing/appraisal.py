@@ -43,7 +43,7 @@ def appraise(
     """
     capex = base_capex * (1.0 + optimism_capex)
     duration = np.maximum(base_years * (1.0 + optimism_duration), 1e-9)
-    net = _net_benefit(status_quo_cost, new_run_cost, capex, duration, len(factors))
+    net = net_benefit(status_quo_cost, new_run_cost, capex, duration, len(factors))
     discounted = net * factors
     npv = discounted.sum(axis=1)
     cumulative = np.cumsum(discounted, axis=1)
@@ -53,9 +53,10 @@ def appraise(
     return Appraisal(capex, duration, npv, payback, npv - delayed.sum(axis=1))
 
 
-def _net_benefit(
+def net_benefit(
     status_quo: np.ndarray, new_run: np.ndarray, capex: np.ndarray, duration: np.ndarray, horizon: int
 ) -> np.ndarray:
+    """Return each system's net benefit of replacing in each year 0..horizon-1 (undiscounted GBP)."""
     years = np.arange(horizon)[None, :]
     in_build = np.clip(duration[:, None] - years, 0.0, 1.0)  # share of year t still in build
     saving = (status_quo - new_run)[:, None]

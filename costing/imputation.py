@@ -19,19 +19,30 @@ MIN_TRAINING_ROWS = 30
 FOLDS = 5
 
 
-def cost_pipeline(random_state: int = 0) -> Pipeline:
-    """Return the imputation model: ordinal-encoded categories + log counts -> gradient boosting on log cost."""
+def cost_pipeline(random_state: int = 0, columns: tuple[str, ...] = CATEGORICAL + NUMERIC) -> Pipeline:
+    """Return the imputation model: ordinal-encoded categories + log counts -> gradient boosting on log cost.
+
+    `columns` are the features to use (those with enough known values; see `usable_features`).
+    """
+    categorical = [c for c in CATEGORICAL if c in columns]
+    counts = [c for c in ("users", "transactions_per_year") if c in columns]
+    numbers = [c for c in ("support_fte", "criticality", "age_years") if c in columns]
     encode = ColumnTransformer([
         ("categories", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
-                                      encoded_missing_value=np.nan, max_categories=60), list(CATEGORICAL)),
-        ("counts", FunctionTransformer(np.log1p, feature_names_out="one-to-one"), ["users", "transactions_per_year"]),
-        ("numbers", "passthrough", ["support_fte", "criticality", "age_years"]),
+                                      encoded_missing_value=np.nan, max_categories=60), categorical),
+        ("counts", FunctionTransformer(np.log1p, feature_names_out="one-to-one"), counts),
+        ("numbers", "passthrough", numbers),
     ])  # fmt: skip
     model = HistGradientBoostingRegressor(
-        categorical_features=[0, 1, 2], max_iter=200, learning_rate=0.08, min_samples_leaf=10,
-        random_state=random_state,
+        categorical_features=list(range(len(categorical))), max_iter=200, learning_rate=0.08,
+        min_samples_leaf=10, random_state=random_state,
     )  # fmt: skip
     return Pipeline([("encode", encode), ("model", model)])
+
+
+def usable_features(features: pd.DataFrame) -> tuple[str, ...]:
+    """Return the feature columns known for at least half the training rows (sparser ones cannot be binned)."""
+    return tuple(c for c in features.columns if features[c].notna().mean() >= 0.5)
 
 
 @dataclass
@@ -62,7 +73,8 @@ def impute_costs(frame: pd.DataFrame, reported: pd.Series, random_state: int = 0
     missing = ~known
     features = _features(frame)
     y = np.log(reported[known].to_numpy(np.float64))
-    if known.sum() < MIN_TRAINING_ROWS:
+    columns = usable_features(features[known])
+    if known.sum() < MIN_TRAINING_ROWS or not columns:
         value = float(np.exp(np.median(y))) if len(y) else 0.0
         spread = float(np.exp(np.quantile(y, 0.9) - np.median(y))) if len(y) > 1 else 1.0
         index = frame.index[missing]
@@ -76,13 +88,13 @@ def impute_costs(frame: pd.DataFrame, reported: pd.Series, random_state: int = 0
             "median (too few rows to train a model)",
         )
     folds = KFold(FOLDS, shuffle=True, random_state=random_state)
-    out_of_fold = cross_val_predict(cost_pipeline(random_state), features[known], y, cv=folds)
+    out_of_fold = cross_val_predict(cost_pipeline(random_state, columns), features[known], y, cv=folds)
     actual = np.exp(y)
     mape = float(np.mean(np.abs(np.exp(out_of_fold) - actual) / actual))
     residual = np.abs(y - out_of_fold)
     coverage = _split_conformal_coverage(residual, random_state)
     half_width = _conformal_quantile(residual)
-    model = cost_pipeline(random_state).fit(features[known], y)
+    model = cost_pipeline(random_state, columns).fit(features[known], y)
     index = frame.index[missing]
     predicted = model.predict(features[missing]) if missing.any() else np.array([])
     return Imputation(
@@ -92,7 +104,7 @@ def impute_costs(frame: pd.DataFrame, reported: pd.Series, random_state: int = 0
         int(known.sum()),
         mape,
         coverage,
-        f"gradient boosting on log cost, {FOLDS}-fold cross-validated; "
+        f"gradient boosting on log cost from {', '.join(columns)}, {FOLDS}-fold cross-validated; "
         f"split-conformal {INTERVAL_COVERAGE:.0%} intervals",
     )
 

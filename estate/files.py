@@ -17,6 +17,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     )
     os.close(descriptor)
     temporary = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    temporary.chmod(0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
     try:
         yield temporary
         os.replace(temporary, target)

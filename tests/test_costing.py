@@ -390,3 +390,13 @@ def test_risk_time_and_actions_by_hand():
     )
     assert actions == ["retire", "retain", "repurchase", "refactor", "replatform"]
     assert "VB6" in reasons[3] and "commodity" in reasons[2]
+
+
+def test_imputation_skips_features_too_sparse_to_learn_from():
+    frame, cost = _costed_frame(200)
+    frame["support_fte"] = np.nan  # a column nobody filled in used to crash the gradient boosting binner
+    frame.loc[frame.index[:150], "criticality"] = np.nan
+    cost.iloc[:20] = np.nan
+    result = impute_costs(frame, cost)
+    assert "support_fte" not in result.method and "criticality" not in result.method and "users" in result.method
+    assert result.predicted_gbp.notna().all() and len(result.predicted_gbp) == 20

@@ -1,0 +1,416 @@
+"""The finance workbook: live formulas on a named Assumptions sheet, so analysts can audit and change them.
+
+Every figure that is arithmetic on other cells is a formula (hidden-cost components, totals,
+discount factors, NPV, payback, cost of delay, scores, department sums); Monte Carlo
+percentiles, imputed costs and stability shares are values, labelled as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from costing.appraisal import discount_factors, net_benefit
+from costing.hidden import INTERFACE_KINDS
+from costing.ranking import CRITERIA, criteria_matrix
+from estate.files import atomic_path
+from reporting.text import is_formula_like
+
+GBP = "£#,##0;-£#,##0"
+SYSTEM_COLUMNS = (  # (column in model inputs or assessment, header)
+    ("system_id", "System ID"), ("name", "Name"), ("department", "Department"), ("platform", "Platform"),
+    ("technology", "Technology"), ("run_cost_gbp", "Run cost (£/year)"), ("cost_imputed", "Run cost imputed"),
+    ("licence_cost_gbp", "Licence cost (£/year)"), ("hosting_cost_gbp", "Hosting cost (£/year)"),
+    ("years_past_end_of_support", "Years past end of support"), ("support_fte", "Support FTE"),
+    ("scarce_skills", "Scarce skills (1/0)"), ("manual_workaround_hours_per_month", "Workaround hours/month"),
+    ("manual_interfaces", "Manual interfaces"),
+    *((f"interfaces_{k}", f"{k.replace('_', ' ').capitalize()} interfaces") for k in INTERFACE_KINDS),
+    ("known_vulnerabilities", "Known vulnerabilities"), ("outage_hours_per_year", "Outage hours/year"),
+    ("users", "Users"), ("mainframe", "Mainframe (1/0)"), ("on_premises", "On premises (1/0)"),
+    ("legacy", "Legacy (1/0)"), ("blast_radius", "Blast radius (systems)"),
+    ("replacement_cost_estimate_gbp", "Replacement estimate (£)"), ("replacement_years", "Replacement years"),
+)  # fmt: skip
+MONEY_COLUMNS = {"run_cost_gbp", "licence_cost_gbp", "hosting_cost_gbp", "replacement_cost_estimate_gbp"}
+
+
+@dataclass
+class FinanceInputs:
+    """What the workbook is built from: stored results of `estate analyse`."""
+
+    assessment: pd.DataFrame  # system_assessment
+    inputs: pd.DataFrame  # model_inputs
+    parameters: pd.DataFrame  # parameters_used
+    departments: pd.DataFrame  # department_costs
+    reported: pd.DataFrame  # cost lines: system_id, financial_year, category, amount_gbp
+    imports: pd.DataFrame  # file_name, sha256, imported_at
+    run: dict[str, object]  # cost_model_runs row
+    version: str
+
+
+class _Sheet:
+    """A worksheet with a header row, GBP formats and text written so it can never execute."""
+
+    def __init__(self, book: xlsxwriter.Workbook, name: str, headers: list[str], formats: dict):
+        self.sheet = book.add_worksheet(name)
+        self.formats = formats
+        self.name = name
+        for c, header in enumerate(headers):
+            self.sheet.write_string(0, c, header, formats["bold"])
+            self.sheet.set_column(c, c, max(12, min(40, len(header) + 2)))
+        self.sheet.freeze_panes(1, 1)
+        self.headers = headers
+
+    def text(self, row: int, col: int, value: object) -> None:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return
+        text = str(value)
+        self.sheet.write_string(row, col, text, self.formats["quoted"] if is_formula_like(text) else None)
+
+    def number(self, row: int, col: int, value: object, money: bool = False) -> None:
+        if value is None or pd.isna(value):
+            return
+        self.sheet.write_number(row, col, float(value), self.formats["gbp"] if money else None)
+
+    def formula(self, row: int, col: int, formula: str, value: float | str, money: bool = True) -> None:
+        cached = "" if isinstance(value, float) and pd.isna(value) else value
+        self.sheet.write_formula(row, col, formula, self.formats["gbp"] if money else None, cached)
+
+    def finish(self, rows: int) -> None:
+        self.sheet.autofilter(0, 0, max(rows, 1), len(self.headers) - 1)
+
+
+def write_finance_workbook(data: FinanceInputs, out: Path) -> Path:
+    """Write the finance workbook to `out` atomically; return the path."""
+    with atomic_path(out) as temporary:
+        book = xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False, "strings_to_numbers": False})
+        book.set_properties({"title": "estate finance workbook", "created": _created(data)})
+        formats = {
+            "bold": book.add_format({"bold": True}),
+            "gbp": book.add_format({"num_format": GBP}),
+            "quoted": book.add_format({"quote_prefix": True}),
+            "note": book.add_format({"italic": True, "font_color": "#595959"}),
+        }
+        _readme(book, data, formats)
+        names = _assumptions(book, data.parameters, formats)
+        system_rows = _systems(book, data, formats)
+        _reported(book, data.reported, formats)
+        hidden_total = _hidden(book, data, formats, system_rows, names)
+        npv_cells = _appraisal(book, data, formats, system_rows, names, hidden_total)
+        _ranking(book, data, formats, names, npv_cells)
+        _departments(book, data, formats, system_rows, hidden_total)
+        book.close()
+    return out
+
+
+def _created(data: FinanceInputs):
+    from datetime import datetime
+
+    as_of = pd.Timestamp(data.run["as_of"]).date()
+    return datetime(as_of.year, as_of.month, as_of.day)  # the analysis date, never the wall clock
+
+
+def _readme(book, data: FinanceInputs, formats) -> None:
+    sheet = book.add_worksheet("README")
+    lines = [
+        ("estate finance workbook", formats["bold"]),
+        (
+            f"Costs assessed at {pd.Timestamp(data.run['as_of']):%d %B %Y} by estate {data.version}; "
+            f"{int(data.run['draws']):,} Monte Carlo draws, seed {int(data.run['seed'])}.",
+            None,
+        ),
+        (
+            "Change a value on the Assumptions sheet and every formula recomputes: hidden costs, appraisal, "
+            "ranking scores and department totals.",
+            None,
+        ),
+        (
+            "Values, not formulas: Monte Carlo percentiles (P10/P50/P90), imputed run costs, rank-normalised "
+            "criteria, ranks and top-N stability. They are recomputed only by `estate analyse`.",
+            formats["note"],
+        ),
+        ("Inputs:", formats["bold"]),
+    ]
+    for row, (text, fmt) in enumerate(lines):
+        sheet.write_string(row, 0, text, fmt)
+    row = len(lines)
+    for record in data.imports.to_dict("records"):
+        sheet.write_string(row, 0, f"{record['file_name']}  SHA-256 {record['sha256']}")
+        row += 1
+    sheet.set_column(0, 0, 120)
+
+
+def _assumptions(book, parameters: pd.DataFrame, formats) -> dict[str, str]:
+    headers = ["Parameter", "Value", "Unit", "Low", "High", "Confidence", "Source", "Description"]
+    sheet = _Sheet(book, "Assumptions", headers, formats)
+    names = {}
+    for r, p in enumerate(parameters.sort_values("name").to_dict("records"), start=1):
+        sheet.text(r, 0, p["name"])
+        sheet.number(r, 1, p["value"])
+        sheet.text(r, 2, p["unit"])
+        sheet.number(r, 3, p["low"])
+        sheet.number(r, 4, p["high"])
+        sheet.text(r, 5, p["confidence"])
+        sheet.text(r, 6, p["source"])
+        sheet.text(r, 7, p["description"])
+        book.define_name(p["name"], f"=Assumptions!$B${r + 1}")
+        names[p["name"]] = p["name"]
+    sheet.sheet.set_column(6, 6, 80)
+    sheet.finish(len(parameters))
+    return names
+
+
+def _systems(book, data: FinanceInputs, formats) -> dict[str, str]:
+    """Write the Systems sheet; return column key -> column letter (rows align with the inputs' order)."""
+    frame = data.inputs.merge(
+        data.assessment[
+            ["system_id", "name", "department", "platform", "technology", "cost_imputed", "reported_cost_gbp"]
+        ],
+        on="system_id",
+        how="left",
+    )
+    frame["run_cost_gbp"] = frame["reported_cost_gbp"].fillna(0.0)
+    sheet = _Sheet(book, "Systems", [h for _, h in SYSTEM_COLUMNS], formats)
+    letters = {key: xl_col_to_name(c) for c, (key, _) in enumerate(SYSTEM_COLUMNS)}
+    for r, record in enumerate(frame.to_dict("records"), start=1):
+        for c, (key, _) in enumerate(SYSTEM_COLUMNS):
+            value = record.get(key)
+            if key in ("system_id", "name", "department", "platform", "technology"):
+                sheet.text(r, c, value)
+            elif key == "cost_imputed":
+                sheet.text(r, c, "imputed (value)" if value else "reported")
+            else:
+                sheet.number(r, c, value, money=key in MONEY_COLUMNS)
+    sheet.finish(len(frame))
+    letters["_rows"] = str(len(frame))
+    return letters
+
+
+def _reported(book, reported: pd.DataFrame, formats) -> None:
+    wide = reported.pivot_table(
+        index=["system_id", "financial_year"], columns="category", values="amount_gbp", aggfunc="sum", fill_value=0.0
+    ).reset_index()
+    categories = [c for c in wide.columns if c not in ("system_id", "financial_year")]
+    headers = ["System ID", "Financial year", *[f"{c} (£)" for c in categories], "Total (£)"]
+    sheet = _Sheet(book, "Reported costs", headers, formats)
+    for r, record in enumerate(wide.to_dict("records"), start=1):
+        sheet.text(r, 0, record["system_id"])
+        sheet.text(r, 1, record["financial_year"])
+        for c, category in enumerate(categories, start=2):
+            sheet.number(r, c, record[category], money=True)
+        first, last = xl_rowcol_to_cell(r, 2), xl_rowcol_to_cell(r, 1 + len(categories))
+        sheet.formula(r, 2 + len(categories), f"=SUM({first}:{last})", sum(record[c] for c in categories))
+    sheet.finish(len(wide))
+
+
+HIDDEN_FORMULAS = {  # component column -> formula template on Systems row {r}; names are Assumptions cells
+    "extended_support_gbp": "=IF(S!{years}{r}>0,MIN(esu_first_year_share+esu_yearly_step*INT(S!{years}{r}),"
+    "esu_max_share)*IF(S!{licence}{r}>0,S!{licence}{r},licence_share_of_run_cost*S!{run}{r}),0)",
+    "scarce_skills_gbp": "=IF(S!{skills}{r}>0,IF(S!{fte}{r}>0,S!{fte}{r},default_support_fte)"
+    "*support_fte_cost*scarce_skills_premium,0)",
+    "manual_workarounds_gbp": "=(S!{hours}{r}*12+0.5*S!{manual}{r}*manual_interface_hours)*loaded_hourly_cost",
+    "integration_upkeep_gbp": "=0.5*("
+    + "+".join(f"S!{{if_{k}}}{{r}}*integration_upkeep_{k}" for k in INTERFACE_KINDS)
+    + ")",
+    "security_loss_gbp": "=(1-(1-breach_probability_per_vulnerability)^S!{vulns}{r})*breach_cost",
+    "outage_gbp": "=S!{outage}{r}*S!{users}{r}*outage_cost_per_user_hour",
+    "hosting_premium_gbp": "=IF(S!{hosting}{r}>0,S!{hosting}{r},hosting_share_of_run_cost*S!{run}{r})"
+    "*IF(S!{mainframe}{r}>0,mainframe_hosting_premium/(1+mainframe_hosting_premium),"
+    "IF(S!{onprem}{r}>0,on_premises_hosting_premium/(1+on_premises_hosting_premium),0))",
+    "blocking_gbp": "=IF(S!{legacy}{r}>0,S!{blast}{r}*blocking_cost_per_dependent,0)",
+}
+
+
+def _formula_letters(letters: dict[str, str]) -> dict[str, str]:
+    mapping = {
+        "years": "years_past_end_of_support", "licence": "licence_cost_gbp", "run": "run_cost_gbp",
+        "skills": "scarce_skills", "fte": "support_fte", "hours": "manual_workaround_hours_per_month",
+        "manual": "manual_interfaces", "vulns": "known_vulnerabilities", "outage": "outage_hours_per_year",
+        "users": "users", "hosting": "hosting_cost_gbp", "mainframe": "mainframe", "onprem": "on_premises",
+        "legacy": "legacy", "blast": "blast_radius", **{f"if_{k}": f"interfaces_{k}" for k in INTERFACE_KINDS},
+    }  # fmt: skip
+    return {alias: letters[column] for alias, column in mapping.items()}
+
+
+def _hidden(book, data: FinanceInputs, formats, letters, names) -> str:
+    """Write Hidden costs; return the column letter of its total."""
+    components = list(HIDDEN_FORMULAS)
+    headers = [
+        "System ID",
+        *components,
+        "Hidden cost total (£/year)",
+        "P10 (£, Monte Carlo value)",
+        "P50 (£, Monte Carlo value)",
+        "P90 (£, Monte Carlo value)",
+    ]
+    sheet = _Sheet(book, "Hidden costs", headers, formats)
+    assessment = data.assessment.set_index("system_id")
+    aliases = _formula_letters(letters)
+    for r, system_id in enumerate(data.inputs["system_id"], start=1):
+        row = assessment.loc[system_id]
+        sheet.sheet.write_formula(r, 0, f"=Systems!A{r + 1}", None, system_id)
+        for c, component in enumerate(components, start=1):
+            formula = HIDDEN_FORMULAS[component].format(r=r + 1, **aliases).replace("S!", "Systems!")
+            sheet.formula(r, c, formula, float(row[component]))
+        first, last = xl_rowcol_to_cell(r, 1), xl_rowcol_to_cell(r, len(components))
+        sheet.formula(r, len(components) + 1, f"=SUM({first}:{last})", float(row["hidden_cost_gbp"]))
+        for offset, column in enumerate(("hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp")):
+            sheet.number(r, len(components) + 2 + offset, row[column], money=True)
+    sheet.finish(len(data.inputs))
+    return xl_col_to_name(len(components) + 1)
+
+
+def _appraisal(book, data: FinanceInputs, formats, letters, names, hidden_total: str) -> dict[str, str]:
+    """Write the Appraisal sheet with a discount-factor row; return system_id -> NPV cell.
+
+    Every formula carries Python's own figure as its cached value, so viewers that do not
+    recalculate still show the right numbers (and the LibreOffice test compares the two).
+    """
+    p = data.parameters.set_index("name")["value"]
+    horizon = int(p["appraisal_horizon_years"])
+    fixed = [
+        "System ID",
+        "Run cost (£/year)",
+        "Hidden cost (£/year)",
+        "Status quo (£/year)",
+        "After replacement (£/year)",
+        "Capex before optimism bias (£)",
+        "Capex (£)",
+        "Duration (years)",
+        "NPV of replacing (£)",
+        "Payback year",
+        "Cost of delay (£)",
+    ]
+    net_cols = [f"Net benefit year {t} (£)" for t in range(horizon)]
+    cum_cols = [f"Cumulative discounted year {t} (£)" for t in range(horizon)]
+    flag_cols = [f"Paid back by year {t} (1/0)" for t in range(horizon)]
+    sheet = _Sheet(book, "Appraisal", fixed + net_cols + cum_cols + flag_cols, formats)
+    n0, c0 = len(fixed), len(fixed) + horizon
+    f0 = c0 + horizon
+    factor_row = len(data.inputs) + 3  # discount factors under the table, one per year column
+    factors_py = discount_factors(horizon, p["discount_rate"], p["discount_rate_after_30"])
+    sheet.sheet.write_string(factor_row - 1, n0 - 1, "Discount factor", formats["bold"])
+    for t in range(horizon):
+        sheet.formula(
+            factor_row - 1,
+            n0 + t,
+            f"=1/((1+discount_rate)^MIN({t},30)*(1+discount_rate_after_30)^MAX({t}-30,0))",
+            float(factors_py[t]),
+            money=False,
+        )
+    factors = f"${xl_col_to_name(n0)}${factor_row}:${xl_col_to_name(n0 + horizon - 1)}${factor_row}"
+    a = data.assessment.set_index("system_id").loc[data.inputs["system_id"]]
+    run = a["reported_cost_gbp"].fillna(0.0).to_numpy(float)
+    hidden = a["hidden_cost_gbp"].to_numpy(float)
+    estimate = pd.to_numeric(data.inputs["replacement_cost_estimate_gbp"], errors="coerce").to_numpy(float)
+    base_capex = np.where(np.isfinite(estimate), estimate, p["replacement_capex_multiple"] * run)
+    capex = a["replacement_capex_gbp"].to_numpy(float)
+    duration = a["replacement_duration_years"].to_numpy(float)
+    status_quo, after = run + hidden, run * p["new_run_cost_share"] + hidden * p["residual_hidden_share"]
+    net = net_benefit(status_quo, after, capex, duration, horizon)
+    cumulative = np.cumsum(net * factors_py, axis=1)
+    npv_cells = {}
+    for r, system_id in enumerate(data.inputs["system_id"]):
+        x, i = r + 2, r
+        sheet.sheet.write_formula(r + 1, 0, f"=Systems!A{x}", None, system_id)
+        sheet.formula(r + 1, 1, f"=Systems!{letters['run_cost_gbp']}{x}", run[i])
+        sheet.formula(r + 1, 2, f"='Hidden costs'!{hidden_total}{x}", hidden[i])
+        sheet.formula(r + 1, 3, f"=B{x}+C{x}", status_quo[i])
+        sheet.formula(r + 1, 4, f"=B{x}*new_run_cost_share+C{x}*residual_hidden_share", after[i])
+        given = f"Systems!{letters['replacement_cost_estimate_gbp']}{x}"
+        sheet.formula(r + 1, 5, f"=IF(ISNUMBER({given}),{given},replacement_capex_multiple*B{x})", base_capex[i])
+        sheet.formula(r + 1, 6, f"=F{x}*(1+optimism_bias_capex)", capex[i])
+        years = f"Systems!{letters['replacement_years']}{x}"
+        sheet.formula(
+            r + 1,
+            7,
+            f"=IF(AND(ISNUMBER({years}),{years}>0),{years},replacement_years)*(1+optimism_bias_duration)",
+            duration[i],
+            money=False,
+        )
+        for t in range(horizon):
+            build = f"MAX(0,MIN(1,$H{x}-{t}))"
+            sheet.formula(r + 1, n0 + t, f"=-$G{x}*{build}/$H{x}+(1-{build})*($D{x}-$E{x})", net[i, t])
+            nets = f"{xl_col_to_name(n0)}{x}:{xl_col_to_name(n0 + t)}{x}"
+            part = f"${xl_col_to_name(n0)}${factor_row}:${xl_col_to_name(n0 + t)}${factor_row}"
+            sheet.formula(r + 1, c0 + t, f"=SUMPRODUCT({nets},{part})", cumulative[i, t])
+            sheet.formula(
+                r + 1, f0 + t, f"=IF({xl_col_to_name(c0 + t)}{x}>=0,1,0)", float(cumulative[i, t] >= 0), money=False
+            )
+        nets = f"{xl_col_to_name(n0)}{x}:{xl_col_to_name(n0 + horizon - 1)}{x}"
+        sheet.formula(r + 1, 8, f"=SUMPRODUCT({nets},{factors})", float(a["npv_gbp"].iloc[i]))
+        flags = f"{xl_col_to_name(f0)}{x}:{xl_col_to_name(f0 + horizon - 1)}{x}"
+        sheet.formula(r + 1, 9, f'=IFERROR(MATCH(1,{flags},0),"")', a["payback_year"].iloc[i], money=False)
+        shifted = f"{xl_col_to_name(n0)}{x}:{xl_col_to_name(n0 + horizon - 2)}{x}"
+        later = f"${xl_col_to_name(n0 + 1)}${factor_row}:${xl_col_to_name(n0 + horizon - 1)}${factor_row}"
+        sheet.formula(r + 1, 10, f"=I{x}-SUMPRODUCT({shifted},{later})", float(a["cost_of_delay_gbp"].iloc[i]))
+        npv_cells[system_id] = f"Appraisal!I{x}"
+    sheet.finish(len(data.inputs))
+    return npv_cells
+
+
+def _ranking(book, data: FinanceInputs, formats, names, npv_cells) -> None:
+    criteria = list(CRITERIA)
+    headers = [
+        "Rank (value)",
+        "System ID",
+        "Name",
+        "Department",
+        *[f"{c.removeprefix('weight_')} normalised (value)" for c in criteria],
+        "Score",
+        "Top-N stability (Monte Carlo value)",
+        "Suggested action",
+        "Reason",
+    ]
+    sheet = _Sheet(book, "Ranking", headers, formats)
+    ranked = data.assessment.sort_values("rank")
+    matrix = criteria_matrix(ranked)
+    for r, (record, normalised) in enumerate(zip(ranked.to_dict("records"), matrix, strict=True), start=1):
+        x = r + 1
+        sheet.number(r, 0, record["rank"])
+        sheet.text(r, 1, record["system_id"])
+        sheet.text(r, 2, record["name"])
+        sheet.text(r, 3, record["department"])
+        for c, value in enumerate(normalised, start=4):
+            sheet.number(r, c, value)
+        score = "+".join(f"{name}*{xl_col_to_name(4 + i)}{x}" for i, name in enumerate(criteria))
+        sheet.formula(
+            r, 4 + len(criteria), f"=100*({score})/({'+'.join(criteria)})", float(record["score"]), money=False
+        )
+        sheet.number(r, 5 + len(criteria), record["top_n_stability"])
+        sheet.text(r, 6 + len(criteria), record["suggested_action"])
+        sheet.text(r, 7 + len(criteria), record["action_reason"])
+    sheet.finish(len(ranked))
+
+
+def _departments(book, data: FinanceInputs, formats, letters, hidden_total: str) -> None:
+    headers = [
+        "Department",
+        "Systems",
+        "Run cost (£/year)",
+        "Hidden cost, central (£/year)",
+        "Hidden P10 (£, Monte Carlo value)",
+        "Hidden P50 (£, Monte Carlo value)",
+        "Hidden P90 (£, Monte Carlo value)",
+    ]
+    sheet = _Sheet(book, "Departments", headers, formats)
+    rows = int(letters["_rows"]) + 1
+    department = f"Systems!${letters['department']}$2:${letters['department']}${rows}"
+    run = f"Systems!${letters['run_cost_gbp']}$2:${letters['run_cost_gbp']}${rows}"
+    hidden = f"'Hidden costs'!${hidden_total}$2:${hidden_total}${rows}"
+    totals = data.assessment.assign(run=data.assessment["reported_cost_gbp"].fillna(0.0)).groupby("department")
+    counts, runs, hiddens = totals.size(), totals["run"].sum(), totals["hidden_cost_gbp"].sum()
+    for r, record in enumerate(data.departments.to_dict("records"), start=1):
+        x = r + 1
+        name = record["department"]
+        sheet.text(r, 0, name)
+        sheet.formula(r, 1, f"=COUNTIF({department},A{x})", float(counts.get(name, 0)), money=False)
+        sheet.formula(r, 2, f"=SUMIFS({run},{department},A{x})", float(runs.get(name, 0.0)))
+        sheet.formula(r, 3, f"=SUMIFS({hidden},{department},A{x})", float(hiddens.get(name, 0.0)))
+        for offset, column in enumerate(("hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp")):
+            sheet.number(r, 4 + offset, record[column], money=True)
+    sheet.finish(len(data.departments))

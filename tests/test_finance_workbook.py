@@ -1,0 +1,164 @@
+"""The finance workbook: LibreOffice recalculates every formula to Python's figures; text cannot execute."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from reporting.recalc import libreoffice, recalculate
+from tests.conftest import run_estate, systems_rows, write_xlsx
+
+needs_libreoffice = pytest.mark.skipif(
+    libreoffice() is None and not os.environ.get("CI"), reason="LibreOffice not installed (CI installs it)"
+)
+INJECTION = '=HYPERLINK("http://example.invalid","click")'
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("finance")
+    technologies = ["COBOL", "Java 6", "SaaS", "Windows Server 2008"]
+    rows = [
+        [
+            "System ID",
+            "Name",
+            "Department",
+            "Platform",
+            "Technology",
+            "Users",
+            "Annual cost (£)",
+            "Manual workaround hours per month",
+            "Known vulnerabilities",
+            "Outage hours per year",
+        ]
+    ]
+    for i in range(1, 41):
+        rows.append(
+            [
+                f"S{i}",
+                f"System {i}",
+                f"Dept {i % 3}",
+                ["Mainframe", "On Prem", "SaaS"][i % 3],
+                technologies[i % 4],
+                10 * i,
+                100_000 * i if i % 5 else None,
+                i,
+                i % 7,
+                i % 4,
+            ]
+        )
+    rows[1][1] = INJECTION
+    rows[2][1] = "<script>alert(1)</script>"
+    rows[3][1] = "@SUM(1+1)"
+    source = write_xlsx(
+        folder / "inventory.xlsx",
+        {
+            "Systems": rows,
+            "Interfaces": [
+                ["From", "To", "Kind"],
+                *[[f"S{i}", f"S{i + 1}", ["api", "manual", "batch"][i % 3]] for i in range(1, 40)],
+            ],
+        },
+    )
+    book = openpyxl.load_workbook(source)
+    for cell in book["Systems"]["B"][1:4]:
+        cell.data_type = "s"  # text that looks like a formula, as a user typed it (not a formula)
+    book.save(source)
+    db = folder / "e.duckdb"
+    result = run_estate("import", str(source), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert run_estate("analyse", "--db", str(db), "--as-of", "2026-11-25", "--draws", "100").returncode == 0
+    out = folder / "finance.xlsx"
+    result = run_estate("export", "--db", str(db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _formula_cells(path: Path):
+    formulas = openpyxl.load_workbook(path)
+    for sheet in formulas.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    yield sheet.title, cell.coordinate
+
+
+def _same(mine, theirs) -> bool:
+    if mine in (None, "") and theirs in (None, ""):
+        return True
+    if isinstance(mine, (int, float)) and isinstance(theirs, (int, float)):
+        return math.isclose(mine, theirs, rel_tol=1e-6, abs_tol=1e-6)
+    return mine == theirs
+
+
+@needs_libreoffice
+def test_libreoffice_recalculates_every_formula_to_the_python_figure(workbook, tmp_path):
+    recalculated = recalculate(workbook, tmp_path)
+    python = openpyxl.load_workbook(workbook, data_only=True)
+    office = openpyxl.load_workbook(recalculated, data_only=True)
+    cells = list(_formula_cells(workbook))
+    assert len(cells) > 1000
+    wrong = [
+        (s, c, python[s][c].value, office[s][c].value)
+        for s, c in cells
+        if not _same(python[s][c].value, office[s][c].value)
+    ]
+    assert wrong == []
+
+
+@needs_libreoffice
+def test_changing_an_assumption_recomputes_the_workbook(workbook, tmp_path):
+    edited = tmp_path / "edited.xlsx"
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["Assumptions"]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "loaded_hourly_cost")
+    sheet.cell(row, 2).value = sheet.cell(row, 2).value * 2
+    book.save(edited)
+    before = openpyxl.load_workbook(workbook, data_only=True)["Hidden costs"]
+    after = openpyxl.load_workbook(recalculate(edited, tmp_path / "out"), data_only=True)["Hidden costs"]
+    column = next(c for c in range(1, before.max_column + 1) if before.cell(1, c).value == "manual_workarounds_gbp")
+    pairs = [(before.cell(r, column).value, after.cell(r, column).value) for r in range(2, before.max_row + 1)]
+    assert any(b > 0 for b, _ in pairs)
+    assert all(a == pytest.approx(2 * b) for b, a in pairs)
+
+
+def test_user_text_is_written_as_inert_text(workbook):
+    book = openpyxl.load_workbook(workbook)
+    names = {c.value: c for c in book["Systems"]["B"][1:]}
+    for text in (INJECTION, "<script>alert(1)</script>", "@SUM(1+1)"):
+        assert text in names, text
+        assert names[text].data_type == "s"
+    assert names[INJECTION].quotePrefix and names["@SUM(1+1)"].quotePrefix
+
+
+def test_workbook_sheets_named_cells_and_formats(workbook):
+    book = openpyxl.load_workbook(workbook)
+    assert book.sheetnames == [
+        "README",
+        "Assumptions",
+        "Systems",
+        "Reported costs",
+        "Hidden costs",
+        "Appraisal",
+        "Ranking",
+        "Departments",
+    ]
+    assert "discount_rate" in book.defined_names and "breach_cost" in book.defined_names
+    npv = book["Appraisal"]["I2"]
+    assert "discount_rate" not in npv.value and "SUMPRODUCT" in npv.value
+    assert book["Appraisal"]["L1"].value == "Net benefit year 0 (£)"
+    assert book["Hidden costs"]["B2"].number_format.startswith("£")
+    assert book["Systems"].freeze_panes == "B2" and book["Systems"].auto_filter.ref
+    assert "SHA-256" in " ".join(str(c.value) for c in book["README"]["A"])
+
+
+def test_export_before_analyse_and_bad_suffix(tmp_path):
+    db = tmp_path / "e.duckdb"
+    run_estate("import", str(write_xlsx(tmp_path / "i.xlsx", {"Systems": systems_rows(2)})), "--db", str(db))
+    result = run_estate("export", "--db", str(db), "--out", str(tmp_path / "f.xlsx"))
+    assert result.returncode == 1 and "estate analyse" in result.stderr and not (tmp_path / "f.xlsx").exists()
+    assert run_estate("export", "--db", str(db), "--out", str(tmp_path / "f.csv")).returncode == 2
