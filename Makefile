@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench docs sample clean
+.PHONY: run test lint format bench docs sample clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,15 @@ run: $(VENV)/.installed
 	$(BIN)/estate import sample_inventory.xlsx --db estate.duckdb
 	$(BIN)/estate analyse --db estate.duckdb
 
-test: $(VENV)/.installed-dev
+# LibreOffice (headless) recalculates the finance workbook in the tests; Debian package, installed when missing.
+system-deps:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; \
+	  else echo "note: LibreOffice missing; install libreoffice-calc-nogui to run the workbook tests"; fi; }
+
+test: system-deps $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -45,6 +53,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_graph.py
 	$(BIN)/python benchmarks/bench_costing.py
+	$(BIN)/python benchmarks/bench_export.py
 
 clean:
 	rm -rf $(VENV) estate.duckdb estate.duckdb.wal .pytest_cache .hypothesis

@@ -162,3 +162,15 @@ def test_export_before_analyse_and_bad_suffix(tmp_path):
     result = run_estate("export", "--db", str(db), "--out", str(tmp_path / "f.xlsx"))
     assert result.returncode == 1 and "estate analyse" in result.stderr and not (tmp_path / "f.xlsx").exists()
     assert run_estate("export", "--db", str(db), "--out", str(tmp_path / "f.csv")).returncode == 2
+
+
+def test_fast_formula_path_still_expands_newer_functions(tmp_path):
+    import xlsxwriter
+
+    from reporting.finance import _FastFormulaWorksheet
+
+    book = xlsxwriter.Workbook(str(tmp_path / "f.xlsx"))
+    sheet = book.add_worksheet("S", worksheet_class=_FastFormulaWorksheet)
+    assert sheet._prepare_formula("=SUMPRODUCT(A1:A2,B1:B2)") == "SUMPRODUCT(A1:A2,B1:B2)"
+    assert sheet._prepare_formula("=XLOOKUP(1,A1:A2,B1:B2)") == "_xlfn.XLOOKUP(1,A1:A2,B1:B2)"
+    book.close()
