@@ -46,6 +46,7 @@ def run_cost_analysis(
         imputation = assessment.imputation
         run = pd.DataFrame([{
             "as_of": as_of, "seed": seed, "draws": draws, "parameter_files": json.dumps(parameters.source_files),
+            "parameter_file_text": parameters.user_text,
             "imputation_method": imputation.method, "imputation_training_rows": imputation.training_rows,
             "imputation_cv_mape": imputation.cv_mape, "imputation_interval_coverage": imputation.interval_coverage,
             **{f"estate_{k}": v for k, v in assessment.uncertainty.estate.items()},

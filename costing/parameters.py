@@ -44,6 +44,7 @@ class Parameters:
     values: dict[str, Parameter]
     lists: dict[str, tuple[str, ...]]
     source_files: tuple[str, ...]
+    user_text: str = ""  # the user's parameter file as written (empty when only the defaults are used)
 
     def __getitem__(self, name: str) -> float:
         return self.values[name].value
@@ -60,7 +61,7 @@ class Parameters:
                 raise ParameterError(f"unknown parameter '{name}'")
             p = values[name]
             values[name] = replace(p, value=value, low=min(p.low, value), high=max(p.high, value))
-        return Parameters(values, self.lists, self.source_files)
+        return Parameters(values, self.lists, self.source_files, self.user_text)
 
     def draws(self, count: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """Return name -> `count` PERT draws (constant where low == high), in a fixed parameter order."""
@@ -85,8 +86,10 @@ def load_parameters(path: Path | None = None) -> Parameters:
     values = {name: _parameter(name, table, str(DEFAULT_PARAMETERS)) for name, table in defaults["parameters"].items()}
     lists = {name: tuple(items) for name, items in defaults.get("lists", {}).items()}
     sources = [str(DEFAULT_PARAMETERS)]
+    user_text = ""
     if path is not None:
         user = _read(path)
+        user_text = path.read_text(encoding="utf-8")
         sources.append(str(path))
         unknown = set(user) - {"parameters", "lists", "meta"}
         if unknown:
@@ -113,7 +116,7 @@ def load_parameters(path: Path | None = None) -> Parameters:
             if name not in lists:
                 raise ParameterError(f"{path}: unknown list '{name}'")
             lists[name] = tuple(str(i) for i in items)
-    return Parameters(values, lists, tuple(sources))
+    return Parameters(values, lists, tuple(sources), user_text)
 
 
 def _read(path: Path) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from estate.readers import HEADER_SEARCH_ROWS, RawSheet
@@ -61,17 +61,19 @@ class MappingProfile:
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     header_rows: dict[str, int] = field(default_factory=dict)
     source: str = ""
+    text: str = ""  # the TOML as written, kept with each import
 
     @classmethod
     def load(cls, path: Path) -> MappingProfile:
         """Return the profile read from a TOML file; raise ProfileError naming any problem."""
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
         except (OSError, UnicodeDecodeError) as exc:
             raise ProfileError(f"{path}: cannot read the mapping profile: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ProfileError(f"{path}: not valid TOML: {exc}") from None
-        return cls.from_dict(data, str(path))
+        return replace(cls.from_dict(data, str(path)), text=text)
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "") -> MappingProfile:

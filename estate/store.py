@@ -54,6 +54,9 @@ def schema_ddl() -> list[str]:
         "warnings BIGINT, imported_at TIMESTAMP, status VARCHAR, superseded_by BIGINT, software_version VARCHAR)"
     )
     statements.append(
+        "CREATE TABLE IF NOT EXISTS import_files (import_id BIGINT, file_name VARCHAR, sha256 VARCHAR, content BLOB)"
+    )
+    statements.append(
         "CREATE TABLE IF NOT EXISTS import_issues (import_id BIGINT, file VARCHAR, sheet VARCHAR, row BIGINT, "
         '"column" VARCHAR, value VARCHAR, code VARCHAR, severity VARCHAR, message VARCHAR)'
     )
@@ -147,7 +150,7 @@ def import_files(
         issues += cross_check(fresh, stored)
         if has_errors(issues):
             raise ImportRejected(issues)
-        _write(connection, fresh, summaries, issues)
+        _write(connection, fresh, summaries, issues, profile)
     order = {r.file: i for i, r in enumerate(results)}
     summaries.sort(key=lambda s: order.get(s.file, 0))
     return summaries, issues
@@ -241,6 +244,7 @@ def _write(
     fresh: list[FileResult],
     summaries: list[ImportSummary],
     issues: list[Issue],
+    profile: MappingProfile | None,
 ) -> None:
     from estate import __version__
 
@@ -271,7 +275,12 @@ def _write(
                 for data in result.tables.get(table.name, []):
                     rows[table.name] += _insert(connection, table, data, import_id, result.file)
             file_issues = [i for i in issues if i.file == result.file]
-            mapping = {"columns": result.mapping_report()}
+            mapping = {"columns": result.mapping_report(), "profile": profile.text if profile else None}
+            # The file's own bytes, so `estate report` can ship them and `estate verify` rerun from them.
+            connection.execute(
+                "INSERT INTO import_files VALUES (?, ?, ?, ?)",
+                [import_id, result.file, result.sha256, result.path.read_bytes()],
+            )
             connection.execute(
                 "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL, ?)",
                 [

@@ -18,7 +18,18 @@ LOCATED = re.compile(r"^[^:]+:[^:]*:\d*:[A-Z]*: (error|warning) \[[a-z_]+\] .+")
 
 
 def test_the_commands_this_issue_delivers_exist():
-    assert COMMANDS == ["analyse", "graph", "import", "rank", "sample", "template", "validate"]
+    assert COMMANDS == [
+        "analyse",
+        "export",
+        "graph",
+        "import",
+        "rank",
+        "report",
+        "sample",
+        "template",
+        "validate",
+        "verify",
+    ]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,0 +1,69 @@
+"""Inline SVG charts (no scripts, no network), colour-blind-safe (Okabe-Ito), labels escaped."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+BLUE, ORANGE, GREY = "#0072B2", "#E69F00", "#595959"
+
+
+def money(value: float) -> str:
+    """Return pounds as £1.2bn, £12.3m, £45k or £120."""
+    size = abs(value)
+    if size >= 1e9:
+        return f"£{value / 1e9:,.2f}bn"
+    if size >= 1e6:
+        return f"£{value / 1e6:,.1f}m"
+    if size >= 1e3:
+        return f"£{value / 1e3:,.0f}k"
+    return f"£{value:,.0f}"
+
+
+def interval_bars(labels: list[str], low: list[float], mid: list[float], high: list[float], title: str) -> Markup:
+    """Return horizontal bars of `mid` with a line from `low` to `high`, one row per label."""
+    width, left, row = 640, 220, 20
+    scale = (width - left - 70) / max(max(high, default=0.0), 1.0)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(labels) + 10}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for i, (label, lo, m, hi) in enumerate(zip(labels, low, mid, high, strict=True)):
+        y = i * row + 4
+        parts.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{escape(label[:34])}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 2}" width="{m * scale:.1f}" height="12" fill="{BLUE}"/>')
+        parts.append(
+            f'<line x1="{left + lo * scale:.1f}" x2="{left + hi * scale:.1f}" y1="{y + 8}" y2="{y + 8}" '
+            f'stroke="{GREY}" stroke-width="2"/>'
+        )
+        parts.append(f'<text x="{left + hi * scale + 4:.1f}" y="{y + 11}">{escape(money(m))}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def tornado(labels: list[str], at_low: list[float], at_high: list[float], central: float, title: str) -> Markup:
+    """Return a tornado chart: for each parameter a bar from the total at its low to the total at its high."""
+    width, left, row = 640, 250, 20
+    values = [*at_low, *at_high, central]
+    lo, hi = min(values), max(values)
+    scale = (width - left - 20) / max(hi - lo, 1.0)
+    x = lambda v: left + (v - lo) * scale  # noqa: E731
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(labels) + 24}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for i, (label, a, b) in enumerate(zip(labels, at_low, at_high, strict=True)):
+        y = i * row + 4
+        parts.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{escape(label)}</text>')
+        parts.append(
+            f'<rect x="{x(min(a, central)):.1f}" y="{y + 2}" width="{abs(x(a) - x(central)):.1f}" '
+            f'height="12" fill="{ORANGE}"><title>at low: {escape(money(a))}</title></rect>'
+        )
+        parts.append(
+            f'<rect x="{x(min(b, central)):.1f}" y="{y + 2}" width="{abs(x(b) - x(central)):.1f}" '
+            f'height="12" fill="{BLUE}"><title>at high: {escape(money(b))}</title></rect>'
+        )
+    bottom = row * len(labels) + 4
+    parts.append(f'<line x1="{x(central):.1f}" x2="{x(central):.1f}" y1="0" y2="{bottom}" stroke="{GREY}"/>')
+    parts.append(f'<text x="{x(central):.1f}" y="{bottom + 14}" text-anchor="middle">{escape(money(central))}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,253 @@
+"""The reproducible report: report.html (+ PDF), data/ tables, inputs/ copies and manifest.json.
+
+Every output is a function of the stored inputs, the recorded settings and the software
+versions: no wall-clock time appears anywhere, so a rerun gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from costing.hidden import COMPONENTS
+from costing.parameters import load_parameters
+from costing.sensitivity import tornado
+from estate import __version__
+from estate.files import atomic_path
+from estate.store import connect
+from reporting import charts
+from reporting.text import inert_csv_text
+
+DATA_TABLES = (  # table -> sort columns (rows in a fixed order)
+    ("system_assessment", "rank"), ("system_metrics", "system_id"), ("department_costs", "department"),
+    ("department_links", "source_department, target_department"), ("department_silos", "department"),
+    ("graph_findings", "kind, system_id, interface_id, detail"), ("parameters_used", "name"),
+    ("reported_cost_by_department", "department"), ("reported_cost_by_category", "category"),
+    ("reported_cost_by_platform", "platform"), ("reported_cost_by_technology", "technology"),
+    ("import_issues", 'import_id, file, sheet, row, "column", code'),
+)  # fmt: skip
+PACKAGES = (
+    "estate",
+    "duckdb",
+    "fastexcel",
+    "pyarrow",
+    "pandas",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "rustworkx",
+    "networkx",
+    "xlsxwriter",
+    "jinja2",
+    "weasyprint",
+)
+
+
+class NoReport(LookupError):
+    """There is nothing to report yet."""
+
+
+def package_versions() -> dict[str, str]:
+    """Return the versions of the packages that shape the outputs."""
+    result = {}
+    for name in PACKAGES:
+        try:
+            result[name] = version(name)
+        except PackageNotFoundError:
+            result[name] = "not installed"
+    return result
+
+
+def sha256_file(path: Path) -> str:
+    """Return the SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_report(db: Path, out: Path, pdf: bool = True) -> dict:
+    """Write the report folder from the stored analysis; return the manifest."""
+    with connect(db, read_only=True) as connection:
+        tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "cost_model_runs" not in tables:
+            raise NoReport("no analysis results yet: run `estate analyse` first")
+        frames = {name: connection.sql(f"SELECT * FROM {name} ORDER BY {order}").df() for name, order in DATA_TABLES}
+        run = connection.sql("SELECT * FROM cost_model_runs").df().iloc[0].to_dict()
+        imports = connection.sql(
+            "SELECT i.import_id, i.file_name, i.sha256, i.mapping, i.rows_systems, i.rows_interfaces, i.rows_costs, "
+            "i.warnings, f.content FROM imports i JOIN import_files f USING (import_id) "
+            "WHERE i.status = 'current' ORDER BY i.import_id"
+        ).df()
+        inputs = connection.sql("SELECT * FROM model_inputs ORDER BY system_id").df()
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    (out / "inputs").mkdir(exist_ok=True)
+    files: list[Path] = []
+    settings = _settings(run, imports, frames["system_metrics"])
+    for record in imports.to_dict("records"):
+        target = out / "inputs" / Path(record["file_name"]).name
+        _write_bytes(target, bytes(record["content"]))
+        files.append(target)
+    if settings["mapping_profile"]:
+        files.append(_write_bytes(out / "inputs" / "mapping.toml", settings["mapping_profile"].encode()))
+    if settings["parameter_file"]:
+        files.append(_write_bytes(out / "inputs" / "parameters.toml", settings["parameter_file"].encode()))
+    for name, frame in frames.items():
+        files += _write_table(out / "data", name, frame)
+    html = _render(frames, run, imports, inputs, settings)
+    files.append(_write_bytes(out / "report.html", html.encode("utf-8")))
+    if pdf:
+        files.append(_write_pdf(out / "report.pdf", html, settings["as_of"]))
+    manifest = {
+        "estate_version": __version__,
+        "packages": package_versions(),
+        "settings": settings
+        | {"mapping_profile": bool(settings["mapping_profile"]), "parameter_file": bool(settings["parameter_file"])},
+        "inputs": [
+            {"file": f"inputs/{Path(r['file_name']).name}", "sha256": r["sha256"]} for r in imports.to_dict("records")
+        ],
+        "files": {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(files)},
+    }
+    _write_bytes(out / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    return manifest
+
+
+def _settings(run: dict, imports: pd.DataFrame, metrics: pd.DataFrame) -> dict:
+    profiles = {json.loads(m).get("profile") for m in imports["mapping"]} - {None}
+    return {
+        "as_of": pd.Timestamp(run["as_of"]).date().isoformat(),
+        "seed": int(run["seed"]),
+        "draws": int(run["draws"]),
+        "betweenness_samples": int(metrics["betweenness_sources"].iloc[0]) if len(metrics) else 64,
+        "mapping_profile": next(iter(profiles), ""),
+        "parameter_file": run.get("parameter_file_text") or "",
+        "import_order": [Path(f).name for f in imports["file_name"]],
+    }
+
+
+def _write_bytes(path: Path, content: bytes) -> Path:
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(content)
+    return path
+
+
+def _write_table(folder: Path, name: str, frame: pd.DataFrame) -> list[Path]:
+    """Write a table as csv (formula-like text made inert) and Parquet; return both paths."""
+    csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(inert_csv_text)
+    with atomic_path(csv_path) as temporary:
+        safe.to_csv(temporary, index=False, lineterminator="\n")
+    with atomic_path(parquet_path) as temporary:
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temporary, compression="zstd")
+    return [csv_path, parquet_path]
+
+
+def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame, settings: dict) -> str:
+    assessment = frames["system_assessment"]
+    departments = frames["department_costs"].sort_values("hidden_cost_p50_gbp", ascending=False)
+    parameters = frames["parameters_used"]
+    used = load_parameters()
+    for record in parameters.to_dict("records"):  # the values recorded with the run, not today's defaults
+        used = used.with_values(**{record["name"]: float(record["value"])})
+    sensitivity = tornado(inputs.assign(run_cost_gbp=inputs["run_cost_gbp"]), used)
+    waves = (
+        assessment.groupby("wave")
+        .agg(systems=("system_id", "size"), hidden=("hidden_cost_p50_gbp", "sum"), delay=("cost_of_delay_gbp", "sum"))
+        .reset_index()
+    )
+    quality = frames["graph_findings"]["kind"].value_counts().sort_index()
+    issues = frames["import_issues"]["code"].value_counts().sort_index()
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("reporting", "templates"), autoescape=True, keep_trailing_newline=True
+    )
+    money = charts.money
+    context = {
+        "as_of": settings["as_of"], "version": __version__, "draws": settings["draws"], "seed": settings["seed"],
+        "synthetic": any("sample" in name.lower() for name in imports["file_name"]),
+        "systems": f"{len(assessment):,}", "reported": money(assessment["reported_cost_gbp"].sum()),
+        "hidden_p10": money(run["estate_hidden_cost_p10_gbp"]), "hidden_p50": money(run["estate_hidden_cost_p50_gbp"]),
+        "hidden_p90": money(run["estate_hidden_cost_p90_gbp"]),
+        "past_support": int((inputs["years_past_end_of_support"] > 0).sum()),
+        "red": int((assessment["risk_rag"] == "red").sum()), "imputed": int(assessment["cost_imputed"].sum()),
+        "waves": int(assessment["wave"].max()) if len(assessment) else 0,
+        "inputs": imports.drop(columns=["content", "mapping"]).to_dict("records"),
+        "imputation_method": run["imputation_method"],
+        "imputation_mape": _percent(run["imputation_cv_mape"]),
+        "imputation_coverage": _percent(run["imputation_interval_coverage"]),
+        "components": [{"name": n, "formula": " ".join(inspect.getdoc(f).split())} for n, f in COMPONENTS.items()],
+        "horizon": int(parameters.set_index("name").loc["appraisal_horizon_years", "value"]),
+        "top_n": int(parameters.set_index("name").loc["stability_top_n", "value"]),
+        "parameters": [{"name": p["name"], "value": f"{p['value']:g}", "range": f"{p['low']:g}-{p['high']:g}",
+                        "unit": p["unit"], "confidence": p["confidence"], "source": p["source"]}
+                       for p in parameters.to_dict("records")],
+        "top": [{"rank": int(r["rank"]), "system_id": r["system_id"], "name": r["name"] or "",
+                 "department": r["department"] or "",
+                 "hidden": f"{money(r['hidden_cost_p50_gbp'])} ({money(r['hidden_cost_p10_gbp'])}-"
+                           f"{money(r['hidden_cost_p90_gbp'])})",
+                 "npv": money(r["npv_gbp"]), "risk": f"{r['risk_score']:.0f} {r['risk_rag']}",
+                 "action": r["suggested_action"], "stability": _percent(r["top_n_stability"])}
+                for r in assessment.head(20).to_dict("records")],
+        "departments": [{"department": d["department"], "p10": money(d["hidden_cost_p10_gbp"]),
+                         "p50": money(d["hidden_cost_p50_gbp"]), "p90": money(d["hidden_cost_p90_gbp"])}
+                        for d in departments.to_dict("records")],
+        "department_chart": charts.interval_bars(
+            departments["department"].astype(str).tolist(), departments["hidden_cost_p10_gbp"].tolist(),
+            departments["hidden_cost_p50_gbp"].tolist(), departments["hidden_cost_p90_gbp"].tolist(),
+            "Hidden cost a year by department"),
+        "waves_table": [{"wave": int(w["wave"]), "systems": int(w["systems"]), "hidden": money(w["hidden"]),
+                         "delay": money(w["delay"])} for w in waves.to_dict("records")],
+        "central": money(sensitivity["central_gbp"].iloc[0]) if len(sensitivity) else money(0),
+        "tornado_chart": charts.tornado(
+            sensitivity["parameter"].tolist(), sensitivity["estate_at_low_gbp"].tolist(),
+            sensitivity["estate_at_high_gbp"].tolist(),
+            float(sensitivity["central_gbp"].iloc[0]) if len(sensitivity) else 0.0,
+            "Estate hidden cost with one parameter at its low (orange) or high (blue) value"),
+        "quality": [{"kind": k.replace("_", " "), "count": int(v)} for k, v in quality.items()]
+        + [{"kind": f"import {k.replace('_', ' ')}", "count": int(v)} for k, v in issues.items()],
+        "rerun_command": f"estate analyse --as-of {settings['as_of']} --seed {settings['seed']} "
+                         f"--draws {settings['draws']} --betweenness-samples {settings['betweenness_samples']}"
+                         + (" --params inputs/parameters.toml" if settings["parameter_file"] else ""),
+        "packages": sorted(package_versions().items()),
+    }  # fmt: skip
+    return environment.get_template("report.html.j2").render(**context)
+
+
+def _percent(value: float) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{value:.0%}"
+
+
+@contextmanager
+def _source_date(as_of: str):
+    """Fix the timestamps that font subsetting and PDF metadata would otherwise take from the clock."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    if before is None:
+        moment = datetime.fromisoformat(as_of).replace(tzinfo=UTC)
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def _write_pdf(path: Path, html: str, as_of: str) -> Path:
+    import weasyprint
+
+    with _source_date(as_of), atomic_path(path) as temporary:
+        weasyprint.HTML(string=html).write_pdf(temporary)
+    return path

@@ -1,0 +1,59 @@
+"""`estate verify`: rebuild a report from its own inputs and recorded settings, and compare every hash."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from costing.analysis import run_cost_analysis
+from costing.parameters import load_parameters
+from dependency_graph.analysis import run_graph_analysis
+from estate.issues import ImportRejected
+from estate.mapping import MappingProfile
+from estate.store import import_files
+from reporting.report import build_report, sha256_file
+
+
+class NotAReport(ValueError):
+    """The folder has no readable manifest.json."""
+
+
+def verify_report(folder: Path) -> list[str]:
+    """Return the problems found (empty when every file is as recorded and a rerun gives the same bytes)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        recorded: dict[str, str] = manifest["files"]
+        settings = manifest["settings"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise NotAReport(
+            f"{folder}: no readable manifest.json ({exc.__class__.__name__}); is this a report folder?"
+        ) from None
+    problems = []
+    for relative, digest in sorted(recorded.items()):
+        path = folder / relative
+        if not path.is_file():
+            problems.append(f"{relative}: missing")
+        elif sha256_file(path) != digest:
+            problems.append(f"{relative}: differs from manifest.json")
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        db = scratch / "verify.duckdb"
+        profile = MappingProfile.load(folder / "inputs" / "mapping.toml") if settings["mapping_profile"] else None
+        try:
+            for name in settings["import_order"]:
+                import_files(db, [folder / "inputs" / name], profile)
+        except ImportRejected as rejected:
+            first = next((i.as_text() for i in rejected.issues), "")
+            return [*problems, f"inputs: the recorded inputs no longer import ({first})"]
+        run_graph_analysis(db, settings["betweenness_samples"], settings["seed"])
+        parameters = load_parameters(folder / "inputs" / "parameters.toml" if settings["parameter_file"] else None)
+        run_cost_analysis(db, parameters, date.fromisoformat(settings["as_of"]), settings["seed"], settings["draws"])
+        rebuilt = build_report(db, scratch / "report", pdf="report.pdf" in recorded)
+    for relative, digest in sorted(recorded.items()):
+        if rebuilt["files"].get(relative) != digest:
+            problems.append(f"{relative}: a rerun from inputs/ gives different bytes")
+    for relative in sorted(set(rebuilt["files"]) - set(recorded)):
+        problems.append(f"{relative}: produced by a rerun but not in manifest.json")
+    return problems
