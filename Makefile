@@ -22,13 +22,17 @@ run: $(VENV)/.installed
 	$(BIN)/estate import sample_inventory.xlsx --db estate.duckdb
 	$(BIN)/estate analyse --db estate.duckdb
 
-# LibreOffice (headless) recalculates the finance workbook in the tests; Debian package, installed when missing.
+# Debian packages, installed when missing: LibreOffice (headless) recalculates the finance workbook in
+# the tests; Pango and DejaVu fonts let WeasyPrint write report.pdf.
 system-deps:
 	@command -v soffice >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; \
 	  else echo "note: LibreOffice missing; install libreoffice-calc-nogui to run the workbook tests"; fi; }
+	@ldconfig -p | grep -q libpango-1.0 || { [ "$$(id -u)" = 0 ] && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; } || echo "note: Pango missing (report.pdf)"
 
 test: system-deps $(VENV)/.installed-dev
 	$(BIN)/ruff check .

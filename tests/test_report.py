@@ -1,0 +1,143 @@
+"""The reproducible report: byte-identical reruns, verify, inert user text, self-contained HTML."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import run_estate, systems_rows, write_xlsx
+
+SCRIPT = "<script>alert(1)</script>"
+FORMULA = '=HYPERLINK("http://example.invalid","x")'
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("report")
+    rows = systems_rows(30)
+    rows[1][1] = SCRIPT
+    rows[2][1] = FORMULA
+    source = write_xlsx(
+        folder / "inventory.xlsx",
+        {
+            "Systems": rows,
+            "Interfaces": [["From", "To", "Kind"], *[[f"S{i}", f"S{i + 1}", "manual"] for i in range(1, 30)]],
+            "Costs": [
+                ["System ID", "FY", "Category", "Amount"],
+                *[[f"S{i}", "2024-25", "licence", 1000 * i] for i in range(1, 31)],
+            ],
+        },
+    )
+    book = openpyxl.load_workbook(source)
+    book["Systems"]["B3"].data_type = "s"  # text that looks like a formula, as typed
+    book.save(source)
+    db = folder / "e.duckdb"
+    assert run_estate("import", str(source), "--db", str(db)).returncode == 0
+    assert run_estate("analyse", "--db", str(db), "--as-of", "2026-11-25", "--draws", "100").returncode == 0
+    return db
+
+
+@pytest.fixture(scope="module")
+def report(analysed, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "report"
+    result = run_estate("report", "--db", str(analysed), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_rerun_gives_the_same_bytes(analysed, report, tmp_path):
+    again = tmp_path / "again"
+    assert run_estate("report", "--db", str(analysed), "--out", str(again)).returncode == 0
+    first, second = _tree(report), _tree(again)
+    assert set(first) == set(second) and len(first) > 20
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_report_folder_contents(report):
+    manifest = json.loads((report / "manifest.json").read_text())
+    assert {
+        "report.html",
+        "report.pdf",
+        "inputs/inventory.xlsx",
+        "data/system_assessment.csv",
+        "data/system_assessment.parquet",
+    } <= set(manifest["files"])
+    assert manifest["settings"]["seed"] == 0 and manifest["settings"]["as_of"] == "2026-11-25"
+    assert manifest["inputs"][0]["sha256"] == manifest["files"]["inputs/inventory.xlsx"]
+    assert (report / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_html_is_self_contained_and_escapes_user_text(report):
+    html = (report / "report.html").read_text()
+    assert "<script" not in html.lower()  # the system called <script>... is escaped wherever it appears
+    assert "<link" not in html.lower() and ' src="http' not in html and "@import" not in html
+    for section in (
+        "Summary",
+        "Scope and inputs",
+        "Methodology",
+        "Assumptions log",
+        "Results",
+        "Sensitivity",
+        "Data quality",
+        "Limitations",
+        "How to rerun",
+    ):
+        assert f">{section}</h2>" in html
+    assert "<svg" in html
+
+
+def test_csv_text_cannot_run_as_a_formula(report):
+    csv = (report / "data" / "system_assessment.csv").read_text()
+    assert "'" + FORMULA.replace('"', '""') in csv
+    assert "\n" + FORMULA not in csv and "," + FORMULA not in csv
+
+
+def test_verify_passes_then_fails_after_one_byte_changes(report, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(report, copy)
+    ok = run_estate("verify", str(copy))
+    assert ok.returncode == 0, ok.stderr
+    html = copy / "report.html"
+    data = bytearray(html.read_bytes())
+    data[100] ^= 1
+    html.write_bytes(bytes(data))
+    changed = run_estate("verify", str(copy))
+    assert changed.returncode == 1 and "report.html: differs from manifest.json" in changed.stderr
+
+
+def test_verify_fails_when_an_input_changes(report, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(report, copy)
+    source = copy / "inputs" / "inventory.xlsx"
+    book = openpyxl.load_workbook(source)
+    book["Systems"]["C4"] = "Another department"
+    book.save(source)
+    result = run_estate("verify", str(copy))
+    assert result.returncode == 1 and "inputs/inventory.xlsx: differs from manifest.json" in result.stderr
+    assert "a rerun from inputs/ gives different bytes" in result.stderr
+
+
+def test_report_and_verify_refuse_what_they_cannot_use(tmp_path, good_workbook):
+    db = tmp_path / "e.duckdb"
+    run_estate("import", str(good_workbook), "--db", str(db))
+    result = run_estate("report", "--db", str(db), "--out", str(tmp_path / "r"))
+    assert result.returncode == 1 and "estate analyse" in result.stderr
+    (tmp_path / "empty").mkdir()
+    result = run_estate("verify", str(tmp_path / "empty"))
+    assert result.returncode == 1 and "manifest.json" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+44 20", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_like_csv_text_is_quoted(text):
+    from reporting.text import inert_csv_text
+
+    assert inert_csv_text(text) == "'" + text
+    assert inert_csv_text("plain") == "plain" and inert_csv_text(3) == 3
