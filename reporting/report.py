@@ -115,6 +115,10 @@ def build_report(db: Path, out: Path, pdf: bool = True) -> dict:
         "packages": package_versions(),
         "settings": settings
         | {"mapping_profile": bool(settings["mapping_profile"]), "parameter_file": bool(settings["parameter_file"])},
+        "parameters": {
+            p["name"]: {"value": p["value"], "low": p["low"], "high": p["high"], "unit": p["unit"]}
+            for p in frames["parameters_used"].to_dict("records")
+        },
         "inputs": [
             {"file": f"inputs/{Path(r['file_name']).name}", "sha256": r["sha256"]} for r in imports.to_dict("records")
         ],

@@ -71,6 +71,7 @@ def test_report_folder_contents(report):
         "data/system_assessment.parquet",
     } <= set(manifest["files"])
     assert manifest["settings"]["seed"] == 0 and manifest["settings"]["as_of"] == "2026-11-25"
+    assert manifest["parameters"]["discount_rate"]["value"] == 0.035 and manifest["packages"]["duckdb"]
     assert manifest["inputs"][0]["sha256"] == manifest["files"]["inputs/inventory.xlsx"]
     assert (report / "report.pdf").read_bytes().startswith(b"%PDF")
 
