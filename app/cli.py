@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import duckdb
 import typer
 
 from dependency_graph.rules import GRAPH_FORMATS, WAVE_RULE
@@ -61,14 +62,21 @@ DbOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable results to stdout.")]
 
 
+@contextmanager
+def _exit_on(*errors: type[Exception], code: int = 1) -> Iterator[None]:
+    """Turn the library's expected errors into `Error: message` on stderr and an exit code (1 data, 2 usage)."""
+    try:
+        yield
+    except errors as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code) from None
+
+
 def _load_profile(mapping: Path | None) -> MappingProfile | None:
     if mapping is None:
         return None
-    try:
+    with _exit_on(ProfileError, code=2):
         return MappingProfile.load(mapping)
-    except ProfileError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _print_issues(issues: list[Issue], limit: int | None = ISSUES_SHOWN_PER_CODE) -> None:
@@ -256,21 +264,16 @@ def analyse_command(
     from dependency_graph.analysis import run_graph_analysis
 
     db_path = db or default_db_path()
-    try:
+    with _exit_on(ParameterError, code=2):
         parameters = load_parameters(params)
+    try:
         assessed_at = date.fromisoformat(as_of) if as_of else date.today()
-    except ParameterError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from None
     except ValueError:
         typer.echo(f"Error: --as-of must be a date like 2025-03-31, not '{as_of}'", err=True)
         raise typer.Exit(2) from None
-    try:
+    with _exit_on(StoreError, EmptyEstate):
         analysis = run_graph_analysis(db_path, betweenness_samples, seed)
         assessment = run_cost_analysis(db_path, parameters, assessed_at, seed, draws)
-    except (StoreError, EmptyEstate) as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
     metrics = analysis.metrics
     top = assessment.systems.head(10)
     finding_counts = analysis.findings["kind"].value_counts().sort_index().to_dict()
@@ -357,34 +360,19 @@ def rank_command(
 
     Example: estate rank --top 10 --weights hidden_cost=0.5,risk=0.3,npv=0.2 --format json
     """
-    from costing.analysis import RANK_FIELDS, stored_ranking
+    from costing.analysis import RANK_FIELDS, stored_ranking, stored_weights
     from costing.ranking import parse_weights
 
     if output not in ("table", "csv", "json"):
         typer.echo("Error: --format must be table, csv or json", err=True)
         raise typer.Exit(2)
     db_path = db or default_db_path()
-    try:
-        with connect(db_path, read_only=True) as connection:
-            defaults = dict(
-                connection.execute("SELECT name, value FROM parameters_used WHERE name LIKE 'weight_%'").fetchall()
-            )
-    except StoreError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    except duckdb.Error:
-        typer.echo("Error: no cost results yet: run `estate analyse` first", err=True)
-        raise typer.Exit(1) from None
-    try:
+    with _exit_on(StoreError, LookupError):
+        defaults = stored_weights(db_path)
+    with _exit_on(ValueError, code=2):
         chosen = parse_weights(weights, defaults) if weights else None
-    except ValueError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    try:
+    with _exit_on(StoreError, LookupError):
         ranked = stored_ranking(db_path, chosen, top).head(top)[list(RANK_FIELDS)]
-    except (StoreError, LookupError) as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
     if output == "json":
         typer.echo(ranked.to_json(orient="records", indent=2))
     elif output == "csv":
@@ -418,11 +406,8 @@ def export_command(
     if out.suffix.lower() != ".xlsx":
         typer.echo("Error: --out must end in .xlsx", err=True)
         raise typer.Exit(2)
-    try:
+    with _exit_on(StoreError, NoResults):
         export_finance_workbook(db or default_db_path(), out)
-    except (StoreError, NoResults) as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(f"wrote {out}")
 
 
@@ -443,11 +428,8 @@ def report_command(
     """
     from reporting.report import NoReport, build_report
 
-    try:
+    with _exit_on(StoreError, NoReport):
         manifest = build_report(db or default_db_path(), out, pdf)
-    except (StoreError, NoReport) as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(f"wrote {out}: {len(manifest['files'])} files and manifest.json")
 
 
@@ -464,11 +446,8 @@ def verify_command(
     """
     from reporting.verify import NotAReport, verify_report
 
-    try:
+    with _exit_on(NotAReport):
         problems = verify_report(folder)
-    except NotAReport as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
     if problems:
         for problem in problems:
             typer.echo(f"{folder}/{problem}", err=True)
@@ -495,11 +474,8 @@ def graph_command(
     if out.suffix.lower() not in GRAPH_FORMATS:
         typer.echo(f"Error: --out must end in one of {', '.join(GRAPH_FORMATS)}", err=True)
         raise typer.Exit(2)
-    try:
+    with _exit_on(StoreError, EmptyEstate):
         nodes, edges = write_graph(db or default_db_path(), out)
-    except (StoreError, EmptyEstate) as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(f"wrote {out}: {nodes:,} nodes, {edges:,} edges")
 
 

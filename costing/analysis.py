@@ -81,23 +81,33 @@ RANK_FIELDS = (
 )  # fmt: skip
 
 
+def _require_results(connection) -> None:
+    tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if not {"system_assessment", "parameters_used", "cost_model_runs"} <= tables:
+        raise LookupError("no cost results yet: run `estate analyse` first")
+
+
+def stored_weights(db: Path) -> dict[str, float]:
+    """Return the ranking weights recorded with the stored analysis; raise LookupError before `estate analyse`."""
+    with connect(db, read_only=True) as connection:
+        _require_results(connection)
+        return dict(connection.execute("SELECT name, value FROM parameters_used WHERE name LIKE 'weight_%'").fetchall())
+
+
 def stored_ranking(db: Path, weights: dict[str, float] | None, top_n: int) -> pd.DataFrame:
     """Return the stored assessment re-ranked with these weights (stored defaults if None), all systems."""
     from costing.ranking import rank_systems
 
     with connect(db, read_only=True) as connection:
-        tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if "system_assessment" not in tables:
-            raise LookupError("no cost results yet: run `estate analyse` first")
+        _require_results(connection)
         frame = connection.sql("SELECT * FROM system_assessment").df()
         used = connection.sql("SELECT name, value FROM parameters_used").df().set_index("name")["value"].to_dict()
         seed = int(connection.execute("SELECT seed FROM cost_model_runs").fetchone()[0])
     defaults = {name: used[name] for name in used if name.startswith("weight_")}
-    ranked = rank_systems(
+    return rank_systems(
         frame.drop(columns=["score", "rank", "top_n_stability"]),
         weights or defaults,
         top_n,
         used["stability_perturbation"],
         seed,
     )
-    return ranked

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -11,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from estate.cleaning import CleanColumn, blank_to_null, clean_column, clean_text, financial_year_of
+from estate.files import sha256_of
 from estate.issues import Issue, IssueCode, has_errors
 from estate.lifecycle import derive_end_of_support
 from estate.mapping import (
@@ -72,15 +72,6 @@ class FileResult:
             for t in tables
             for c in t.columns
         ]
-
-
-def sha256_of(path: Path) -> str:
-    """Return the SHA-256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def validate_file(

@@ -6,7 +6,6 @@ versions: no wall-clock time appears anywhere, so a rerun gives the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 import os
@@ -24,7 +23,7 @@ from costing.hidden import COMPONENTS
 from costing.parameters import load_parameters
 from costing.sensitivity import tornado
 from estate import __version__
-from estate.files import atomic_path
+from estate.files import atomic_path, sha256_of
 from estate.store import connect
 from reporting import charts
 from reporting.text import inert_csv_text
@@ -67,15 +66,6 @@ def package_versions() -> dict[str, str]:
         except PackageNotFoundError:
             result[name] = "not installed"
     return result
-
-
-def sha256_file(path: Path) -> str:
-    """Return the SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_report(db: Path, out: Path, pdf: bool = True) -> dict:
@@ -122,7 +112,7 @@ def build_report(db: Path, out: Path, pdf: bool = True) -> dict:
         "inputs": [
             {"file": f"inputs/{Path(r['file_name']).name}", "sha256": r["sha256"]} for r in imports.to_dict("records")
         ],
-        "files": {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(files)},
+        "files": {p.relative_to(out).as_posix(): sha256_of(p) for p in sorted(files)},
     }
     _write_bytes(out / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
     return manifest

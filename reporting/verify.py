@@ -10,10 +10,11 @@ from pathlib import Path
 from costing.analysis import run_cost_analysis
 from costing.parameters import load_parameters
 from dependency_graph.analysis import run_graph_analysis
+from estate.files import sha256_of
 from estate.issues import ImportRejected
 from estate.mapping import MappingProfile
 from estate.store import import_files
-from reporting.report import build_report, sha256_file
+from reporting.report import build_report
 
 
 class NotAReport(ValueError):
@@ -35,7 +36,7 @@ def verify_report(folder: Path) -> list[str]:
         path = folder / relative
         if not path.is_file():
             problems.append(f"{relative}: missing")
-        elif sha256_file(path) != digest:
+        elif sha256_of(path) != digest:
             problems.append(f"{relative}: differs from manifest.json")
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
