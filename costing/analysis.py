@@ -25,6 +25,9 @@ ASSESSMENT_COLUMNS = (
 )  # fmt: skip
 
 
+MODEL_INPUT_COLUMNS = ("system_id", *SYSTEM_INPUTS, "replacement_cost_estimate_gbp", "replacement_years")
+
+
 def load_model_inputs(connection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Return (systems, costs, interfaces, system_metrics) from the store."""
     systems = connection.sql(
@@ -71,8 +74,6 @@ def parameter_table(parameters: Parameters) -> pd.DataFrame:
     """Return every parameter used as a row: name, value, low, high, unit, description, source, confidence."""
     return pd.DataFrame([vars(p) for p in parameters.values.values()])
 
-
-MODEL_INPUT_COLUMNS = ("system_id", *SYSTEM_INPUTS, "replacement_cost_estimate_gbp", "replacement_years")
 
 RANK_FIELDS = (
     "rank", "system_id", "name", "department", "score", "reported_cost_gbp", "hidden_cost_p10_gbp",
