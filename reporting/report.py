@@ -7,8 +7,10 @@ versions: no wall-clock time appears anywhere, so a rerun gives the same bytes.
 from __future__ import annotations
 
 import inspect
+import io
 import json
 import os
+import zipfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -158,7 +160,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
     used = load_parameters()
     for record in parameters.to_dict("records"):  # the values recorded with the run, not today's defaults
         used = used.with_values(**{record["name"]: float(record["value"])})
-    sensitivity = tornado(inputs.assign(run_cost_gbp=inputs["run_cost_gbp"]), used)
+    sensitivity = tornado(inputs, used)
     waves = (
         assessment.groupby("wave")
         .agg(systems=("system_id", "size"), hidden=("hidden_cost_p50_gbp", "sum"), delay=("cost_of_delay_gbp", "sum"))
@@ -172,7 +174,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
     money = charts.money
     context = {
         "as_of": settings["as_of"], "version": __version__, "draws": settings["draws"], "seed": settings["seed"],
-        "synthetic": any("sample" in name.lower() for name in imports["file_name"]),
+        "synthetic": any(_is_synthetic(bytes(content)) for content in imports["content"]),
         "systems": f"{len(assessment):,}", "reported": money(assessment["reported_cost_gbp"].sum()),
         "hidden_p10": money(run["estate_hidden_cost_p10_gbp"]), "hidden_p50": money(run["estate_hidden_cost_p50_gbp"]),
         "hidden_p90": money(run["estate_hidden_cost_p90_gbp"]),
@@ -219,6 +221,15 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
         "packages": sorted(package_versions().items()),
     }  # fmt: skip
     return environment.get_template("report.html.j2").render(**context)
+
+
+def _is_synthetic(content: bytes) -> bool:
+    """Return True for workbooks `estate sample` wrote (their document title says SYNTHETIC)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return b"SYNTHETIC" in archive.read("docProps/core.xml")
+    except (zipfile.BadZipFile, KeyError):
+        return False
 
 
 def _percent(value: float) -> str:

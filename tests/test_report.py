@@ -142,3 +142,13 @@ def test_formula_like_csv_text_is_quoted(text):
 
     assert inert_csv_text(text) == "'" + text
     assert inert_csv_text("plain") == "plain" and inert_csv_text(3) == 3
+
+
+def test_only_synthetic_inputs_are_labelled_synthetic(report, tmp_path):
+    from reporting.report import _is_synthetic
+
+    assert "SYNTHETIC DATA" not in (report / "report.html").read_text()
+    sample = Path(__file__).parents[1] / "sample_inventory.xlsx"
+    assert _is_synthetic(sample.read_bytes())
+    assert not _is_synthetic((report / "inputs" / "inventory.xlsx").read_bytes())
+    assert not _is_synthetic(b"System ID,Name\n")
