@@ -1,0 +1,132 @@
+"""Faults: a killed import, random bytes and cell values, unwritable places. Nothing stored is ever lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import ESTATE, run_estate, snapshot, systems_rows, write_xlsx
+
+
+def _big_workbook(path: Path, rows: int) -> Path:
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Systems")
+    sheet.write_row(0, 0, ["System ID", "Name", "Department", "Technology", "Users"])
+    for i in range(1, rows + 1):
+        sheet.write_row(i, 0, [f"K{i:07d}", f"System {i}", f"Dept {i % 9}", "COBOL", i])
+    book.close()
+    return path
+
+
+def test_a_killed_import_leaves_the_database_as_it_was(tmp_path, good_workbook):
+    db = tmp_path / "e.duckdb"
+    assert run_estate("import", str(good_workbook), "--db", str(db)).returncode == 0
+    before = snapshot(db)
+    big = _big_workbook(tmp_path / "big.xlsx", 200_000)
+    outcomes = set()
+    for delay in (0.3, 0.8, 1.3, 1.8, 2.4):
+        process = subprocess.Popen(
+            [ESTATE, "import", str(big), "--db", str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        after = snapshot(db)  # opens (and recovers) the database: it must be readable
+        if after == before:
+            outcomes.add("unchanged")
+        else:
+            outcomes.add("complete")
+            assert len(after["systems"]) == len(before["systems"]) + 200_000
+            break
+    assert outcomes <= {"unchanged", "complete"}
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.binary(max_size=3000), st.sampled_from([".xlsx", ".csv"]))
+def test_random_bytes_are_refused_cleanly(tmp_path, data, suffix):
+    from estate.issues import ImportRejected
+    from estate.store import import_files
+
+    path = tmp_path / f"random{suffix}"
+    path.write_bytes(data)
+    db = tmp_path / "fuzz.duckdb"
+    before = snapshot(db)
+    try:
+        import_files(db, [path])
+    except ImportRejected as rejected:
+        assert all(issue.file == path.name for issue in rejected.issues)
+        assert snapshot(db) == before
+    else:
+        assert suffix == ".csv"  # only text can be a valid inventory
+
+
+CELL = st.one_of(
+    st.none(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.dates(),
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=15).filter(lambda s: not s.startswith("=")),
+)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(
+    st.lists(st.lists(CELL, min_size=7, max_size=7), min_size=1, max_size=8),
+    st.permutations(["System ID", "Name", "Department", "Platform", "End of support", "Users", "Criticality"]),
+)
+def test_random_cells_import_or_fail_with_a_located_error(tmp_path, rows, headers):
+    from estate.issues import ImportRejected, Severity
+    from estate.store import import_files
+
+    path = write_xlsx(tmp_path / "cells.xlsx", {"Systems": [list(headers), *rows]})
+    db = tmp_path / "cells.duckdb"
+    db.unlink(missing_ok=True)
+    try:
+        import_files(db, [path])
+    except ImportRejected as rejected:
+        errors = [i for i in rejected.issues if i.severity is Severity.ERROR]
+        assert errors and all(i.file == "cells.xlsx" and i.message for i in errors)
+        assert all(
+            i.row is not None for i in errors if i.code.value not in ("missing_column", "no_header", "empty_file")
+        )
+        assert not db.exists() or snapshot(db).get("systems", []) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_folder_gives_a_clear_error(tmp_path):  # pragma: no cover - CI runs as root
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    result = run_estate("template", "--out", str(folder / "t.xlsx"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_a_read_only_database_gives_a_clear_error(tmp_path, good_workbook):
+    db = tmp_path / "e.duckdb"
+    assert run_estate("import", str(good_workbook), "--db", str(db)).returncode == 0
+    code = (
+        "import duckdb, sys; from pathlib import Path; from estate.store import connect, StoreError\n"
+        "c = duckdb.connect(sys.argv[1]); print('holding', flush=True); sys.stdin.read()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        other = write_xlsx(tmp_path / "o.xlsx", {"Systems": systems_rows(1, prefix="O")})
+        result = run_estate("import", str(other), "--db", str(db))
+        assert result.returncode == 1 and "in use" in result.stderr
+        assert run_estate("analyse", "--db", str(db)).returncode == 1
+    finally:
+        holder.kill()
+        holder.wait()
