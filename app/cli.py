@@ -19,6 +19,7 @@ import typer
 
 from dependency_graph.rules import GRAPH_FORMATS, WAVE_RULE
 from estate import __version__
+from estate.files import OutputError
 from estate.issues import ImportRejected, Issue, Severity, has_errors, issues_to_json
 from estate.mapping import MappingProfile, ProfileError
 from estate.sample import write_sample
@@ -498,6 +499,9 @@ def main() -> None:
     """Run the command line; bad input never shows a traceback."""
     try:
         app()
+    except OutputError as exc:  # any command that writes a file: a clear message, never a traceback
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
 

@@ -10,12 +10,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+class OutputError(OSError):
+    """An output file cannot be written (missing or read-only folder, full disk); nothing partial is left."""
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it onto `target` only if the block succeeds."""
-    descriptor, name = tempfile.mkstemp(
-        dir=target.parent if str(target.parent) else ".", suffix=target.suffix, prefix=f".{target.stem}-"
-    )
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        descriptor, name = tempfile.mkstemp(dir=folder, suffix=target.suffix, prefix=f".{target.stem}-")
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     os.close(descriptor)
     temporary = Path(name)
     umask = os.umask(0)
@@ -24,6 +30,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     try:
         yield temporary
         os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

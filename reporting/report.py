@@ -25,7 +25,7 @@ from costing.hidden import COMPONENTS
 from costing.parameters import load_parameters
 from costing.sensitivity import tornado
 from estate import __version__
-from estate.files import atomic_path, sha256_of
+from estate.files import OutputError, atomic_path, sha256_of
 from estate.store import connect
 from reporting import charts
 from reporting.text import inert_csv_text
@@ -84,8 +84,11 @@ def build_report(db: Path, out: Path, pdf: bool = True) -> dict:
             "WHERE i.status = 'current' ORDER BY i.import_id"
         ).df()
         inputs = connection.sql("SELECT * FROM model_inputs ORDER BY system_id").df()
-    (out / "data").mkdir(parents=True, exist_ok=True)
-    (out / "inputs").mkdir(exist_ok=True)
+    try:
+        (out / "data").mkdir(parents=True, exist_ok=True)
+        (out / "inputs").mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
     files: list[Path] = []
     settings = _settings(run, imports, frames["system_metrics"])
     for record in imports.to_dict("records"):
