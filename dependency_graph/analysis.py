@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from dependency_graph.betweenness import DEFAULT_SAMPLES
 from dependency_graph.graph import load_graph
 from dependency_graph.metrics import GraphAnalysis, analyse_graph
@@ -30,9 +28,3 @@ def run_graph_analysis(db: Path, betweenness_samples: int = DEFAULT_SAMPLES, see
             },
         )
     return analysis
-
-
-def load_metrics(db: Path) -> pd.DataFrame:
-    """Return the stored system_metrics table."""
-    with connect(db, read_only=True) as connection:
-        return connection.sql("SELECT * FROM system_metrics ORDER BY system_id").df()

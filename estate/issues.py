@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -152,16 +150,6 @@ def has_errors(issues: Iterable[Issue]) -> bool:
 def issues_to_json(issues: Iterable[Issue]) -> str:
     """Return the issues as a JSON array of records."""
     return json.dumps([i.as_record() for i in issues], indent=2, ensure_ascii=False)
-
-
-def issues_to_csv(issues: Iterable[Issue]) -> str:
-    """Return the issues as csv text with a header row."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=ISSUE_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for issue in issues:
-        writer.writerow(issue.as_record())
-    return buffer.getvalue()
 
 
 class ImportRejected(Exception):
