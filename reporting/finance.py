@@ -98,6 +98,11 @@ class _Sheet:
             return
         self.sheet.write_number(row, col, float(value), self.formats["gbp"] if money else None)
 
+    def percentiles(self, row: int, col: int, values) -> None:
+        """Write the Monte Carlo P10, P50 and P90 of hidden cost (values, not formulas) from `col` on."""
+        for offset, column in enumerate(("hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp")):
+            self.number(row, col + offset, values[column], money=True)
+
     def formula(self, row: int, col: int, formula: str, value: float | str, money: bool = True) -> None:
         cached = "" if isinstance(value, float) and pd.isna(value) else value
         self.sheet.write_formula(row, col, formula, self.formats["gbp"] if money else None, cached)
@@ -118,12 +123,12 @@ def write_finance_workbook(data: FinanceInputs, out: Path) -> Path:
             "note": book.add_format({"italic": True, "font_color": "#595959"}),
         }
         _readme(book, data, formats)
-        names = _assumptions(book, data.parameters, formats)
+        _assumptions(book, data.parameters, formats)
         system_rows = _systems(book, data, formats)
         _reported(book, data.reported, formats)
-        hidden_total = _hidden(book, data, formats, system_rows, names)
-        npv_cells = _appraisal(book, data, formats, system_rows, names, hidden_total)
-        _ranking(book, data, formats, names, npv_cells)
+        hidden_total = _hidden(book, data, formats, system_rows)
+        _appraisal(book, data, formats, system_rows, hidden_total)
+        _ranking(book, data, formats)
         _departments(book, data, formats, system_rows, hidden_total)
         book.close()
     return out
@@ -166,10 +171,9 @@ def _readme(book, data: FinanceInputs, formats) -> None:
     sheet.set_column(0, 0, 120)
 
 
-def _assumptions(book, parameters: pd.DataFrame, formats) -> dict[str, str]:
+def _assumptions(book, parameters: pd.DataFrame, formats) -> None:
     headers = ["Parameter", "Value", "Unit", "Low", "High", "Confidence", "Source", "Description"]
     sheet = _Sheet(book, "Assumptions", headers, formats)
-    names = {}
     for r, p in enumerate(parameters.sort_values("name").to_dict("records"), start=1):
         sheet.text(r, 0, p["name"])
         sheet.number(r, 1, p["value"])
@@ -180,10 +184,8 @@ def _assumptions(book, parameters: pd.DataFrame, formats) -> dict[str, str]:
         sheet.text(r, 6, p["source"])
         sheet.text(r, 7, p["description"])
         book.define_name(p["name"], f"=Assumptions!$B${r + 1}")
-        names[p["name"]] = p["name"]
     sheet.sheet.set_column(6, 6, 80)
     sheet.finish(len(parameters))
-    return names
 
 
 def _systems(book, data: FinanceInputs, formats) -> dict[str, str]:
@@ -258,7 +260,7 @@ def _formula_letters(letters: dict[str, str]) -> dict[str, str]:
     return {alias: letters[column] for alias, column in mapping.items()}
 
 
-def _hidden(book, data: FinanceInputs, formats, letters, names) -> str:
+def _hidden(book, data: FinanceInputs, formats, letters) -> str:
     """Write Hidden costs; return the column letter of its total."""
     components = list(HIDDEN_FORMULAS)
     headers = [
@@ -280,14 +282,13 @@ def _hidden(book, data: FinanceInputs, formats, letters, names) -> str:
             sheet.formula(r, c, formula, float(row[component]))
         first, last = xl_rowcol_to_cell(r, 1), xl_rowcol_to_cell(r, len(components))
         sheet.formula(r, len(components) + 1, f"=SUM({first}:{last})", float(row["hidden_cost_gbp"]))
-        for offset, column in enumerate(("hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp")):
-            sheet.number(r, len(components) + 2 + offset, row[column], money=True)
+        sheet.percentiles(r, len(components) + 2, row)
     sheet.finish(len(data.inputs))
     return xl_col_to_name(len(components) + 1)
 
 
-def _appraisal(book, data: FinanceInputs, formats, letters, names, hidden_total: str) -> dict[str, str]:
-    """Write the Appraisal sheet with a discount-factor row; return system_id -> NPV cell.
+def _appraisal(book, data: FinanceInputs, formats, letters, hidden_total: str) -> None:
+    """Write the Appraisal sheet with a discount-factor row.
 
     Every formula carries Python's own figure as its cached value, so viewers that do not
     recalculate still show the right numbers (and the LibreOffice test compares the two).
@@ -335,7 +336,6 @@ def _appraisal(book, data: FinanceInputs, formats, letters, names, hidden_total:
     status_quo, after = run + hidden, run * p["new_run_cost_share"] + hidden * p["residual_hidden_share"]
     net = net_benefit(status_quo, after, capex, duration, horizon)
     cumulative = np.cumsum(net * factors_py, axis=1)
-    npv_cells = {}
     for r, system_id in enumerate(data.inputs["system_id"]):
         x, i = r + 2, r
         sheet.sheet.write_formula(r + 1, 0, f"=Systems!A{x}", None, system_id)
@@ -370,12 +370,10 @@ def _appraisal(book, data: FinanceInputs, formats, letters, names, hidden_total:
         shifted = f"{xl_col_to_name(n0)}{x}:{xl_col_to_name(n0 + horizon - 2)}{x}"
         later = f"${xl_col_to_name(n0 + 1)}${factor_row}:${xl_col_to_name(n0 + horizon - 1)}${factor_row}"
         sheet.formula(r + 1, 10, f"=I{x}-SUMPRODUCT({shifted},{later})", float(a["cost_of_delay_gbp"].iloc[i]))
-        npv_cells[system_id] = f"Appraisal!I{x}"
     sheet.finish(len(data.inputs))
-    return npv_cells
 
 
-def _ranking(book, data: FinanceInputs, formats, names, npv_cells) -> None:
+def _ranking(book, data: FinanceInputs, formats) -> None:
     criteria = list(CRITERIA)
     headers = [
         "Rank (value)",
@@ -433,6 +431,5 @@ def _departments(book, data: FinanceInputs, formats, letters, hidden_total: str)
         sheet.formula(r, 1, f"=COUNTIF({department},A{x})", float(counts.get(name, 0)), money=False)
         sheet.formula(r, 2, f"=SUMIFS({run},{department},A{x})", float(runs.get(name, 0.0)))
         sheet.formula(r, 3, f"=SUMIFS({hidden},{department},A{x})", float(hiddens.get(name, 0.0)))
-        for offset, column in enumerate(("hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp")):
-            sheet.number(r, 4 + offset, record[column], money=True)
+        sheet.percentiles(r, 4, record)
     sheet.finish(len(data.departments))
