@@ -31,6 +31,8 @@ HEADER_SEARCH_ROWS = 10
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet",)
+SINGLE_TABLE_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES  # one table per file, named by the file
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
@@ -100,10 +102,14 @@ def read_file(path: Path, display_name: str | None = None) -> list[RawSheet]:
         return _read_workbook(path, name, head)
     if suffix in CSV_SUFFIXES:
         return [_read_csv(path, name)]
+    if suffix in PARQUET_SUFFIXES:
+        return [_read_parquet(path, name)]
     if suffix == ".xls":
         raise _problem(name, IssueCode.UNSUPPORTED_FILE_TYPE, "legacy .xls workbooks are not read: save it as .xlsx")
     raise _problem(
-        name, IssueCode.UNSUPPORTED_FILE_TYPE, f"'{suffix or 'no extension'}' files are not read: use .xlsx or .csv"
+        name,
+        IssueCode.UNSUPPORTED_FILE_TYPE,
+        f"'{suffix or 'no extension'}' files are not read: use .xlsx, .csv or .parquet",
     )
 
 
@@ -333,3 +339,33 @@ def _sniff_delimiter(sample: str) -> str:
     counts = {d: sample.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
+
+
+# ---------------------------------------------------------------- parquet
+
+
+def _read_parquet(path: Path, name: str) -> RawSheet:
+    """Return a Parquet file as text cells: its column names are row 1, its rows 2 onwards (as in a csv)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise _problem(name, IssueCode.UNREADABLE_FILE, f"not a readable Parquet file: {_first_line(exc)}") from None
+    if table.num_rows * max(table.num_columns, 1) > MAX_SHEET_CELLS:
+        raise _problem(
+            name,
+            IssueCode.TOO_LARGE,
+            f"the file has {table.num_rows * table.num_columns:,} cells; the limit is {MAX_SHEET_CELLS:,}",
+        )
+    columns = {}
+    for i, column in enumerate(table.schema):
+        values = table.column(i).combine_chunks()
+        if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+            values = pc.strftime(
+                values, format="%Y-%m-%d %H:%M:%S" if pa.types.is_timestamp(column.type) else "%Y-%m-%d"
+            )
+        text = pc.cast(values, pa.string()) if not pa.types.is_string(values.type) else values
+        columns[column_letter(i)] = pa.concat_arrays([pa.array([column.name], pa.string()), text])
+    return RawSheet(name, path.stem, pa.table(columns), list(range(1, table.num_rows + 2)))

@@ -22,7 +22,7 @@ from estate.mapping import (
     table_for_csv,
     table_for_sheet,
 )
-from estate.readers import CSV_SUFFIXES, FileProblem, RawSheet, read_file
+from estate.readers import SINGLE_TABLE_SUFFIXES, FileProblem, RawSheet, read_file
 from estate.schema import COSTS, INTERFACES, SYSTEMS, TABLES_BY_NAME, Table, normalise_header
 
 EXAMPLE_SYSTEM_HEADERS = "System ID, Name, Department"
@@ -116,7 +116,7 @@ def _assign_tables(
 ) -> list[tuple[RawSheet, Table]]:
     """Return (sheet, table) pairs to import, reporting hidden, missing and unknown sheets."""
     file = sheets[0].file
-    if path.suffix.lower() in CSV_SUFFIXES:
+    if path.suffix.lower() in SINGLE_TABLE_SUFFIXES:
         return [(sheets[0], TABLES_BY_NAME[table_for_csv(path.stem, sheets[0], profile)])]
     assigned: list[tuple[RawSheet, Table]] = []
     visible = [s for s in sheets if not s.hidden]

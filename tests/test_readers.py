@@ -186,3 +186,42 @@ def test_profile_header_row_overrides_detection(tmp_path):
     path = write_xlsx(tmp_path / "h.xlsx", {"Systems": rows})
     result = validate_file(path, MappingProfile(header_rows={"systems": 3}))
     assert result.ok and result.tables["systems"][0].values.column("source_row").to_pylist() == [4]
+
+
+def test_parquet_tables_import_like_csv(tmp_path):
+    from datetime import date
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        pa.table(
+            {
+                "System ID": ["P1", "P2"],
+                "Name": ["Ledger", "=SUM(1)"],
+                "Department": ["Finance", "HR"],
+                "End of support": [date(2025, 3, 31), None],
+                "Users": [120, 5],
+                "Support FTE": [1.5, None],
+            }
+        ),
+        tmp_path / "dept_systems.parquet",
+    )
+    pq.write_table(
+        pa.table({"System": ["P1"], "FY": ["2024-25"], "Category": ["Licence"], "Amount": [1234.5]}),
+        tmp_path / "dept_costs.parquet",
+    )
+    systems = validate_file(tmp_path / "dept_systems.parquet")
+    assert systems.ok, [i.as_text() for i in systems.issues]
+    values = systems.tables["systems"][0].values
+    assert values.column("name").to_pylist() == ["Ledger", "=SUM(1)"]
+    assert values.column("end_of_support").to_pylist() == [date(2025, 3, 31), None]
+    assert values.column("users").to_pylist() == [120, 5] and values.column("source_row").to_pylist() == [2, 3]
+    costs = validate_file(tmp_path / "dept_costs.parquet")
+    assert costs.tables["costs"][0].values.column("amount_gbp").to_pylist() == [1234.5]
+
+
+def test_a_broken_parquet_file_is_a_located_error(tmp_path):
+    path = tmp_path / "systems.parquet"
+    path.write_bytes(b"PAR1 not really")
+    assert [i.code.value for i in validate_file(path).issues] == ["unreadable_file"]
