@@ -40,7 +40,7 @@ ISSUES_SHOWN_PER_CODE = 20
 FilesArg = Annotated[
     list[Path],
     typer.Argument(
-        help="Inventory files: .xlsx workbooks or .csv files (one table per csv).",
+        help="Inventory files: .xlsx workbooks, or .csv or .parquet files (one table per file).",
         exists=True,
         dir_okay=False,
         readable=True,
