@@ -21,11 +21,12 @@ def money(value: float) -> str:
 
 def interval_bars(labels: list[str], low: list[float], mid: list[float], high: list[float], title: str) -> Markup:
     """Return horizontal bars of `mid` with a line from `low` to `high`, one row per label."""
-    width, left, row = 640, 220, 20
+    width, left, row = 660, 230, 20
     scale = (width - left - 70) / max(max(high, default=0.0), 1.0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(labels) + 10}" '
-        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'role="img" aria-label="{escape(title)}" font-family="DejaVu Sans, Arial, sans-serif" font-size="10">'
+        f"<title>{escape(title)}</title>"
     ]
     for i, (label, lo, m, hi) in enumerate(zip(labels, low, mid, high, strict=True)):
         y = i * row + 4
@@ -42,14 +43,15 @@ def interval_bars(labels: list[str], low: list[float], mid: list[float], high: l
 
 def tornado(labels: list[str], at_low: list[float], at_high: list[float], central: float, title: str) -> Markup:
     """Return a tornado chart: for each parameter a bar from the total at its low to the total at its high."""
-    width, left, row = 640, 250, 20
+    width, left, row = 660, 260, 20
     values = [*at_low, *at_high, central]
     lo, hi = min(values), max(values)
     scale = (width - left - 20) / max(hi - lo, 1.0)
     x = lambda v: left + (v - lo) * scale  # noqa: E731
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(labels) + 24}" '
-        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'role="img" aria-label="{escape(title)}" font-family="DejaVu Sans, Arial, sans-serif" font-size="10">'
+        f"<title>{escape(title)}</title>"
     ]
     for i, (label, a, b) in enumerate(zip(labels, at_low, at_high, strict=True)):
         y = i * row + 4
