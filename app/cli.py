@@ -225,12 +225,15 @@ def sample_command(
 
 @app.command(
     "analyse",
-    help=f"""Analyse the stored estate: dependency metrics, clusters and modernisation waves.
+    help=f"""Analyse the stored estate: dependency graph, hidden cost with P10-P90, appraisal, risk and ranking.
 
-Stores one row per system in table system_metrics (fan_in, fan_out, manual_interfaces,
+Graph: one row per system in table system_metrics (fan_in, fan_out, manual_interfaces,
 cross_department_interfaces, centrality, betweenness, blast_radius, upstream_dependencies,
 cluster_id, cluster_size, component_id, wave), plus graph_findings, department_links and
-department_silos, replacing earlier results.
+department_silos. Cost model (parameters in costing/parameters.toml, or --params): one row per
+system in system_assessment (reported and hidden cost by component, P10/P50/P90, NPV, payback,
+cost of delay, risk, TIME quadrant, suggested action, rank), plus department_costs,
+reported_cost_by_*, model_inputs, parameters_used and cost_model_runs. Earlier results are replaced.
 
 Interfaces run source -> target: data flows from source to target, so the target depends on
 the source. Blast radius: systems transitively downstream. Upstream dependencies: systems it
