@@ -245,8 +245,9 @@ def _interfaces(rng: random.Random, ids: list[str], departments: list[int], targ
     cycles = max(3, len(ids) // 80)
     while len(rows) < target - cycles * 3 - 5 and len(ids) > 1:
         a = rng.randrange(len(ids))
-        peers = by_department[departments[a]] if rng.random() < 0.8 else range(len(ids))
-        b = rng.choice(list(peers))
+        peers = by_department[departments[a]] if rng.random() < 0.8 else None
+        # the same draw as rng.choice(peers), without copying the peers for every interface
+        b = peers[rng.randrange(len(peers))] if peers is not None else rng.randrange(len(ids))
         lo, hi = sorted((a, b))
         if lo != hi:
             add(ids[lo], ids[hi])  # older index feeds newer: a DAG before cycles are added
