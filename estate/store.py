@@ -197,7 +197,7 @@ def cross_check(results: Sequence[FileResult], stored: pa.Table = NO_SYSTEMS) ->
                             f"or import the new version of {other} instead",
                         )
                     )
-            known.append(ids.drop_null().combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids.drop_null())
+            known.append(ids.drop_null().combine_chunks())
             owners.append(pa.table({"system_id": ids, "source_file": pa.array([result.file] * len(ids))}))
     every_id = pa.concat_arrays(known)
     for result in results:

@@ -272,14 +272,14 @@ def _hidden(book, data: FinanceInputs, formats, letters) -> str:
         "P90 (£, Monte Carlo value)",
     ]
     sheet = _Sheet(book, "Hidden costs", headers, formats)
-    assessment = data.assessment.set_index("system_id")
+    rows = data.assessment.set_index("system_id").loc[data.inputs["system_id"]].reset_index().to_dict("records")
     aliases = _formula_letters(letters)
-    for r, system_id in enumerate(data.inputs["system_id"], start=1):
-        row = assessment.loc[system_id]
-        sheet.sheet.write_formula(r, 0, f"=Systems!A{r + 1}", None, system_id)
-        for c, component in enumerate(components, start=1):
-            formula = HIDDEN_FORMULAS[component].format(r=r + 1, **aliases).replace("S!", "Systems!")
-            sheet.formula(r, c, formula, float(row[component]))
+    # Column letters and the sheet name are the same on every row: fill them in once, leaving {r}.
+    templates = [HIDDEN_FORMULAS[c].format(r="{r}", **aliases).replace("S!", "Systems!") for c in components]
+    for r, row in enumerate(rows, start=1):
+        sheet.sheet.write_formula(r, 0, f"=Systems!A{r + 1}", None, row["system_id"])
+        for c, (component, template) in enumerate(zip(components, templates, strict=True), start=1):
+            sheet.formula(r, c, template.format(r=r + 1), float(row[component]))
         first, last = xl_rowcol_to_cell(r, 1), xl_rowcol_to_cell(r, len(components))
         sheet.formula(r, len(components) + 1, f"=SUM({first}:{last})", float(row["hidden_cost_gbp"]))
         sheet.percentiles(r, len(components) + 2, row)

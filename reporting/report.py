@@ -160,9 +160,10 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
     assessment = frames["system_assessment"]
     departments = frames["department_costs"].sort_values("hidden_cost_p50_gbp", ascending=False)
     parameters = frames["parameters_used"]
-    used = load_parameters()
-    for record in parameters.to_dict("records"):  # the values recorded with the run, not today's defaults
-        used = used.with_values(**{record["name"]: float(record["value"])})
+    # the values recorded with the run, not today's defaults
+    used = load_parameters().with_values(
+        **dict(zip(parameters["name"], parameters["value"].astype(float), strict=True))
+    )
     sensitivity = tornado(inputs, used)
     waves = (
         assessment.groupby("wave")
