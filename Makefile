@@ -1,4 +1,4 @@
-# estate: `make run` on a fresh machine imports the sample; `make test` runs every check.
+# estate: `make run` on a fresh machine serves the app on the sample estate; `make test` runs every check.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,22 +17,25 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# Serves the app on http://localhost:8501; an empty database gets the synthetic sample, imported and analysed.
 run: $(VENV)/.installed
-	@test -f sample_inventory.xlsx || $(BIN)/estate sample --out sample_inventory.xlsx
-	$(BIN)/estate import sample_inventory.xlsx --db estate.duckdb
-	$(BIN)/estate analyse --db estate.duckdb
+	$(BIN)/estate app --db estate.duckdb --sample --port 8501
 
 # Debian packages, installed when missing: LibreOffice (headless) recalculates the finance workbook in
-# the tests; Pango and DejaVu fonts let WeasyPrint write report.pdf.
+# the tests; Pango and DejaVu fonts let WeasyPrint write report.pdf; Chromium runs the app's browser test
+# (Playwright drives the Debian binary: no browser download).
 system-deps:
-	@command -v soffice >/dev/null 2>&1 || { \
+	@missing=""; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
+	ldconfig -p | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing from Debian:$$missing"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; \
-	  else echo "note: LibreOffice missing; install libreoffice-calc-nogui to run the workbook tests"; fi; }
-	@ldconfig -p | grep -q libpango-1.0 || { [ "$$(id -u)" = 0 ] && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; } || echo "note: Pango missing (report.pdf)"
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "note: missing Debian packages:$$missing (install them to run every test)"; fi; \
+	fi
 
 test: system-deps $(VENV)/.installed-dev
 	$(BIN)/ruff check .

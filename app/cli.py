@@ -262,10 +262,9 @@ def analyse_command(
     ] = 64,
     as_json: JsonOpt = False,
 ) -> None:
-    from costing.analysis import run_cost_analysis
+    from costing.analysis import analyse_store
     from costing.parameters import ParameterError, load_parameters
     from dependency_graph import EmptyEstate
-    from dependency_graph.analysis import run_graph_analysis
 
     db_path = db or default_db_path()
     with _exit_on(ParameterError, code=2):
@@ -276,8 +275,7 @@ def analyse_command(
         typer.echo(f"Error: --as-of must be a date like 2025-03-31, not '{as_of}'", err=True)
         raise typer.Exit(2) from None
     with _exit_on(StoreError, EmptyEstate):
-        analysis = run_graph_analysis(db_path, betweenness_samples, seed)
-        assessment = run_cost_analysis(db_path, parameters, assessed_at, seed, draws)
+        analysis, assessment = analyse_store(db_path, parameters, assessed_at, seed, draws, betweenness_samples)
     metrics = analysis.metrics
     top = assessment.systems.head(10)
     finding_counts = analysis.findings["kind"].value_counts().sort_index().to_dict()
@@ -481,6 +479,70 @@ def graph_command(
     with _exit_on(StoreError, EmptyEstate):
         nodes, edges = write_graph(db or default_db_path(), out)
     typer.echo(f"wrote {out}: {nodes:,} nodes, {edges:,} edges")
+
+
+@app.command("app")
+def app_command(
+    db: DbOpt = None,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to serve on.")] = 8501,
+    address: Annotated[
+        str, typer.Option("--address", help="Interface to listen on; 0.0.0.0 exposes the app to the network.")
+    ] = "127.0.0.1",
+    sample: Annotated[
+        bool, typer.Option("--sample", help="If the database holds no systems, import and analyse the sample first.")
+    ] = False,
+) -> None:
+    """Start the Streamlit app on http://localhost:PORT (Ctrl+C stops it).
+
+    Pages: Overview, Candidates (ranking with weight sliders), System, Dependencies, Roadmap,
+    Assumptions (with a scenario editor), Data quality and Import. The app reads the database
+    read-only, so the CLI and several browser sessions can use it at once; only the Import page
+    writes, through the same all-or-nothing import as `estate import`, then re-runs the analysis
+    with the recorded settings. Uploads are limited to 100 MB per file.
+
+    Example: estate app --db estate.duckdb --port 8501
+    """
+    import os
+    import subprocess
+
+    from app.ui import MAX_UPLOAD_MB
+
+    db_path = (db or default_db_path()).resolve()
+    if sample:
+        with _exit_on(StoreError):
+            _load_sample_if_empty(db_path)
+    command = [
+        sys.executable, "-m", "app.serve", str(Path(__file__).with_name("Home.py")),
+        "--server.port", str(port), "--server.address", address, "--server.headless", "true",
+        "--server.maxUploadSize", str(MAX_UPLOAD_MB), "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    typer.echo(f"estate app: open http://localhost:{port} (database {db_path}); Ctrl+C stops it")
+    try:
+        code = subprocess.call(command, env=os.environ | {"ESTATE_DB": str(db_path)})
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
+
+
+def _load_sample_if_empty(db_path: Path) -> None:
+    """Import the synthetic sample and analyse it when the database has no systems (for `make run`)."""
+    import tempfile
+
+    from costing.analysis import analyse_store
+    from costing.parameters import load_parameters
+
+    if db_path.exists():
+        with connect(db_path, read_only=True) as connection:
+            tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if "systems" in tables and connection.execute("SELECT count(*) FROM systems").fetchone()[0]:
+                return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sample_inventory.xlsx"
+        write_sample(path)
+        summaries, _ = import_files(db_path, [path])
+    typer.echo(f"{db_path}: empty, so the synthetic sample was imported ({summaries[0].as_text()})")
+    analyse_store(db_path, load_parameters(), date.today())
+    typer.echo(f"{db_path}: analysed")
 
 
 def _version(value: bool) -> None:

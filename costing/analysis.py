@@ -97,18 +97,72 @@ def stored_weights(db: Path) -> dict[str, float]:
 
 def stored_ranking(db: Path, weights: dict[str, float] | None, top_n: int) -> pd.DataFrame:
     """Return the stored assessment re-ranked with these weights (stored defaults if None), all systems."""
-    from costing.ranking import rank_systems
-
     with connect(db, read_only=True) as connection:
         _require_results(connection)
         frame = connection.sql("SELECT * FROM system_assessment").df()
-        used = connection.sql("SELECT name, value FROM parameters_used").df().set_index("name")["value"].to_dict()
+        used = connection.sql("SELECT name, value FROM parameters_used").df()
         seed = int(connection.execute("SELECT seed FROM cost_model_runs").fetchone()[0])
+    return rerank(frame, used, seed, weights, top_n)
+
+
+def rerank(
+    assessment: pd.DataFrame, parameters_used: pd.DataFrame, seed: int, weights: dict[str, float] | None, top_n: int
+) -> pd.DataFrame:
+    """Return a stored assessment ranked again with other weights (the recorded ones if None), all systems.
+
+    Scores and top-N stability use the recorded perturbation and seed, so the default weights give
+    back exactly the stored ranking.
+    """
+    from costing.ranking import rank_systems
+
+    used = dict(zip(parameters_used["name"], parameters_used["value"].astype(float), strict=True))
     defaults = {name: used[name] for name in used if name.startswith("weight_")}
     return rank_systems(
-        frame.drop(columns=["score", "rank", "top_n_stability"]),
+        assessment.drop(columns=["score", "rank", "top_n_stability"]),
         weights or defaults,
         top_n,
         used["stability_perturbation"],
         seed,
     )
+
+
+def recorded_parameters(parameters_used: pd.DataFrame) -> Parameters:
+    """Return the parameters with the central values recorded with a run (not today's defaults)."""
+    from costing.parameters import load_parameters
+
+    return load_parameters().with_values(
+        **dict(zip(parameters_used["name"], parameters_used["value"].astype(float), strict=True))
+    )
+
+
+def analyse_store(
+    db: Path, parameters: Parameters, as_of: date, seed: int = 0, draws: int = 1000, betweenness_samples: int = 64
+):
+    """Run the whole analysis on the store (graph, then cost model); return (graph analysis, assessment)."""
+    from dependency_graph.analysis import run_graph_analysis
+
+    graph = run_graph_analysis(db, betweenness_samples, seed)
+    return graph, run_cost_analysis(db, parameters, as_of, seed, draws)
+
+
+def recorded_settings(db: Path) -> tuple[Parameters, date, int, int]:
+    """Return (parameters, as_of, seed, draws) of the stored analysis; defaults (today, seed 0) before any."""
+    import tempfile
+
+    from costing.model import DEFAULT_DRAWS
+    from costing.parameters import load_parameters
+
+    with connect(db, read_only=True) as connection:
+        try:
+            _require_results(connection)
+        except LookupError:
+            return load_parameters(), date.today(), 0, DEFAULT_DRAWS
+        as_of, seed, draws, text = connection.execute(
+            "SELECT as_of, seed, draws, parameter_file_text FROM cost_model_runs"
+        ).fetchone()
+    if not text:
+        return load_parameters(), as_of, int(seed), int(draws)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "parameters.toml"
+        path.write_text(text, encoding="utf-8")
+        return load_parameters(path), as_of, int(seed), int(draws)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from estate import __version__
@@ -34,6 +35,20 @@ def load_finance_inputs(db: Path) -> FinanceInputs:
         )
 
 
-def export_finance_workbook(db: Path, out: Path) -> Path:
-    """Write the finance workbook for the stored analysis to `out`; return it."""
-    return write_finance_workbook(load_finance_inputs(db), out)
+def export_finance_workbook(db: Path, out: Path, weights: dict[str, float] | None = None) -> Path:
+    """Write the finance workbook for the stored analysis to `out`; return it.
+
+    With `weights` (weight_* parameter -> value) the Assumptions sheet carries those ranking weights and
+    the Ranking sheet is ordered by them, as the app's Candidates page shows it.
+    """
+    data = load_finance_inputs(db)
+    if weights:
+        from costing.analysis import rerank
+
+        parameters = data.parameters.copy()
+        chosen = parameters["name"].isin(list(weights))
+        parameters.loc[chosen, "value"] = parameters.loc[chosen, "name"].map(weights)
+        top_n = int(parameters.set_index("name").loc["stability_top_n", "value"])
+        assessment = rerank(data.assessment, parameters, int(data.run["seed"]), weights, top_n)
+        data = replace(data, parameters=parameters, assessment=assessment)
+    return write_finance_workbook(data, out)

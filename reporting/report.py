@@ -21,14 +21,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from costing.analysis import recorded_parameters
 from costing.hidden import COMPONENTS
-from costing.parameters import load_parameters
 from costing.sensitivity import tornado
 from estate import __version__
 from estate.files import OutputError, atomic_path, sha256_of
 from estate.store import connect
 from reporting import charts
 from reporting.text import inert_csv_text
+from reporting.views import headline
 
 DATA_TABLES = (  # table -> sort columns (rows in a fixed order)
     ("system_assessment", "rank"), ("system_metrics", "system_id"), ("department_costs", "department"),
@@ -161,9 +162,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
     departments = frames["department_costs"].sort_values("hidden_cost_p50_gbp", ascending=False)
     parameters = frames["parameters_used"]
     # the values recorded with the run, not today's defaults
-    used = load_parameters().with_values(
-        **dict(zip(parameters["name"], parameters["value"].astype(float), strict=True))
-    )
+    used = recorded_parameters(parameters)
     sensitivity = tornado(inputs, used)
     waves = (
         assessment.groupby("wave")
@@ -176,15 +175,14 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
         loader=jinja2.PackageLoader("reporting", "templates"), autoescape=True, keep_trailing_newline=True
     )
     money = charts.money
+    figures = headline(assessment, inputs, run)
     context = {
         "as_of": settings["as_of"], "version": __version__, "draws": settings["draws"], "seed": settings["seed"],
         "synthetic": any(_is_synthetic(bytes(content)) for content in imports["content"]),
-        "systems": f"{len(assessment):,}", "reported": money(assessment["reported_cost_gbp"].sum()),
-        "hidden_p10": money(run["estate_hidden_cost_p10_gbp"]), "hidden_p50": money(run["estate_hidden_cost_p50_gbp"]),
-        "hidden_p90": money(run["estate_hidden_cost_p90_gbp"]),
-        "past_support": int((inputs["years_past_end_of_support"] > 0).sum()),
-        "red": int((assessment["risk_rag"] == "red").sum()), "imputed": int(assessment["cost_imputed"].sum()),
-        "waves": int(assessment["wave"].max()) if len(assessment) else 0,
+        "systems": f"{figures['systems']:,}", "reported": money(figures["reported_gbp"]),
+        "hidden_p10": money(figures["hidden_p10_gbp"]), "hidden_p50": money(figures["hidden_p50_gbp"]),
+        "hidden_p90": money(figures["hidden_p90_gbp"]), "past_support": figures["past_support"],
+        "red": figures["red"], "imputed": figures["imputed"], "waves": figures["waves"],
         "inputs": imports.drop(columns=["content", "mapping"]).to_dict("records"),
         "imputation_method": run["imputation_method"],
         "imputation_mape": _percent(run["imputation_cv_mape"]),

@@ -20,6 +20,7 @@ LOCATED = re.compile(r"^[^:]+:[^:]*:\d*:[A-Z]*: (error|warning) \[[a-z_]+\] .+")
 def test_the_commands_this_issue_delivers_exist():
     assert COMMANDS == [
         "analyse",
+        "app",
         "export",
         "graph",
         "import",
@@ -130,3 +131,15 @@ def test_sample_writes_a_synthetic_workbook(tmp_path):
 def test_version():
     result = run_estate("--version")
     assert result.returncode == 0 and result.stdout.startswith("estate ")
+
+
+def test_app_with_sample_loads_an_empty_database_once(tmp_path):
+    from app.cli import _load_sample_if_empty
+    from tests.conftest import snapshot
+
+    db = tmp_path / "e.duckdb"
+    _load_sample_if_empty(db)
+    first = snapshot(db)
+    assert len(first["systems"]) == 400 and len(first["system_assessment"]) == 400
+    _load_sample_if_empty(db)  # a database with systems is left as it is
+    assert snapshot(db) == first

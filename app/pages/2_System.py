@@ -1,0 +1,90 @@
+"""System: everything about one system — attributes with provenance, cost breakdown, risk, appraisal, neighbours."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app import ui
+from reporting.views import NoEstate, system_choices, system_profile
+
+NEIGHBOUR_COLUMNS = {
+    "system_id": "System ID",
+    "name": "Name",
+    "department": "Department",
+    "interface_id": "Interface",
+    "kind": "Kind",
+    "frequency": "Frequency",
+}
+
+ui.page("System", "One system in full: where its data came from, what it costs, its risk and what it is wired to.")
+data = ui.estate(analysed=False)
+choices = system_choices(data)
+names = data.systems.set_index("system_id")["name"].to_dict()
+wanted = st.query_params.get("system")
+chosen = st.selectbox(
+    "System (in rank order)",
+    choices,
+    index=choices.index(wanted) if wanted in choices else 0,
+    format_func=lambda s: f"{s} — {names.get(s) or ''}",
+)
+st.query_params["system"] = chosen
+try:
+    profile = system_profile(data, chosen)
+except NoEstate as exc:
+    st.info(str(exc))
+    st.stop()
+st.header(f"{profile.system_id}: {profile.name}")
+where = profile.provenance
+st.caption(f"From {where['file']}, sheet {where['sheet']}, row {where['row']} (import {where['import_id']}).")
+
+row = profile.assessment
+if row:
+    rank, hidden, npv, risk = st.columns(4)
+    rank.metric("Rank", f"{int(row['rank']):,} of {len(data.assessment):,}", help=f"Score {row['score']:.1f} of 100")
+    hidden.metric("Hidden cost (P50)", f"{ui.gbp_m(row['hidden_cost_p50_gbp'])} a year")
+    hidden.caption(f"P10–P90: {ui.gbp_m(row['hidden_cost_p10_gbp'])} – {ui.gbp_m(row['hidden_cost_p90_gbp'])}")
+    npv.metric("NPV of replacing", ui.gbp_m(row["npv_gbp"]), help="Green Book appraisal, optimism bias applied.")
+    payback = "beyond the horizon" if pd.isna(row["payback_year"]) else f"year {int(row['payback_year'])}"
+    npv.caption(f"Payback {payback}; a year's delay costs {ui.gbp_m(row['cost_of_delay_gbp'])}")
+    risk.metric("Risk", f"{int(row['risk_score'])} of 25 ({row['risk_rag']})")
+    risk.caption(f"Impact {int(row['impact'])} × likelihood {int(row['likelihood'])}")
+
+    st.subheader("Cost a year, reported and hidden (£m a year)")
+    waterfall = profile.components.assign(start_m=lambda f: f["start_gbp"] / 1e6, end_m=lambda f: f["end_gbp"] / 1e6,
+                                          amount_m=lambda f: f["annual_gbp"] / 1e6)  # fmt: skip
+    bars = (
+        alt.Chart(waterfall)
+        .mark_bar()
+        .encode(
+            x=alt.X("component:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30)),
+            y=alt.Y("start_m:Q", title="£m a year"),
+            y2="end_m:Q",
+            color=alt.Color("kind:N", title="Cost", sort=["reported", "hidden", "total"]),
+            tooltip=["component", alt.Tooltip("amount_m:Q", title="£m a year", format=",.3f")],
+        )
+    )
+    ui.chart(
+        bars,
+        "Annual cost of this system: reported run cost plus each hidden component (£m a year)",
+        "Waterfall: the reported run cost, then each hidden-cost component stacked on it, then the total.",
+    )
+    st.markdown(
+        f"**Disposition:** TIME quadrant **{row['time_quadrant']}**, suggested action **{row['suggested_action']}** "
+        f"— {row['action_reason']}. Modernisation wave {int(row['wave'])}; blast radius {int(row['blast_radius']):,} "
+        f"systems downstream; {int(row['upstream_dependencies']):,} upstream."
+    )
+    if row["cost_imputed"]:
+        st.caption(
+            f"No reported cost: run cost imputed at {ui.gbp_m(row['reported_cost_gbp'])} a year "
+            f"(interval {ui.gbp_m(row['imputed_low_gbp'])} – {ui.gbp_m(row['imputed_high_gbp'])})."
+        )
+else:
+    st.info("This system has no assessment yet: run `estate analyse` to see its costs and risk.")
+
+attributes, neighbours = st.columns([2, 3])
+attributes.subheader("Attributes")
+attributes.dataframe(profile.attributes, hide_index=True, column_config={"field": "Field", "value": "Value"})
+neighbours.subheader(f"Upstream: {len(profile.upstream):,} interface(s) feeding it")
+neighbours.dataframe(profile.upstream, hide_index=True, column_config=NEIGHBOUR_COLUMNS)
+neighbours.subheader(f"Downstream: {len(profile.downstream):,} interface(s) it feeds")
+neighbours.dataframe(profile.downstream, hide_index=True, column_config=NEIGHBOUR_COLUMNS)

@@ -1,0 +1,89 @@
+"""Dependencies: one system's neighbourhood, and interfaces between departments (the silo picture)."""
+
+import altair as alt
+import streamlit as st
+
+from app import ui
+from reporting.views import NEIGHBOURS_SHOWN, department_matrix, neighbourhood, system_choices
+
+ui.page(
+    "Dependencies",
+    "Data flows from source to target: a system depends on the systems that feed it. "
+    "Replacing one touches everything downstream of it (its blast radius).",
+)
+data = ui.estate(analysed=False)
+view = st.radio("View", ["Neighbourhood of a system", "Departments"], horizontal=True)
+
+if view == "Neighbourhood of a system":
+    choices = system_choices(data)
+    names = data.systems.set_index("system_id")["name"].to_dict()
+    picked, depth = st.columns([3, 1])
+    chosen = picked.selectbox("System", choices, format_func=lambda s: f"{s} — {names.get(s) or ''}")
+    hops = depth.slider("Hops", 1, 3, 1, help="How many interfaces away to show, each side.")
+    nodes, edges = neighbourhood(data, chosen, hops)
+    if len(nodes) == 1:
+        st.info(f"{chosen} has no interfaces to or from other systems.")
+        st.stop()
+    base = alt.Chart(edges).encode(x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None))
+    lines = base.mark_rule(color="#999999").encode(x2="x_target:Q", y2="y_target:Q", tooltip=["kind"])
+    points = (
+        alt.Chart(nodes)
+        .mark_circle(size=300, opacity=1)
+        .encode(
+            x=alt.X("x:Q", axis=None),
+            y=alt.Y("y:Q", axis=None),
+            color=alt.Color("role:N", title="Role", sort=["feeds it", "selected", "depends on it"]),
+            tooltip=["system_id", "name", "department", "role"],
+        )
+    )
+    labels = alt.Chart(nodes).mark_text(dy=-14, fontSize=11).encode(x="x:Q", y="y:Q", text="system_id:N")
+    ui.chart(
+        alt.layer(lines, points, labels).properties(height=max(300, 28 * int(nodes.groupby("x").size().max()))),
+        f"Systems within {hops} interface(s) of {chosen}: what feeds it (left) and what depends on it (right)",
+        f"Node-link diagram centred on {chosen}; columns to the left feed it, columns to the right depend on it.",
+    )
+    st.caption(f"At most {NEIGHBOURS_SHOWN} systems per hop and side are drawn (first by ID).")
+    st.dataframe(
+        nodes[["system_id", "name", "department", "role", "x"]].rename(columns={"x": "hops"}),
+        hide_index=True,
+        column_config={"system_id": "System ID", "name": "Name", "department": "Department", "role": "Role",
+                       "hops": st.column_config.NumberColumn("Hops (− upstream, + downstream)", format="%d")},
+    )  # fmt: skip
+else:
+    if "department_links" not in data.results:
+        st.info("The department view needs the graph analysis: run `estate analyse`.")
+        st.stop()
+    matrix = department_matrix(data)
+    if matrix.empty:
+        st.info("No interfaces between known systems yet: import an Interfaces sheet.")
+        st.stop()
+    heat = (
+        alt.Chart(matrix)
+        .mark_rect()
+        .encode(
+            x=alt.X("target_department:N", title="Target department (receives data)"),
+            y=alt.Y("source_department:N", title="Source department (sends data)"),
+            color=alt.Color("interfaces:Q", title="Interfaces", scale=alt.Scale(scheme="blues")),
+            tooltip=["source_department", "target_department", "interfaces"],
+        )
+    )
+    text = heat.mark_text(fontSize=10).encode(text="interfaces:Q", color=alt.value("#000000"))
+    ui.chart(
+        alt.layer(heat, text).properties(height=420),
+        "Interfaces between departments (rows send, columns receive)",
+        "Heat map: number of interfaces from each source department to each target department.",
+    )
+    silos = data.results["department_silos"]
+    st.subheader("How siloed each department is")
+    st.dataframe(
+        silos.sort_values("cross_department_share"),
+        hide_index=True,
+        column_config={
+            "department": "Department",
+            "interfaces": st.column_config.NumberColumn("Interfaces touching it", format="%d"),
+            "cross_department_interfaces": st.column_config.NumberColumn("Crossing departments", format="%d"),
+            "cross_department_share": st.column_config.ProgressColumn(
+                "Share crossing departments", min_value=0.0, max_value=1.0, format="percent"
+            ),
+        },
+    )

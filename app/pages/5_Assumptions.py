@@ -1,0 +1,100 @@
+"""Assumptions: every parameter with value, range and source, and a scenario editor for this session."""
+
+import streamlit as st
+
+from app import ui
+from costing.analysis import recorded_parameters
+from costing.scenario import SCENARIO_DRAWS, compare_scenario
+from reporting.views import component_formulas
+
+ui.page(
+    "Assumptions",
+    "Every number the cost model uses, with its unit, range and source. Change some below to see their effect; "
+    "changes last for this browser session only and are never stored.",
+)
+data = ui.estate()
+table = data.results["parameters_used"]
+st.dataframe(
+    table[["name", "value", "low", "high", "unit", "confidence", "description", "source"]],
+    hide_index=True,
+    column_config={
+        "name": "Parameter",
+        "value": st.column_config.NumberColumn("Value", format="%g"),
+        "low": st.column_config.NumberColumn("Low (P-range)", format="%g"),
+        "high": st.column_config.NumberColumn("High", format="%g"),
+        "unit": "Unit",
+        "confidence": "Confidence",
+        "description": "Meaning",
+        "source": st.column_config.TextColumn("Source", width="large"),
+    },
+)
+with st.expander("How each hidden-cost component is calculated"):
+    for label, formula in component_formulas().items():
+        st.markdown(f"**{label}**: {formula}")
+st.caption(
+    f"Imputation of missing run costs: {data.run['imputation_method']}; cross-validated error (MAPE) "
+    f"{data.run['imputation_cv_mape']:.0%}, P10–P90 interval coverage {data.run['imputation_interval_coverage']:.0%}."
+)
+
+
+def scenario_ui(parameters) -> dict[str, float]:
+    """Read the scenario editor: which parameters to change and their new values."""
+    chosen = st.multiselect(
+        "Parameters to change", sorted(parameters.values), help="Pick one or more, then set their values."
+    )
+    changes = {}
+    for name in chosen:
+        p = parameters.values[name]
+        changes[name] = st.number_input(
+            f"{name} ({p.unit}); recorded {p.value:g}, range {p.low:g}–{p.high:g}",
+            value=float(p.value),
+            min_value=0.0,
+            format="%g",
+            key=f"scenario_{name}",
+        )
+    return changes
+
+
+@st.cache_data(show_spinner="Running the cost model twice (recorded and scenario)…", max_entries=16)
+def run_scenario(key: tuple, changes: tuple[tuple[str, float], ...]):
+    del key  # the database fingerprint: results are recomputed when it changes
+    parameters = recorded_parameters(data.results["parameters_used"])
+    return compare_scenario(
+        ui.scenario_inputs(), parameters, dict(changes), data.run["as_of"].date(), int(data.run["seed"])
+    )
+
+
+st.header("Scenario")
+parameters = recorded_parameters(table)
+changes = scenario_ui(parameters)
+if not changes:
+    st.info("Choose a parameter above to see how the estate total and the ranking change.")
+    st.stop()
+result = run_scenario(ui.fingerprint(), tuple(sorted(changes.items())))
+st.caption(f"Both runs use {SCENARIO_DRAWS} Monte Carlo draws and the recorded seed, so only your changes differ.")
+st.dataframe(
+    ui.in_millions(result.totals, ["baseline", "scenario", "change"]),
+    hide_index=True,
+    column_config={
+        "measure": "Measure",
+        "baseline": ui.money_column("Recorded parameters (£m)"),
+        "scenario": ui.money_column("Scenario (£m)"),
+        "change": ui.money_column("Change (£m)"),
+        "change_share": st.column_config.NumberColumn("Change (%)", format="percent"),
+    },
+)
+st.subheader("Ranking under the scenario (top 20)")
+st.dataframe(
+    ui.in_millions(result.ranking.head(20), ["hidden_cost_p50_gbp"]),
+    hide_index=True,
+    column_config={
+        "rank": st.column_config.NumberColumn("Rank", format="%d"),
+        "system_id": "System ID",
+        "name": "Name",
+        "department": "Department",
+        "score": st.column_config.NumberColumn("Score (0–100)", format="%.1f"),
+        "hidden_cost_p50_gbp": ui.money_column("Hidden P50 (£m/year)"),
+        "baseline_rank": st.column_config.NumberColumn("Recorded rank", format="%d"),
+        "moved": st.column_config.NumberColumn("Places moved (+ up)", format="%+d"),
+    },
+)

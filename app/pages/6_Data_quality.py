@@ -1,0 +1,64 @@
+"""Data quality: import history and every issue found, filterable and downloadable."""
+
+import streamlit as st
+
+from app import ui
+from reporting.views import issue_table
+
+ui.page(
+    "Data quality",
+    "Which files were imported when, and every problem found in them, located by file, sheet, row and column.",
+)
+data = ui.estate(analysed=False)
+
+st.subheader("Import history")
+st.dataframe(
+    data.imports,
+    hide_index=True,
+    column_config={
+        "import_id": st.column_config.NumberColumn("Import", format="%d"),
+        "file_name": "File",
+        "sha256": "SHA-256",
+        "rows_systems": st.column_config.NumberColumn("Systems (rows)", format="%d"),
+        "rows_interfaces": st.column_config.NumberColumn("Interfaces (rows)", format="%d"),
+        "rows_costs": st.column_config.NumberColumn("Cost lines (rows)", format="%d"),
+        "warnings": st.column_config.NumberColumn("Warnings", format="%d"),
+        "imported_at": st.column_config.DatetimeColumn("Imported at (UTC)", format="DD/MM/YYYY HH:mm"),
+        "status": "Status",
+        "superseded_by": st.column_config.NumberColumn("Superseded by import", format="%d"),
+        "software_version": "estate version",
+    },
+)
+
+st.subheader("Import issues")
+if data.issues.empty:
+    st.success("No issues were found in the imported files.")
+else:
+    codes_column, severity_column = st.columns(2)
+    codes = codes_column.multiselect("Issue code", sorted(data.issues["code"].unique()))
+    severities = severity_column.multiselect("Severity", sorted(data.issues["severity"].unique()))
+    issues = issue_table(data, codes, severities)
+    st.caption(f"{len(issues):,} of {len(data.issues):,} issues shown.")
+    st.dataframe(
+        issues,
+        hide_index=True,
+        column_config={"import_id": st.column_config.NumberColumn("Import", format="%d"), "file": "File",
+                       "sheet": "Sheet", "row": st.column_config.NumberColumn("Row", format="%d"),
+                       "column": "Column", "value": "Value", "code": "Code", "severity": "Severity",
+                       "message": st.column_config.TextColumn("What to do", width="large")},
+    )  # fmt: skip
+    st.download_button(
+        "Download these issues (csv)",
+        issues.to_csv(index=False).encode("utf-8"),
+        file_name="estate_import_issues.csv",
+        mime="text/csv",
+    )
+
+if "graph_findings" in data.results and len(data.results["graph_findings"]):
+    st.subheader("Dependency graph findings")
+    findings = data.results["graph_findings"]
+    st.dataframe(
+        findings,
+        hide_index=True,
+        column_config={"kind": "Finding", "system_id": "System ID", "interface_id": "Interface", "detail": "Detail"},
+    )

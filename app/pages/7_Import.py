@@ -1,0 +1,75 @@
+"""Import: upload inventories, preview validation with located errors, then commit (all files or none)."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app import ui
+from estate.issues import ISSUE_COLUMNS, ImportRejected, Severity, has_errors
+from estate.store import StoreError, import_files, validate_files
+from estate.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, UploadError, stage_uploads
+
+LIMIT_MB = MAX_UPLOAD_BYTES // 2**20
+
+ui.page(
+    "Import",
+    "Add or update inventories. Each file is checked first; nothing is stored until you commit, and a file "
+    "with any error stores nothing.",
+)
+st.markdown(
+    f"Accepted: {', '.join(ALLOWED_SUFFIXES)} — at most **{LIMIT_MB} MB per file**. "
+    "A workbook's sheets are Systems, Interfaces and Costs (download a blank one with `estate template`); "
+    "a csv or Parquet file holds one table. A new version of a file with the same name replaces that file's rows."
+)
+uploads = st.file_uploader(
+    "Inventory files", type=[s.lstrip(".") for s in ALLOWED_SUFFIXES], accept_multiple_files=True, key="uploads"
+)
+if not uploads:
+    st.info("Choose one or more files to check them.")
+    st.stop()
+
+folder = Path(st.session_state.setdefault("upload_folder", tempfile.mkdtemp(prefix="estate-upload-")))
+for old in folder.glob("upload-*"):
+    old.unlink()
+try:
+    paths, names = stage_uploads([(u.name, u.getvalue()) for u in uploads], folder)
+except UploadError as exc:
+    st.error(str(exc))
+    st.stop()
+
+results, issues = validate_files(paths, names=names)
+for result in results:
+    counts = ", ".join(f"{result.rows(t):,} {t}" for t in result.tables) or "no rows read"
+    st.markdown(f"**{result.file}**: {counts}")
+    with st.expander(f"How the columns of {result.file} were matched"):
+        st.dataframe(pd.DataFrame(result.mapping_report()), hide_index=True)
+errors = sum(i.severity is Severity.ERROR for i in issues)
+if issues:
+    table = pd.DataFrame([i.as_record() for i in issues], columns=list(ISSUE_COLUMNS))
+    st.dataframe(table, hide_index=True, column_config={"row": st.column_config.NumberColumn("row", format="%d")})
+if has_errors(issues):
+    st.error(f"{errors:,} error(s), {len(issues) - errors:,} warning(s): fix the errors and upload again. "
+             "Nothing has been stored.")  # fmt: skip
+    st.stop()
+st.success(f"No errors ({len(issues):,} warning(s)). Commit to store the files and re-run the analysis.")
+if st.button("Commit import", type="primary"):
+    from costing.analysis import analyse_store, recorded_settings
+    from dependency_graph import EmptyEstate
+
+    db = ui.db_path()
+    try:
+        with st.spinner("Storing and analysing…"):
+            summaries, _ = import_files(db, paths, names=names)
+            parameters, as_of, seed, draws = recorded_settings(db)
+            analyse_store(db, parameters, as_of, seed, draws)
+    except ImportRejected as rejected:
+        st.error(f"Rejected: {len(rejected.issues):,} problem(s); nothing was stored.")
+        st.stop()
+    except (StoreError, EmptyEstate) as exc:
+        st.error(str(exc))
+        st.stop()
+    for summary in summaries:
+        st.success(summary.as_text())
+    st.caption(f"Stored in {db} and analysed (as of {as_of:%d/%m/%Y}, seed {seed}, {draws:,} draws).")

@@ -1,0 +1,105 @@
+"""What every page of the Streamlit app shares: the database, cached loaders, empty states, formats, palette.
+
+Pages read widgets, call functions of the layers beneath (mostly `reporting.views`) and draw the
+result; nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from estate.store import StoreError, default_db_path
+from reporting.views import EstateData, NoEstate, load_estate, require_analysis
+
+# Okabe & Ito (2008) colour-blind-safe palette
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+RAG_COLOURS = {"red": "#D55E00", "amber": "#E69F00", "green": "#009E73"}
+MAX_UPLOAD_MB = 100  # also passed to the server as server.maxUploadSize by `estate app`
+NOTHING_LOADED = "No inventory loaded — use Import or run `estate import`."
+
+
+def db_path() -> Path:
+    """Return the database the app shows ($ESTATE_DB, set by `estate app --db`, else ./estate.duckdb)."""
+    return default_db_path()
+
+
+def _fingerprint(path: Path) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return str(path), 0, 0
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+@st.cache_resource(show_spinner="Reading the estate…", max_entries=4)
+def _cached_estate(path: str, modified: int, size: int) -> EstateData:
+    del modified, size  # part of the cache key: a new import or analysis is read afresh
+    return load_estate(Path(path))
+
+
+def estate(analysed: bool = True) -> EstateData:
+    """Return the stored estate (shared by every session; never modify it), or explain what to do and stop."""
+    path, modified, size = _fingerprint(db_path())
+    try:
+        data = _cached_estate(path, modified, size)
+        if analysed:
+            require_analysis(data)
+    except NoEstate as exc:
+        st.info(str(exc) if "analysed" in str(exc) else NOTHING_LOADED)
+        st.stop()
+    except StoreError as exc:
+        st.error(f"{exc}")
+        st.stop()
+    return data
+
+
+def page(title: str, intro: str) -> None:
+    """Set up a page: wide layout, title and a one-line explanation."""
+    st.set_page_config(page_title=f"estate — {title}", layout="wide")
+    st.title(title)
+    st.caption(intro)
+
+
+def gbp_m(value: float) -> str:
+    """Return money as £m with one decimal (£0.0m for tiny amounts)."""
+    return f"£{value / 1e6:,.1f}m"
+
+
+def in_millions(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Return a copy with GBP columns divided by a million (for tables labelled £m)."""
+    return frame.assign(**{c: frame[c] / 1e6 for c in columns})
+
+
+def money_column(label: str, help_text: str = "") -> st.column_config.NumberColumn:
+    """Return a table column shown as £m with two decimals."""
+    return st.column_config.NumberColumn(label, help=help_text or None, format="£%.2fm")
+
+
+def chart(spec: alt.Chart, title: str, description: str) -> None:
+    """Draw an Altair chart with an accessible title and description (read by screen readers)."""
+    st.altair_chart(
+        spec.properties(title=title, description=description).configure_range(category=PALETTE),
+        width="stretch",
+    )
+
+
+@st.cache_resource(show_spinner="Reading the model inputs…", max_entries=2)
+def _cached_scenario_inputs(path: str, modified: int, size: int):
+    del modified, size
+    from reporting.views import scenario_inputs
+
+    return scenario_inputs(Path(path))
+
+
+def scenario_inputs():
+    """Return the cost model's inputs for what-if runs (cached until the database changes)."""
+    return _cached_scenario_inputs(*_fingerprint(db_path()))
+
+
+def fingerprint() -> tuple[str, int, int]:
+    """Return (path, modified, size) of the database: a cache key that changes with every import or analysis."""
+    return _fingerprint(db_path())

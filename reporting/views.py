@@ -1,0 +1,333 @@
+"""The figures the Streamlit app shows, computed here so the app, the report and the CLI agree.
+
+`load_estate` reads everything once (read-only); the other functions are pure: stored frames in,
+tables and numbers out. The app only lays them out.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from costing.hidden import COMPONENTS
+from estate.schema import SYSTEMS
+from estate.store import connect
+
+RESULT_TABLES = ("system_assessment", "model_inputs", "system_metrics", "department_costs", "cost_model_runs",
+                 "parameters_used", "department_links", "department_silos", "graph_findings")  # fmt: skip
+COMPONENT_LABELS = {
+    "extended_support_gbp": "Extended support",
+    "scarce_skills_gbp": "Scarce skills",
+    "manual_workarounds_gbp": "Manual workarounds",
+    "integration_upkeep_gbp": "Integration upkeep",
+    "security_loss_gbp": "Security (expected loss)",
+    "outage_gbp": "Outages",
+    "hosting_premium_gbp": "Hosting premium",
+    "blocking_gbp": "Blocked change",
+}
+NEIGHBOURS_SHOWN = 40  # per hop and side in the neighbourhood view
+
+
+class NoEstate(LookupError):
+    """Nothing to show yet; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class EstateData:
+    """The stored inventory, import history and (after `estate analyse`) the results, as read once."""
+
+    systems: pd.DataFrame
+    interfaces: pd.DataFrame
+    imports: pd.DataFrame
+    issues: pd.DataFrame
+    results: dict[str, pd.DataFrame]  # RESULT_TABLES present in the store
+
+    @property
+    def analysed(self) -> bool:
+        """Return True when `estate analyse` has run on the stored inventory."""
+        return set(RESULT_TABLES) <= set(self.results) and len(self.results["system_assessment"]) > 0
+
+    @property
+    def run(self) -> dict:
+        """Return the recorded settings and estate totals of the analysis."""
+        return self.results["cost_model_runs"].iloc[0].to_dict()
+
+    @property
+    def assessment(self) -> pd.DataFrame:
+        """Return one row per system: costs, uncertainty, appraisal, risk, rank (sorted by rank)."""
+        return self.results["system_assessment"]
+
+
+def load_estate(db: Path) -> EstateData:
+    """Read the store read-only; raise NoEstate (with what to do) when there is nothing to show."""
+    if not db.exists():
+        raise NoEstate(f"No inventory loaded in {db}: use the Import page or run `estate import FILE`.")
+    with connect(db, read_only=True) as connection:
+        tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "systems" not in tables:
+            raise NoEstate(f"No inventory loaded in {db}: use the Import page or run `estate import FILE`.")
+        frame = lambda sql: connection.sql(sql).df()  # noqa: E731
+        results = {name: frame(f"SELECT * FROM {name}") for name in RESULT_TABLES if name in tables}
+        if "system_assessment" in results:
+            results["system_assessment"] = results["system_assessment"].sort_values("rank", ignore_index=True)
+        data = EstateData(
+            systems=frame("SELECT * EXCLUDE (extra) FROM systems ORDER BY system_id"),
+            interfaces=frame(
+                "SELECT interface_id, source_system_id, target_system_id, kind, frequency, criticality, "
+                "source_file, source_sheet, source_row FROM interfaces"
+            ),
+            imports=frame("SELECT * EXCLUDE (mapping) FROM imports ORDER BY import_id"),
+            issues=frame(
+                'SELECT import_id, file, sheet, row, "column", value, code, severity, message FROM import_issues '
+                "ORDER BY import_id, file, sheet, row"
+            ),
+            results=results,
+        )
+    if data.systems.empty:
+        raise NoEstate(f"No inventory loaded in {db}: use the Import page or run `estate import FILE`.")
+    return data
+
+
+def require_analysis(data: EstateData) -> None:
+    """Raise NoEstate when the stored inventory has not been analysed (or changed since)."""
+    if not data.analysed or len(data.assessment) != len(data.systems):
+        raise NoEstate("The inventory has not been analysed yet: run `estate analyse` (or commit an import here).")
+
+
+def headline(assessment: pd.DataFrame, inputs: pd.DataFrame, run: dict) -> dict[str, float]:
+    """Return the estate's headline figures (GBP a year, counts, shares); the app and the report both state them.
+
+    assessment: system_assessment; inputs: model_inputs; run: the cost_model_runs row.
+    """
+    systems = len(assessment)
+    return {
+        "systems": systems,
+        "departments": int(assessment["department"].nunique()),
+        "reported_gbp": float(assessment["reported_cost_gbp"].sum()),
+        "hidden_p10_gbp": float(run["estate_hidden_cost_p10_gbp"]),
+        "hidden_p50_gbp": float(run["estate_hidden_cost_p50_gbp"]),
+        "hidden_p90_gbp": float(run["estate_hidden_cost_p90_gbp"]),
+        "legacy_systems": int(assessment["legacy"].sum()),
+        "legacy_share": float(assessment["legacy"].mean()) if systems else 0.0,
+        "past_support": int((inputs["years_past_end_of_support"] > 0).sum()),
+        "red": int((assessment["risk_rag"] == "red").sum()),
+        "imputed": int(assessment["cost_imputed"].sum()),
+        "waves": int(assessment["wave"].max()) if systems else 0,
+    }
+
+
+def department_summary(data: EstateData) -> pd.DataFrame:
+    """Return one row per department: systems, reported and hidden cost (P10/P50/P90), legacy, past support, red."""
+    assessment = data.assessment.merge(
+        data.results["model_inputs"][["system_id", "years_past_end_of_support"]], on="system_id", how="left"
+    )
+    assessment = assessment.assign(
+        department=assessment["department"].fillna("(none)"),
+        past_support=assessment["years_past_end_of_support"] > 0,
+        red=assessment["risk_rag"] == "red",
+    )
+    summary = assessment.groupby("department").agg(
+        systems=("system_id", "size"),
+        reported_cost_gbp=("reported_cost_gbp", "sum"),
+        legacy_systems=("legacy", "sum"),
+        past_support=("past_support", "sum"),
+        red=("red", "sum"),
+    )
+    percentiles = data.results["department_costs"].set_index("department")
+    summary = summary.join(percentiles, how="left").reset_index()
+    return summary.sort_values("hidden_cost_p50_gbp", ascending=False, ignore_index=True)
+
+
+def filter_ranking(
+    ranked: pd.DataFrame,
+    departments: list[str] | None = None,
+    platforms: list[str] | None = None,
+    quadrants: list[str] | None = None,
+    waves: list[int] | None = None,
+) -> pd.DataFrame:
+    """Return the ranked rows matching every non-empty filter (ranks are kept, not renumbered)."""
+    keep = np.ones(len(ranked), bool)
+    for column, chosen in (("department", departments), ("platform", platforms),
+                           ("time_quadrant", quadrants), ("wave", waves)):  # fmt: skip
+        if chosen:
+            keep &= ranked[column].isin(chosen).to_numpy()
+    return ranked[keep]
+
+
+@dataclass(frozen=True)
+class SystemProfile:
+    """Everything about one system, ready to show."""
+
+    system_id: str
+    name: str
+    attributes: pd.DataFrame  # field, value
+    provenance: dict[str, object]  # file, sheet, row, import_id
+    assessment: dict[str, object]  # the system_assessment row
+    components: pd.DataFrame  # component, annual_gbp, start_gbp, end_gbp (a waterfall from reported cost)
+    upstream: pd.DataFrame  # interfaces feeding it: system_id, name, department, kind, frequency
+    downstream: pd.DataFrame  # interfaces it feeds
+
+
+def system_choices(data: EstateData) -> list[str]:
+    """Return system IDs in rank order (inventory order before analysis)."""
+    if data.analysed:
+        return data.assessment["system_id"].tolist()
+    return data.systems["system_id"].tolist()
+
+
+def system_profile(data: EstateData, system_id: str) -> SystemProfile:
+    """Return one system's attributes with provenance, cost waterfall, risk, appraisal and neighbours."""
+    rows = data.systems[data.systems["system_id"] == system_id]
+    if rows.empty:
+        raise NoEstate(f"No system '{system_id}' in the inventory.")
+    record = rows.iloc[0].to_dict()
+    attributes = pd.DataFrame(
+        [
+            {"field": f"{f.header} ({f.unit})" if f.unit else f.header, "value": _text(record.get(f.name))}
+            for f in SYSTEMS.stored_fields
+        ]
+    )
+    assessment = data.results.get("system_assessment", pd.DataFrame(columns=["system_id"]))
+    assessment = assessment[assessment["system_id"] == system_id]
+    row = assessment.iloc[0].to_dict() if len(assessment) else {}
+    names = data.systems.set_index("system_id")[["name", "department"]]
+    return SystemProfile(
+        system_id=system_id,
+        name=str(record.get("name") or ""),
+        attributes=attributes,
+        provenance={k: record[f"source_{k}"] for k in ("file", "sheet", "row")} | {"import_id": record["import_id"]},
+        assessment=row,
+        components=cost_waterfall(row) if row else pd.DataFrame(),
+        upstream=_neighbours(data.interfaces, names, system_id, "target_system_id", "source_system_id"),
+        downstream=_neighbours(data.interfaces, names, system_id, "source_system_id", "target_system_id"),
+    )
+
+
+def cost_waterfall(row: dict) -> pd.DataFrame:
+    """Return reported run cost then each hidden component stacked on it (GBP/year), with a total bar."""
+    steps = [("Reported run cost", float(row["reported_cost_gbp"] or 0.0))]
+    steps += [(COMPONENT_LABELS[c], float(row[c])) for c in COMPONENTS]
+    frame = pd.DataFrame(steps, columns=["component", "annual_gbp"])
+    frame["end_gbp"] = frame["annual_gbp"].cumsum()
+    frame["start_gbp"] = frame["end_gbp"] - frame["annual_gbp"]
+    total = frame["end_gbp"].iloc[-1]
+    frame.loc[len(frame)] = {"component": "Total cost a year", "annual_gbp": total, "end_gbp": total, "start_gbp": 0.0}
+    frame["kind"] = ["reported", *["hidden"] * len(COMPONENTS), "total"]
+    return frame
+
+
+def component_formulas() -> dict[str, str]:
+    """Return each hidden-cost component's label and formula text (from its docstring)."""
+    return {COMPONENT_LABELS[n]: " ".join(inspect.getdoc(f).split()) for n, f in COMPONENTS.items()}
+
+
+def _neighbours(interfaces: pd.DataFrame, names: pd.DataFrame, system_id: str, own: str, other: str) -> pd.DataFrame:
+    linked = interfaces[(interfaces[own] == system_id) & (interfaces[other] != system_id)]
+    frame = linked[[other, "interface_id", "kind", "frequency"]].rename(columns={other: "system_id"})
+    frame = frame.join(names, on="system_id")
+    frame["name"] = frame["name"].fillna("(not in the inventory)")
+    return frame[["system_id", "name", "department", "interface_id", "kind", "frequency"]].sort_values(
+        ["system_id", "interface_id"], ignore_index=True
+    )
+
+
+def neighbourhood(data: EstateData, system_id: str, hops: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (nodes, edges) within `hops` interfaces of a system, laid out left (feeds it) to right (it feeds).
+
+    nodes: system_id, name, department, x (negative: upstream hops; positive: downstream), y, hidden; edges:
+    source/target IDs with their coordinates. At most NEIGHBOURS_SHOWN systems per hop and side (by ID).
+    """
+    edges = data.interfaces[data.interfaces["source_system_id"] != data.interfaces["target_system_id"]]
+    placed = {system_id: 0}
+    for direction, own, other in ((-1, "target_system_id", "source_system_id"),
+                                  (1, "source_system_id", "target_system_id")):  # fmt: skip
+        frontier = {system_id}
+        for hop in range(1, hops + 1):
+            found = sorted(set(edges.loc[edges[own].isin(frontier), other]) - set(placed))[:NEIGHBOURS_SHOWN]
+            for node in found:
+                placed[node] = direction * hop
+            frontier = set(found)
+    nodes = pd.DataFrame({"system_id": list(placed), "x": list(placed.values())})
+    nodes["y"] = nodes.groupby("x").cumcount()
+    nodes["y"] = nodes["y"] - nodes.groupby("x")["y"].transform("max") / 2.0
+    names = data.systems.set_index("system_id")[["name", "department"]]
+    nodes = nodes.join(names, on="system_id")
+    nodes["name"] = nodes["name"].fillna("(not in the inventory)")
+    nodes["role"] = np.select([nodes["x"] < 0, nodes["x"] > 0], ["feeds it", "depends on it"], "selected")
+    position = nodes.set_index("system_id")[["x", "y"]]
+    shown = edges[edges["source_system_id"].isin(placed) & edges["target_system_id"].isin(placed)]
+    shown = shown[shown["source_system_id"].map(placed) < shown["target_system_id"].map(placed)]
+    links = shown[["source_system_id", "target_system_id", "kind"]].drop_duplicates(
+        ["source_system_id", "target_system_id"]
+    )
+    target = position.rename(columns={"x": "x_target", "y": "y_target"})
+    links = links.join(position, on="source_system_id").join(target, on="target_system_id")
+    return nodes, links.reset_index(drop=True)
+
+
+def department_matrix(data: EstateData) -> pd.DataFrame:
+    """Return interface counts between departments (long form: source, target, interfaces, crossing)."""
+    links = data.results["department_links"].copy()
+    links["crossing"] = links["source_department"] != links["target_department"]
+    return links
+
+
+def roadmap(data: EstateData) -> pd.DataFrame:
+    """Return the modernisation waves laid end to end, with what waiting for each wave costs.
+
+    Wave 1 starts in the assessment year; each later wave starts when the one before ends, a wave lasting
+    the median optimism-adjusted replacement duration of its systems. waiting_cost_gbp = the wave's cost of
+    delay (NPV lost per year of delay) x the years it waits before it can start.
+    """
+    assessment = data.assessment
+    start_year = pd.Timestamp(data.run["as_of"]).year
+    waves = (
+        assessment.groupby("wave")
+        .agg(
+            systems=("system_id", "size"),
+            hidden_cost_p50_gbp=("hidden_cost_p50_gbp", "sum"),
+            cost_of_delay_gbp=("cost_of_delay_gbp", "sum"),
+            npv_gbp=("npv_gbp", "sum"),
+            duration_years=("replacement_duration_years", "median"),
+        )
+        .reset_index()
+        .sort_values("wave", ignore_index=True)
+    )
+    waves["end_year"] = start_year + waves["duration_years"].cumsum()
+    waves["start_year"] = waves["end_year"] - waves["duration_years"]
+    waves["waiting_years"] = waves["start_year"] - start_year
+    waves["waiting_cost_gbp"] = waves["cost_of_delay_gbp"] * waves["waiting_years"]
+    waves["cumulative_waiting_cost_gbp"] = waves["waiting_cost_gbp"].cumsum()
+    return waves
+
+
+def issue_table(data: EstateData, codes: list[str] | None = None, severities: list[str] | None = None) -> pd.DataFrame:
+    """Return stored import issues, filtered by code and severity when given."""
+    issues = data.issues
+    if codes:
+        issues = issues[issues["code"].isin(codes)]
+    if severities:
+        issues = issues[issues["severity"].isin(severities)]
+    return issues.reset_index(drop=True)
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:,.0f}"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def scenario_inputs(db: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return the cost model's inputs (systems, costs, interfaces, system_metrics), read-only, for what-if runs."""
+    from costing.analysis import load_model_inputs
+
+    with connect(db, read_only=True) as connection:
+        return load_model_inputs(connection)

@@ -1,0 +1,343 @@
+"""The Streamlit app: every page through AppTest on a small analysed estate, and one real browser."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import time
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.ui import NOTHING_LOADED, gbp_m
+from costing.analysis import analyse_store
+from costing.parameters import load_parameters
+from estate.sample import write_sample
+from estate.store import import_files
+from estate.uploads import MAX_UPLOAD_BYTES, UploadError, display_name, stage_uploads
+from tests.conftest import ESTATE, snapshot
+
+APP = Path(__file__).parents[1] / "app"
+PAGES = {
+    "Home": APP / "Home.py",
+    "Candidates": APP / "pages" / "1_Candidates.py",
+    "System": APP / "pages" / "2_System.py",
+    "Dependencies": APP / "pages" / "3_Dependencies.py",
+    "Roadmap": APP / "pages" / "4_Roadmap.py",
+    "Assumptions": APP / "pages" / "5_Assumptions.py",
+    "Data quality": APP / "pages" / "6_Data_quality.py",
+    "Import": APP / "pages" / "7_Import.py",
+}
+AS_OF = date(2026, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def estate_db(tmp_path_factory) -> Path:
+    """A small analysed estate: the synthetic sample with 80 systems."""
+    folder = tmp_path_factory.mktemp("app")
+    workbook = folder / "sample.xlsx"
+    write_sample(workbook, systems=80, seed=7)
+    db = folder / "estate.duckdb"
+    import_files(db, [workbook])
+    analyse_store(db, load_parameters(), AS_OF, seed=0, draws=200)
+    return db
+
+
+def open_page(name: str, db: Path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("ESTATE_DB", str(db))
+    return AppTest.from_file(str(PAGES[name]), default_timeout=120).run()
+
+
+def assessment(db: Path):
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as connection:
+        return connection.sql("SELECT * FROM system_assessment ORDER BY rank").df()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_renders_without_exception(name, estate_db, monkeypatch):
+    at = open_page(name, estate_db, monkeypatch)
+    assert not at.exception
+    assert at.title[0].value == ("Overview" if name == "Home" else name)
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n != "Import"])
+def test_every_page_says_what_to_do_when_nothing_is_loaded(name, tmp_path, monkeypatch):
+    at = open_page(name, tmp_path / "none.duckdb", monkeypatch)
+    assert not at.exception
+    assert [i.value for i in at.info] == [NOTHING_LOADED]
+    assert not (tmp_path / "none.duckdb").exists()  # viewing never creates a database
+
+
+def test_pages_needing_analysis_say_so_on_an_imported_but_unanalysed_estate(tmp_path, monkeypatch):
+    workbook = tmp_path / "sample.xlsx"
+    write_sample(workbook, systems=30, seed=1)
+    import_files(tmp_path / "e.duckdb", [workbook])
+    for name in ("Home", "Candidates", "Roadmap", "Assumptions"):
+        at = open_page(name, tmp_path / "e.duckdb", monkeypatch)
+        assert not at.exception
+        assert "estate analyse" in at.info[0].value
+    at = open_page("System", tmp_path / "e.duckdb", monkeypatch)  # attributes and neighbours still show
+    assert not at.exception and "run `estate analyse`" in at.info[0].value
+
+
+def test_overview_headline_is_the_stored_estate_total(estate_db, monkeypatch):
+    import duckdb
+
+    with duckdb.connect(str(estate_db), read_only=True) as connection:
+        p10, p50, p90 = connection.execute(
+            "SELECT estate_hidden_cost_p10_gbp, estate_hidden_cost_p50_gbp, estate_hidden_cost_p90_gbp "
+            "FROM cost_model_runs"
+        ).fetchone()
+        reported = connection.execute("SELECT sum(reported_cost_gbp) FROM system_assessment").fetchone()[0]
+    at = open_page("Home", estate_db, monkeypatch)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Hidden annual cost (P50)"] == gbp_m(p50)
+    assert metrics["Reported annual cost"] == gbp_m(reported)
+    assert metrics["Systems"] == "80"
+    assert f"P10–P90 range: {gbp_m(p10)} – {gbp_m(p90)}" in [c.value for c in at.caption]
+    table = at.dataframe[0].value
+    assert table["systems"].sum() == 80
+
+
+def test_candidates_shows_the_stored_ranking_with_the_recorded_weights(estate_db, monkeypatch):
+    at = open_page("Candidates", estate_db, monkeypatch)
+    assert len(at.slider) == 5 and {s.label for s in at.multiselect} >= {"Department", "Platform", "Wave"}
+    shown = at.dataframe[0].value
+    stored = assessment(estate_db)
+    assert shown["system_id"].tolist() == stored["system_id"].tolist()
+    assert shown["top_n_stability"].tolist() == pytest.approx(stored["top_n_stability"].tolist())
+
+
+def test_moving_weight_sliders_reorders_the_ranking(estate_db, monkeypatch):
+    stored = assessment(estate_db)
+    by_cost = stored.sort_values(["hidden_cost_p50_gbp", "system_id"], ascending=[False, True])["system_id"].iloc[0]
+    by_blast = stored.sort_values(["blast_radius", "system_id"], ascending=[False, True])["system_id"].iloc[0]
+    assert by_cost != by_blast  # the fixture is chosen so the two criteria disagree at the top
+    at = open_page("Candidates", estate_db, monkeypatch)
+    for key in ("weight_risk", "weight_blast_radius", "weight_npv", "weight_ease"):
+        at.slider(key=key).set_value(0.0)
+    at.slider(key="weight_hidden_cost").set_value(1.0).run()
+    assert at.dataframe[0].value["system_id"].iloc[0] == by_cost
+    at.slider(key="weight_hidden_cost").set_value(0.0)
+    at.slider(key="weight_blast_radius").set_value(1.0).run()
+    assert not at.exception
+    assert at.dataframe[0].value["system_id"].iloc[0] == by_blast
+    at.slider(key="weight_blast_radius").set_value(0.0).run()
+    assert "All weights are zero" in at.warning[0].value
+
+
+def test_candidates_filters_and_downloads(estate_db, monkeypatch):
+    at = open_page("Candidates", estate_db, monkeypatch)
+    department = at.dataframe[0].value["department"].iloc[0]
+    next(m for m in at.multiselect if m.label == "Department").set_value([department]).run()
+    view = at.dataframe[0].value
+    assert len(view) < 80 and set(view["department"]) == {department}
+    csv = at.download_button[0].proto.label
+    assert csv == "Download this view (csv)"
+    at.button[0].click().run()
+    assert not at.exception
+    workbook_bytes = at.session_state["finance_workbook"]
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes), read_only=True)
+    assert {"Assumptions", "Ranking"} <= set(book.sheetnames)
+
+
+def test_finance_workbook_from_the_app_carries_the_chosen_weights(estate_db, tmp_path):
+    from reporting.export import export_finance_workbook
+
+    weights = {"weight_hidden_cost": 0.0, "weight_risk": 0.0, "weight_blast_radius": 1.0, "weight_npv": 0.0,
+               "weight_ease": 0.0}  # fmt: skip
+    out = export_finance_workbook(estate_db, tmp_path / "f.xlsx", weights)
+    book = openpyxl.load_workbook(out, read_only=True)
+    assumptions = {row[0]: row[1] for row in book["Assumptions"].iter_rows(min_row=2, values_only=True) if row[0]}
+    assert assumptions["weight_blast_radius"] == 1.0 and assumptions["weight_hidden_cost"] == 0.0
+    stored = assessment(estate_db)
+    top = stored.sort_values(["blast_radius", "system_id"], ascending=[False, True])["system_id"].iloc[0]
+    first = next(book["Ranking"].iter_rows(min_row=2, max_row=2, values_only=True))
+    assert top in first
+
+
+def test_system_page_shows_provenance_costs_and_neighbours(estate_db, monkeypatch):
+    import duckdb
+
+    with duckdb.connect(str(estate_db), read_only=True) as connection:
+        system_id, row = connection.execute(
+            "SELECT target_system_id, count(*) FROM interfaces GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
+        ).fetchone()
+        source_row = connection.execute("SELECT source_row FROM systems WHERE system_id = ?", [system_id]).fetchone()
+    monkeypatch.setenv("ESTATE_DB", str(estate_db))
+    at = AppTest.from_file(str(PAGES["System"]), default_timeout=120)
+    at.query_params["system"] = system_id
+    at.run()
+    assert not at.exception
+    assert at.selectbox[0].value == system_id
+    assert f"From sample.xlsx, sheet Systems, row {source_row[0]}" in at.caption[1].value
+    upstream = at.dataframe[1].value
+    assert len(upstream) == row and f"Upstream: {row} interface(s)" in at.subheader[2].value
+    at.selectbox[0].set_value(assessment(estate_db)["system_id"].iloc[-1]).run()
+    assert not at.exception and at.metric[0].value == "80 of 80"
+
+
+def test_dependencies_neighbourhood_and_department_matrix(estate_db, monkeypatch):
+    at = open_page("Dependencies", estate_db, monkeypatch)
+    one_hop = len(at.dataframe[0].value)
+    at.slider[0].set_value(3).run()
+    assert not at.exception and len(at.dataframe[0].value) >= one_hop
+    at.radio[0].set_value("Departments").run()
+    assert not at.exception
+    silos = at.dataframe[0].value
+    assert silos["cross_department_share"].between(0, 1).all()
+
+
+def test_roadmap_lists_every_wave(estate_db, monkeypatch):
+    at = open_page("Roadmap", estate_db, monkeypatch)
+    table = at.dataframe[0].value
+    assert table["wave"].tolist() == sorted(assessment(estate_db)["wave"].unique().tolist())
+    assert table["systems"].sum() == 80
+    assert (table["start_year"].diff().dropna() > 0).all()
+
+
+def test_assumptions_scenario_shows_the_effect_of_a_change(estate_db, monkeypatch):
+    at = open_page("Assumptions", estate_db, monkeypatch)
+    assert len(at.dataframe[0].value) == len(load_parameters().values)
+    assert "Choose a parameter" in at.info[0].value
+    at.multiselect[0].set_value(["loaded_hourly_cost"]).run()
+    at.number_input(key="scenario_loaded_hourly_cost").set_value(1000.0).run()
+    assert not at.exception
+    totals = at.dataframe[1].value.set_index("measure")
+    assert totals.loc["Hidden cost a year, P50", "change"] > 0
+    assert totals.loc["Reported cost a year", "change"] == 0
+    assert {"baseline_rank", "moved"} <= set(at.dataframe[2].value.columns)
+
+
+def test_data_quality_filters_issues_by_code(estate_db, monkeypatch):
+    at = open_page("Data quality", estate_db, monkeypatch)
+    assert at.dataframe[0].value["file_name"].tolist() == ["sample.xlsx"]
+    all_issues = at.dataframe[1].value
+    code = all_issues["code"].iloc[0]
+    at.multiselect[0].set_value([code]).run()
+    assert set(at.dataframe[1].value["code"]) == {code}
+    assert len(at.download_button) == 1
+
+
+@pytest.fixture
+def writable_db(estate_db, tmp_path) -> Path:
+    copy = tmp_path / "estate.duckdb"
+    shutil.copy(estate_db, copy)
+    return copy
+
+
+def test_import_with_errors_stores_nothing(writable_db, monkeypatch):
+    before = snapshot(writable_db)
+    at = open_page("Import", writable_db, monkeypatch)
+    assert "100 MB per file" in at.markdown[0].value
+    at.file_uploader[0].set_value(("bad.csv", b"system_id,name,department\nX1,One,\nX1,Two,DfE\n", "text/csv")).run()
+    assert not at.exception
+    assert "Nothing has been stored" in at.error[0].value
+    issues = at.dataframe[-1].value
+    assert {"bad.csv"} == set(issues["file"]) and 2 in issues["row"].tolist()
+    assert not at.button  # no commit offered
+    assert snapshot(writable_db) == before
+
+
+def test_import_commit_stores_and_reanalyses(writable_db, monkeypatch):
+    at = open_page("Import", writable_db, monkeypatch)
+    csv = b"System ID,Name,Department,Platform\nNEW-1,New ledger,Dept Z,mainframe\n"
+    at.file_uploader[0].set_value(("../../etc/new systems.csv", csv, "text/csv")).run()
+    assert "No errors" in at.success[0].value
+    at.button[0].click().run()
+    assert not at.exception
+    assert "new systems.csv: import 2: 1 systems" in at.success[1].value
+    stored = assessment(writable_db)
+    assert "NEW-1" in stored["system_id"].tolist() and len(stored) == 81  # analysed again
+    home = open_page("Home", writable_db, monkeypatch)
+    assert {m.label: m.value for m in home.metric}["Systems"] == "81"
+
+
+def test_import_refuses_other_file_types(writable_db, monkeypatch, tmp_path):
+    at = open_page("Import", writable_db, monkeypatch)
+    assert sorted(at.file_uploader[0].allowed_type) == [".csv", ".parquet", ".xlsx"]  # Streamlit enforces these
+    with pytest.raises(UploadError, match=r"only \.xlsx, \.csv, \.parquet files can be imported"):
+        stage_uploads([("notes.txt", b"hello")], tmp_path)  # and so does staging, whatever the front end
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("../../etc/passwd.csv", "passwd.csv"), ("C:\\Users\\a\\inv.xlsx", "inv.xlsx"), ("..", "upload"),
+     ("a\x00b\nc.csv", "abc.csv"), ("  .hidden.csv ", "hidden.csv"), ("x" * 300 + ".csv", "x" * 116 + ".csv")],
+)  # fmt: skip
+def test_upload_names_are_shown_never_used_as_paths(name, shown, tmp_path):
+    assert display_name(name) == shown
+    if Path(shown).suffix:
+        paths, names = stage_uploads([(name, b"a")], tmp_path)
+        assert names == [shown] and paths == [tmp_path / f"upload-1{Path(shown).suffix}"]
+
+
+def test_uploads_over_the_limit_or_with_the_same_name_are_refused(tmp_path):
+    with pytest.raises(UploadError, match="over the 100 MB limit"):
+        stage_uploads([("big.csv", b"x" * (MAX_UPLOAD_BYTES + 1))], tmp_path)
+    with pytest.raises(UploadError, match="same name"):
+        stage_uploads([("a/inv.csv", b"x"), ("b/inv.csv", b"y")], tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason="Debian chromium not installed (make test installs it as root)",
+)
+def test_real_browser_shows_the_overview_headline(estate_db):
+    import duckdb
+    from playwright.sync_api import sync_playwright
+
+    with duckdb.connect(str(estate_db), read_only=True) as connection:
+        p50 = connection.execute("SELECT estate_hidden_cost_p50_gbp FROM cost_model_runs").fetchone()[0]
+    port = _free_port()
+    server = subprocess.Popen(
+        [ESTATE, "app", "--db", str(estate_db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.3)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
+            page.get_by_text("Hidden annual cost (P50)").first.wait_for(timeout=60_000)
+            page.get_by_text(gbp_m(p50), exact=True).first.wait_for(timeout=30_000)
+            assert page.title().startswith("estate")
+            browser.close()
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
