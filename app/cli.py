@@ -22,7 +22,7 @@ from estate import __version__
 from estate.files import OutputError
 from estate.issues import ImportRejected, Issue, Severity, has_errors, issues_to_json
 from estate.mapping import MappingProfile, ProfileError
-from estate.sample import write_sample
+from estate.sample import LARGE_TABLE_FORMATS, sample_files, write_sample
 from estate.store import StoreError, connect, default_db_path, import_files, validate_files
 from estate.workbook import write_template
 
@@ -214,13 +214,30 @@ def sample_command(
     out: Annotated[Path, typer.Option("--out", help="Where to write the workbook.")] = Path("sample_inventory.xlsx"),
     systems: Annotated[int, typer.Option("--systems", min=1, help="Number of systems.")] = 400,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same data.")] = 2024,
+    large_tables: Annotated[
+        str, typer.Option("--large-tables", help="Format of tables over 100,000 rows, written beside the workbook.")
+    ] = "parquet",
 ) -> None:
-    """Write a synthetic inventory (labelled synthetic) with interfaces and three years of costs.
+    """Write a synthetic inventory (labelled synthetic): systems, ~5 interfaces and ~20 cost lines per system.
+
+    Three financial years of ledger-level cost lines. A table of more than 100,000 rows (e.g. with
+    --systems 100000) is written beside the workbook as OUT-STEM_interfaces.parquet /
+    OUT-STEM_costs.parquet (or .csv with --large-tables csv); import every file printed.
 
     Example: estate sample --out sample_inventory.xlsx --systems 400 --seed 2024
     """
-    counts = write_sample(out, systems, seed)
-    typer.echo(f"wrote {out}: " + ", ".join(f"{n:,} {sheet.lower()}" for sheet, n in counts.items()) + " (synthetic)")
+    if large_tables not in LARGE_TABLE_FORMATS:
+        typer.echo(f"Error: --large-tables must be {' or '.join(LARGE_TABLE_FORMATS)}", err=True)
+        raise typer.Exit(2)
+    counts = write_sample(out, systems, seed, large_tables)
+    files = sample_files(out, counts, large_tables)
+    typer.echo(
+        f"wrote {', '.join(map(str, files))}: "
+        + ", ".join(f"{n:,} {sheet.lower()}" for sheet, n in counts.items())
+        + " (synthetic)"
+    )
+    if len(files) > 1:
+        typer.echo(f"import them together: estate import {' '.join(map(str, files))}")
 
 
 @app.command(
@@ -393,6 +410,12 @@ def rank_command(
 def export_command(
     out: Annotated[Path, typer.Option("--out", help="The finance workbook to write (.xlsx).")],
     db: DbOpt = None,
+    itemise: Annotated[
+        int,
+        typer.Option(
+            "--itemise", min=1, help="Systems given formula rows, highest-ranked first; the rest are department totals."
+        ),
+    ] = 10_000,
 ) -> None:
     """Write the finance workbook: Assumptions as named cells and live formulas an analyst can audit.
 
@@ -400,6 +423,8 @@ def export_command(
     (one formula column per component), Appraisal (discount factors, NPV, payback, cost of delay),
     Ranking and Departments (SUMIFS). Change an assumption and the workbook recomputes; Monte Carlo
     percentiles and other statistical results are values, labelled as such. Run `estate analyse` first.
+    Above --itemise systems (default 10,000) only the highest-ranked get formula rows; the others
+    are totalled per department on the Departments sheet as labelled values.
 
     Example: estate export --db estate.duckdb --out estate_finance.xlsx
     """
@@ -409,7 +434,7 @@ def export_command(
         typer.echo("Error: --out must end in .xlsx", err=True)
         raise typer.Exit(2)
     with _exit_on(StoreError, NoResults):
-        export_finance_workbook(db or default_db_path(), out)
+        export_finance_workbook(db or default_db_path(), out, itemise=itemise)
     typer.echo(f"wrote {out}")
 
 

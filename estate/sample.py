@@ -155,6 +155,9 @@ KINDS = (
 FREQUENCIES = (("realtime", 0.3), ("daily", 0.4), ("weekly", 0.12), ("monthly", 0.12), ("adhoc", 0.06))
 COST_SPLIT = (("licence", 0.25), ("support_contract", 0.3), ("hosting", 0.2), ("staff", 0.25))
 FINANCIAL_YEARS = ("2022-23", "2023-24", "2024-25")
+INTERFACES_PER_SYSTEM = 5  # about 20 cost lines per system: 12 category-years x 0.95 x 2 lines x 0.88 costed
+SHEET_ROW_LIMIT = 100_000  # a larger table is written beside the workbook (a worksheet holds 1,048,576 rows)
+LARGE_TABLE_FORMATS = ("parquet", "csv")
 CDDO = ("red", "amber", "green")
 
 
@@ -211,7 +214,7 @@ def generate(systems: int = 400, seed: int = 2024) -> dict[str, list[list[object
         departments.append(d)
         legacy.append(kind.legacy)
         scales.append(kind.cost_scale * rng.lognormvariate(0, 0.5))
-    interfaces = _interfaces(rng, ids, departments, target=int(systems * 2.5))
+    interfaces = _interfaces(rng, ids, departments, target=systems * INTERFACES_PER_SYSTEM)
     costs = []
     for system_id, scale in zip(ids, scales, strict=True):
         if rng.random() < 0.12:
@@ -219,8 +222,11 @@ def generate(systems: int = 400, seed: int = 2024) -> dict[str, list[list[object
         for y, year in enumerate(FINANCIAL_YEARS):
             growth = 1.04**y
             for category, share in COST_SPLIT:
-                if rng.random() < 0.85:
-                    costs.append([system_id, year, category, round(scale * share * growth * rng.uniform(0.8, 1.2), 2)])
+                if rng.random() < 0.95:
+                    amount = scale * share * growth * rng.uniform(0.8, 1.2)
+                    lines = rng.randint(1, 3)  # ledger lines (invoices, cost centres) making up the amount
+                    for _ in range(lines):
+                        costs.append([system_id, year, category, round(amount / lines, 2)])
     return {SYSTEMS.sheet: system_rows, INTERFACES.sheet: interfaces, COSTS.sheet: costs}
 
 
@@ -261,15 +267,55 @@ def _interfaces(rng: random.Random, ids: list[str], departments: list[int], targ
     return rows
 
 
-def write_sample(path: Path, systems: int = 400, seed: int = 2024) -> dict[str, int]:
-    """Write a synthetic inventory workbook (README sheet says synthetic); return row counts per sheet."""
+def write_sample(path: Path, systems: int = 400, seed: int = 2024, large_tables: str = "parquet") -> dict[str, int]:
+    """Write a synthetic inventory workbook (README sheet says synthetic); return row counts per table.
+
+    A table of more than SHEET_ROW_LIMIT rows is written beside the workbook as PATH-STEM_TABLE.parquet
+    (or .csv), one table per file as `estate import` reads them, and left out of the workbook; the
+    README sheet names those files. The same seed gives the same bytes.
+    """
+    if large_tables not in LARGE_TABLE_FORMATS:
+        raise ValueError(f"large tables are written as {' or '.join(LARGE_TABLE_FORMATS)}, not '{large_tables}'")
     data = generate(systems, seed)
+    beside = {
+        table.sheet: path.with_name(f"{path.stem}_{table.name}.{large_tables}")
+        for table in (INTERFACES, COSTS)
+        if len(data[table.sheet]) > SHEET_ROW_LIMIT
+    }
+    for table in (INTERFACES, COSTS):
+        if table.sheet in beside:
+            _write_table_file(beside[table.sheet], table, data[table.sheet])
     with atomic_path(path) as temporary:
-        _write_workbook(temporary, data, systems, seed)
+        _write_workbook(temporary, data, systems, seed, beside)
     return {sheet: len(rows) for sheet, rows in data.items()}
 
 
-def _write_workbook(path: Path, data: dict[str, list[list[object]]], systems: int, seed: int) -> None:
+def sample_files(path: Path, counts: dict[str, int], large_tables: str = "parquet") -> list[Path]:
+    """Return every file `write_sample` wrote for these counts: the workbook, then any tables beside it."""
+    tables = [t for t in (INTERFACES, COSTS) if counts[t.sheet] > SHEET_ROW_LIMIT]
+    return [path, *(path.with_name(f"{path.stem}_{t.name}.{large_tables}") for t in tables)]
+
+
+def _write_table_file(path: Path, table, rows: list[list[object]]) -> None:
+    """Write one table with its canonical headers as Parquet (typed, zstd) or csv (UTF-8)."""
+    import pyarrow as pa
+
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in table.fields]
+    arrow = pa.table({f.header: pa.array(list(values)) for f, values in zip(table.fields, columns, strict=False)})
+    with atomic_path(path) as temporary:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(arrow, temporary, compression="zstd")
+        else:
+            import pyarrow.csv as pacsv
+
+            pacsv.write_csv(arrow, temporary)
+
+
+def _write_workbook(
+    path: Path, data: dict[str, list[list[object]]], systems: int, seed: int, beside: dict[str, Path]
+) -> None:
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     workbook.set_properties(
         {
@@ -283,12 +329,16 @@ def _write_workbook(path: Path, data: dict[str, list[list[object]]], systems: in
     readme.write(0, 0, "estate sample inventory", bold)
     readme.write(1, 0, SYNTHETIC_NOTICE)
     readme.write(2, 0, f"Generated with: estate sample --systems {systems} --seed {seed}")
+    for row, (sheet_name, beside_path) in enumerate(sorted(beside.items()), start=3):
+        readme.write(row, 0, f"{sheet_name}: {len(data[sheet_name]):,} rows in {beside_path.name} (import it too)")
     readme.set_column(0, 0, 120)
     formats = {
         "date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
         "money": workbook.add_format({"num_format": "£#,##0.00"}),
     }
     for table in (SYSTEMS, INTERFACES, COSTS):
+        if table.sheet in beside:
+            continue
         sheet = write_table_sheet(workbook, table, bold)
         for r, row in enumerate(data[table.sheet], start=1):
             for c, (f, value) in enumerate(zip(table.fields, row, strict=False)):

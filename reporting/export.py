@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
+
+import pandas as pd
 
 from estate import __version__
 from estate.store import connect
 from reporting.finance import FinanceInputs, write_finance_workbook
 
+ITEMISED_SYSTEMS = 10_000  # formula rows; ~60 formulas each: 600,000 formulas open in a spreadsheet in seconds
 REQUIRED = ("system_assessment", "model_inputs", "parameters_used", "department_costs", "cost_model_runs")
 
 
@@ -16,39 +18,74 @@ class NoResults(LookupError):
     """The store has no analysis to export."""
 
 
-def load_finance_inputs(db: Path) -> FinanceInputs:
-    """Return the stored results the finance workbook needs; raise NoResults before `estate analyse`."""
+def load_finance_inputs(
+    db: Path, weights: dict[str, float] | None = None, itemise: int = ITEMISED_SYSTEMS
+) -> FinanceInputs:
+    """Return what the finance workbook needs; raise NoResults before `estate analyse`.
+
+    With `weights` (weight_* parameter -> value) the Assumptions carry those ranking weights and the
+    ranking follows them. The `itemise` highest-ranked systems get formula rows; the others are
+    totalled by department (values) in `not_itemised`.
+    """
     with connect(db, read_only=True) as connection:
         tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if not set(REQUIRED) <= tables:
             raise NoResults("no analysis results yet: run `estate analyse` first")
-        frame = lambda sql: connection.sql(sql).df()  # noqa: E731
+        frame = lambda sql, params=None: connection.sql(sql, params=params).df()  # noqa: E731
+        assessment = frame("SELECT * FROM system_assessment")
+        parameters = frame("SELECT * FROM parameters_used")
+        run = frame("SELECT * FROM cost_model_runs").iloc[0].to_dict()
+        if weights:
+            from costing.analysis import rerank
+
+            chosen = parameters["name"].isin(list(weights))
+            parameters.loc[chosen, "value"] = parameters.loc[chosen, "name"].map(weights)
+            top_n = int(parameters.set_index("name").loc["stability_top_n", "value"])
+            assessment = rerank(assessment, parameters, int(run["seed"]), weights, top_n)
+        assessment = assessment.sort_values("rank", ignore_index=True)
+        kept, rest = assessment.iloc[:itemise], assessment.iloc[itemise:]
+        connection.register("itemised", kept[["system_id"]])
+        try:
+            inputs = frame("SELECT m.* FROM model_inputs m SEMI JOIN itemised USING (system_id) ORDER BY system_id")
+            reported = frame(
+                "SELECT system_id, financial_year, category, amount_gbp FROM costs SEMI JOIN itemised USING (system_id)"
+            )
+        finally:
+            connection.unregister("itemised")
         return FinanceInputs(
-            assessment=frame("SELECT * FROM system_assessment"),
-            inputs=frame("SELECT * FROM model_inputs ORDER BY system_id"),
-            parameters=frame("SELECT * FROM parameters_used"),
+            assessment=kept,
+            inputs=inputs,
+            parameters=parameters,
             departments=frame("SELECT * FROM department_costs ORDER BY department"),
-            reported=frame("SELECT system_id, financial_year, category, amount_gbp FROM costs"),
+            reported=reported,
             imports=frame("SELECT file_name, sha256 FROM imports WHERE status = 'current' ORDER BY file_name"),
-            run=frame("SELECT * FROM cost_model_runs").iloc[0].to_dict(),
+            run=run,
             version=__version__,
+            not_itemised=_department_totals(rest),
         )
 
 
-def export_finance_workbook(db: Path, out: Path, weights: dict[str, float] | None = None) -> Path:
+def _department_totals(rest: pd.DataFrame) -> pd.DataFrame:
+    """Return systems, run cost and central hidden cost per department of the systems not itemised."""
+    return (
+        rest.assign(run_cost_gbp=rest["reported_cost_gbp"].fillna(0.0))
+        .groupby("department")
+        .agg(
+            systems=("system_id", "size"),
+            run_cost_gbp=("run_cost_gbp", "sum"),
+            hidden_cost_gbp=("hidden_cost_gbp", "sum"),
+        )
+    )
+
+
+def export_finance_workbook(
+    db: Path, out: Path, weights: dict[str, float] | None = None, itemise: int = ITEMISED_SYSTEMS
+) -> Path:
     """Write the finance workbook for the stored analysis to `out`; return it.
 
-    With `weights` (weight_* parameter -> value) the Assumptions sheet carries those ranking weights and
-    the Ranking sheet is ordered by them, as the app's Candidates page shows it.
+    With `weights` the Assumptions sheet carries those ranking weights and the Ranking sheet is ordered
+    by them, as the app's Candidates page shows it. The `itemise` highest-ranked systems get live formula
+    rows; any others are totalled by department as values (labelled), so that a 100,000-system estate
+    gives a workbook a spreadsheet can open. Every system is in the report's data/ folder.
     """
-    data = load_finance_inputs(db)
-    if weights:
-        from costing.analysis import rerank
-
-        parameters = data.parameters.copy()
-        chosen = parameters["name"].isin(list(weights))
-        parameters.loc[chosen, "value"] = parameters.loc[chosen, "name"].map(weights)
-        top_n = int(parameters.set_index("name").loc["stability_top_n", "value"])
-        assessment = rerank(data.assessment, parameters, int(data.run["seed"]), weights, top_n)
-        data = replace(data, parameters=parameters, assessment=assessment)
-    return write_finance_workbook(data, out)
+    return write_finance_workbook(load_finance_inputs(db, weights, itemise), out)

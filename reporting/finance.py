@@ -8,7 +8,7 @@ percentiles, imputed costs and stability shares are values, labelled as such.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,9 @@ class FinanceInputs:
     imports: pd.DataFrame  # file_name, sha256, imported_at
     run: dict[str, object]  # cost_model_runs row
     version: str
+    # systems without formula rows (beyond the itemised highest-ranked), per department: systems,
+    # run_cost_gbp, hidden_cost_gbp (indexed by department); empty when every system is itemised
+    not_itemised: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 class _FastFormulaWorksheet(xlsxwriter.worksheet.Worksheet):
@@ -160,6 +163,7 @@ def _readme(book, data: FinanceInputs, formats) -> None:
             "criteria, ranks and top-N stability. They are recomputed only by `estate analyse`.",
             formats["note"],
         ),
+        *_itemised_note(data, formats),
         ("Inputs:", formats["bold"]),
     ]
     for row, (text, fmt) in enumerate(lines):
@@ -169,6 +173,22 @@ def _readme(book, data: FinanceInputs, formats) -> None:
         sheet.write_string(row, 0, f"{record['file_name']}  SHA-256 {record['sha256']}")
         row += 1
     sheet.set_column(0, 0, 120)
+
+
+def _itemised_note(data: FinanceInputs, formats) -> list[tuple[str, object]]:
+    if data.not_itemised.empty:
+        return []
+    rest = int(data.not_itemised["systems"].sum())
+    shown = len(data.assessment)
+    return [
+        (
+            f"Itemised: the {shown:,} highest-ranked of {shown + rest:,} systems have formula rows. The other "
+            f"{rest:,} are totalled by department on the Departments sheet as values (columns headed 'not "
+            "itemised'); every system is in the report's data/system_assessment.csv. `estate export --itemise N` "
+            "changes the number.",
+            formats["note"],
+        )
+    ]
 
 
 def _assumptions(book, parameters: pd.DataFrame, formats) -> None:
@@ -417,6 +437,17 @@ def _departments(book, data: FinanceInputs, formats, letters, hidden_total: str)
         "Hidden P50 (£, Monte Carlo value)",
         "Hidden P90 (£, Monte Carlo value)",
     ]
+    rest = data.not_itemised
+    if not rest.empty:
+        headers[1:4] = ["Systems itemised", "Run cost itemised (£/year)", "Hidden cost itemised, central (£/year)"]
+        headers += [
+            "Systems not itemised (value)",
+            "Run cost not itemised (£/year, value)",
+            "Hidden cost not itemised, central (£/year, value)",
+            "Systems, all",
+            "Run cost, all (£/year)",
+            "Hidden cost, all, central (£/year)",
+        ]
     sheet = _Sheet(book, "Departments", headers, formats)
     rows = int(letters["_rows"]) + 1
     department = f"Systems!${letters['department']}$2:${letters['department']}${rows}"
@@ -428,8 +459,16 @@ def _departments(book, data: FinanceInputs, formats, letters, hidden_total: str)
         x = r + 1
         name = record["department"]
         sheet.text(r, 0, name)
-        sheet.formula(r, 1, f"=COUNTIF({department},A{x})", float(counts.get(name, 0)), money=False)
-        sheet.formula(r, 2, f"=SUMIFS({run},{department},A{x})", float(runs.get(name, 0.0)))
-        sheet.formula(r, 3, f"=SUMIFS({hidden},{department},A{x})", float(hiddens.get(name, 0.0)))
+        own = (float(counts.get(name, 0)), float(runs.get(name, 0.0)), float(hiddens.get(name, 0.0)))
+        sheet.formula(r, 1, f"=COUNTIF({department},A{x})", own[0], money=False)
+        sheet.formula(r, 2, f"=SUMIFS({run},{department},A{x})", own[1])
+        sheet.formula(r, 3, f"=SUMIFS({hidden},{department},A{x})", own[2])
         sheet.percentiles(r, 4, record)
+        if not rest.empty:
+            other = rest.reindex([name]).fillna(0.0).iloc[0]
+            values = (float(other["systems"]), float(other["run_cost_gbp"]), float(other["hidden_cost_gbp"]))
+            for c, (value, money) in enumerate(zip(values, (False, True, True), strict=True)):
+                sheet.number(r, 7 + c, value, money=money)
+                column, extra = xl_col_to_name(1 + c), xl_col_to_name(7 + c)
+                sheet.formula(r, 10 + c, f"={column}{x}+{extra}{x}", own[c] + value, money=money)
     sheet.finish(len(data.departments))

@@ -174,3 +174,28 @@ def test_fast_formula_path_still_expands_newer_functions(tmp_path):
     assert sheet._prepare_formula("=SUMPRODUCT(A1:A2,B1:B2)") == "SUMPRODUCT(A1:A2,B1:B2)"
     assert sheet._prepare_formula("=XLOOKUP(1,A1:A2,B1:B2)") == "_xlfn.XLOOKUP(1,A1:A2,B1:B2)"
     book.close()
+
+
+@needs_libreoffice
+def test_large_estates_itemise_the_top_systems_and_total_the_rest(workbook, tmp_path):
+    db = workbook.parent / "e.duckdb"
+    out = tmp_path / "itemised.xlsx"
+    result = run_estate("export", "--db", str(db), "--out", str(out), "--itemise", "15")
+    assert result.returncode == 0, result.stderr
+    full = openpyxl.load_workbook(workbook, data_only=True)
+    book = openpyxl.load_workbook(recalculate(out, tmp_path), data_only=True)
+    assert book["Hidden costs"].max_row == 16 and book["Ranking"].max_row == 16
+    ranks = [book["Ranking"].cell(r, 1).value for r in range(2, 17)]
+    assert ranks == list(range(1, 16))  # the highest-ranked 15
+    assert "highest-ranked of 40 systems" in " ".join(str(c.value) for c in book["README"]["A"] if c.value)
+
+    def column(sheet, header):
+        c = next(c for c in range(1, sheet.max_column + 1) if sheet.cell(1, c).value == header)
+        return {sheet.cell(r, 1).value: sheet.cell(r, c).value for r in range(2, sheet.max_row + 1)}
+
+    # recalculated by LibreOffice: itemised formulas + not-itemised values = the whole estate's figures
+    assert column(book["Departments"], "Systems, all") == column(full["Departments"], "Systems")
+    everything = column(full["Departments"], "Hidden cost, central (£/year)")
+    for department, total in column(book["Departments"], "Hidden cost, all, central (£/year)").items():
+        assert total == pytest.approx(everything[department])
+    assert sum(column(book["Departments"], "Systems not itemised (value)").values()) == 25

@@ -11,7 +11,7 @@ import fastexcel
 import pytest
 
 from estate.lifecycle import LIFECYCLE_CSV, lookup_end_of_support
-from estate.sample import SYNTHETIC_NOTICE, generate, write_sample
+from estate.sample import SYNTHETIC_NOTICE, generate, sample_files, write_sample
 from estate.store import import_files
 
 ROOT = Path(__file__).parents[1]
@@ -37,9 +37,38 @@ def test_committed_sample_is_labelled_synthetic_and_imports_cleanly(tmp_path):
     assert SYNTHETIC_NOTICE in readme.column(0).to_pylist()
     summaries, issues = import_files(tmp_path / "e.duckdb", [path])
     rows = summaries[0].rows
-    assert rows["systems"] == 400 and 900 <= rows["interfaces"] <= 1100 and rows["costs"] > 3000
+    assert rows["systems"] == 400 and rows["interfaces"] == 5 * 400  # ~5 interfaces per system
+    assert 18 * 400 <= rows["costs"] <= 22 * 400  # ~20 ledger-level cost lines per system
     assert {i.code.value for i in issues} <= {"dangling_reference", "support_before_go_live"}
     assert sum(i.code.value == "dangling_reference" for i in issues) == 5
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_large_tables_are_written_beside_the_workbook_and_import_with_it(kind, tmp_path, monkeypatch):
+    import estate.sample
+
+    monkeypatch.setattr(estate.sample, "SHEET_ROW_LIMIT", 250)  # as --systems 100000 does at 100,000 rows
+    workbook = tmp_path / "big.xlsx"
+    counts = write_sample(workbook, 60, 5, kind)
+    files = sample_files(workbook, counts, kind)
+    assert [f.name for f in files] == ["big.xlsx", f"big_interfaces.{kind}", f"big_costs.{kind}"]
+    sheets = fastexcel.read_excel(str(workbook)).sheet_names
+    assert "Systems" in sheets and "Costs" not in sheets and "Interfaces" not in sheets
+    readme = fastexcel.read_excel(str(workbook)).load_sheet("README", header_row=None).to_arrow().column(0)
+    assert f"Costs: {counts['Costs']:,} rows in big_costs.{kind} (import it too)" in readme.to_pylist()
+    again = tmp_path / "again"
+    again.mkdir()
+    write_sample(again / "big.xlsx", 60, 5, kind)
+    assert all((again / f.name).read_bytes() == f.read_bytes() for f in files)  # same seed, same bytes
+    summaries, issues = import_files(tmp_path / "e.duckdb", files)
+    stored = {table: sum(s.rows.get(table, 0) for s in summaries) for table in ("systems", "interfaces", "costs")}
+    assert stored == {"systems": 60, "interfaces": counts["Interfaces"], "costs": counts["Costs"]}
+    assert {i.code.value for i in issues} <= {"dangling_reference", "support_before_go_live"}
+
+
+def test_sample_refuses_an_unknown_large_table_format(tmp_path):
+    with pytest.raises(ValueError, match="parquet or csv"):
+        write_sample(tmp_path / "x.xlsx", 5, 1, "xlsb")
 
 
 def test_sample_has_the_mix_later_features_need():
