@@ -56,11 +56,9 @@ docs: $(VENV)/.installed
 sample: $(VENV)/.installed
 	$(BIN)/estate sample --out sample_inventory.xlsx --systems 400 --seed 2024
 
+# Every benchmark, one after another (~10 min); rewrites benchmarks/RESULTS.md.
 bench: $(VENV)/.installed-dev
-	$(BIN)/python benchmarks/bench_import.py
-	$(BIN)/python benchmarks/bench_graph.py
-	$(BIN)/python benchmarks/bench_costing.py
-	$(BIN)/python benchmarks/bench_export.py
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) estate.duckdb estate.duckdb.wal .pytest_cache .hypothesis

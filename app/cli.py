@@ -391,7 +391,7 @@ def rank_command(
     with _exit_on(ValueError, code=2):
         chosen = parse_weights(weights, defaults) if weights else None
     with _exit_on(StoreError, LookupError):
-        ranked = stored_ranking(db_path, chosen, top).head(top)[list(RANK_FIELDS)]
+        ranked = stored_ranking(db_path, chosen, top, limit=top)[list(RANK_FIELDS)]
     if output == "json":
         typer.echo(ranked.to_json(orient="records", indent=2))
     elif output == "csv":

@@ -11,6 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from summary import emit, peak_rss_mb, row
 from synthetic import add_attributes, cost_lines, synthetic_estate, write_store
 
 from costing.analysis import run_cost_analysis
@@ -71,6 +72,13 @@ def main() -> None:
         f"{t_report / t_csv:.1f}x |"
     )
     print(f"\nloading the stored results for the workbook: {t_load:.2f} s")
+    rss = peak_rss_mb()
+    emit(
+        [
+            row(f"finance workbook, {args.systems:,} systems", t_xlsx, "the same tables as csv", t_csv, "", None, rss),
+            row(f"report folder, {args.systems:,} systems", t_report, "the same tables as csv", t_csv, "", None, rss),
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import rustworkx as rx
+from summary import emit, peak_rss_mb, row
 from synthetic import synthetic_estate
 
 from dependency_graph import analyse_graph, build_graph
@@ -172,6 +173,13 @@ def main() -> None:
     )
     print(f"analyse_graph end to end (all metrics, findings, department view): {t_all:.2f} s")
     print(f"run_graph_analysis (what `estate analyse` calls: load from DuckDB, analyse, store): {t_store:.2f} s")
+    rss = peak_rss_mb()
+    emit([
+        row("graph steps rustworkx can do (100k/500k)", ours_rx_steps, "rustworkx, same steps", total_rx, "<= 2x",
+            ours_rx_steps <= 2 * total_rx, rss),
+        row("graph, all steps (100k/500k)", ours_all, "networkx, same steps", total_nx, "<= 0.1x (10x faster)",
+            ours_all * 10 <= total_nx, rss),
+    ])  # fmt: skip
 
 
 def _rx_graph_from_ids(systems: pd.DataFrame, interfaces: pd.DataFrame) -> rx.PyDiGraph:

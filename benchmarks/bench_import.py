@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import xlsxwriter
+from summary import emit, row
 
 HEADERS = [
     "System ID",
@@ -167,6 +168,13 @@ def main() -> None:
     print(
         f"pandas+openpyxl / estate import = {results['pandas_openpyxl']['seconds'] / ours:.1f}x faster (target >= 10x)"
     )
+    pandas_s = results["pandas_openpyxl"]["seconds"]
+    rss = results["estate_import"]["peak_rss_mb"]
+    emit([
+        row(f"import {args.rows:,}-row sheet", ours, "fastexcel raw read", base, "<= 2x", ours <= 2 * base, rss),
+        row(f"import {args.rows:,}-row sheet", ours, "pandas + openpyxl", pandas_s, "<= 0.1x (10x faster)",
+            ours * 10 <= pandas_s, rss),
+    ])  # fmt: skip
 
 
 if __name__ == "__main__":

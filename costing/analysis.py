@@ -95,14 +95,24 @@ def stored_weights(db: Path) -> dict[str, float]:
         return dict(connection.execute("SELECT name, value FROM parameters_used WHERE name LIKE 'weight_%'").fetchall())
 
 
-def stored_ranking(db: Path, weights: dict[str, float] | None, top_n: int) -> pd.DataFrame:
-    """Return the stored assessment re-ranked with these weights (stored defaults if None), all systems."""
+def stored_ranking(db: Path, weights: dict[str, float] | None, top_n: int, limit: int | None = None) -> pd.DataFrame:
+    """Return the stored assessment re-ranked with these weights (stored defaults if None), best first.
+
+    All systems, or the first `limit`.
+    """
     with connect(db, read_only=True) as connection:
         _require_results(connection)
-        frame = connection.sql("SELECT * FROM system_assessment").df()
         used = connection.sql("SELECT name, value FROM parameters_used").df()
+        recorded = dict(zip(used["name"], used["value"], strict=True))
+        if (weights is None or all(weights[k] == recorded[k] for k in weights)) and top_n == recorded[
+            "stability_top_n"
+        ]:  # the stored ranking is exactly this one: read it rather than recompute it
+            return connection.sql(
+                "SELECT * FROM system_assessment ORDER BY rank LIMIT $limit", params={"limit": limit or 2**62}
+            ).df()
+        frame = connection.sql("SELECT * FROM system_assessment").df()
         seed = int(connection.execute("SELECT seed FROM cost_model_runs").fetchone()[0])
-    return rerank(frame, used, seed, weights, top_n)
+    return rerank(frame, used, seed, weights, top_n).head(limit)
 
 
 def rerank(

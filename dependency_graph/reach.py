@@ -18,13 +18,21 @@ def reach_counts(component_weight: np.ndarray, dag_edges: np.ndarray, rank: np.n
 
     `dag_edges` are (source, target) component pairs of an acyclic graph; `rank` must increase
     along every edge (e.g. the topological generation), so that children are final before parents.
+    Components are renumbered by rank first, so a chunk of bits belongs to a band of ranks and the
+    edge groups whose sources rank at or above the band's top (which cannot reach it) are skipped.
     """
     count = len(component_weight)
-    totals = np.zeros(count, np.float64)
     if count == 0:
-        return totals.astype(np.int64)
-    groups = _edge_groups(dag_edges, rank)
-    weight = component_weight.astype(np.float64)
+        return np.zeros(0, np.int64)
+    by_rank = np.argsort(rank, kind="stable")  # new label -> old label
+    label = np.empty(count, np.int64)
+    label[by_rank] = np.arange(count)
+    rank = rank[by_rank]
+    weight = component_weight[by_rank].astype(np.float64)
+    edges = label[dag_edges] if len(dag_edges) else dag_edges
+    groups = _edge_groups(edges, rank)
+    group_rank = np.array([rank[sources[0]] for sources, _, _ in groups])  # descending
+    totals = np.zeros(count, np.float64)
     for start in range(0, count, CHUNK_BITS):
         stop = min(count, start + CHUNK_BITS)
         words = (stop - start + 63) // 64
@@ -32,10 +40,14 @@ def reach_counts(component_weight: np.ndarray, dag_edges: np.ndarray, rank: np.n
         own = np.arange(start, stop)
         offset = own - start
         reach[own, offset // 64] = np.uint64(1) << (offset % 64).astype(np.uint64)
-        for sources, first, targets in groups:
+        top = rank[stop - 1]  # the band's highest rank: sources ranked >= top reach none of it
+        first_useful = int(np.searchsorted(-group_rank, -top, side="right"))
+        for sources, first, targets in groups[first_useful:]:
             reach[sources] |= np.bitwise_or.reduceat(reach[targets], first, axis=0)
         totals += _weighted_popcount(reach, weight[start:stop])
-    return np.rint(totals).astype(np.int64)
+    result = np.empty(count, np.int64)
+    result[by_rank] = np.rint(totals).astype(np.int64)
+    return result
 
 
 def _edge_groups(dag_edges: np.ndarray, rank: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:

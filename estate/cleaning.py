@@ -59,6 +59,9 @@ _PLAIN_NUMBER = r"^\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
+MAX_NUMBER = 1e15  # £1,000 trillion: larger is a typo or junk, and would overflow whole-number columns
+
+
 def parse_number(text: str, *, money: bool = False) -> float:
     """Return the number in text such as '1,234.5', '£3k', '£1.2m' or '(500)' (negative)."""
     s = text.strip().lower()
@@ -80,6 +83,8 @@ def parse_number(text: str, *, money: bool = False) -> float:
         negative = not negative
     if not math.isfinite(value):
         raise CellProblem(IssueCode.BAD_NUMBER, _number_hint(money))
+    if value > MAX_NUMBER:
+        raise CellProblem(IssueCode.OUT_OF_RANGE, f"expected a number below {MAX_NUMBER:,.0f}")
     return -value if negative else value
 
 
@@ -337,7 +342,8 @@ def clean_text(field: Field, text: pa.Array) -> CleanColumn:
         plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False)
         if pc.any(plain).as_py():
             numbers = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
-            bad = pc.less(numbers, 0)  # negatives and fractions go to the parser for a located message
+            # negatives, fractions and huge values go to the parser for a located message
+            bad = pc.or_(pc.less(numbers, 0), pc.greater(numbers, MAX_NUMBER))
             if field.type is FieldType.INTEGER:
                 bad = pc.or_(bad, pc.not_equal(numbers, pc.floor(numbers)))
             ok = pc.and_(plain, pc.invert(pc.fill_null(bad, False)))

@@ -35,6 +35,8 @@ class IssueCode(StrEnum):
     DUPLICATE_COLUMN = "duplicate_column"
     # cell-level errors
     MISSING_VALUE = "missing_value"
+    FORMULA_ERROR = "formula_error"
+    TOO_LONG = "too_long"
     DUPLICATE_ID = "duplicate_id"
     ID_IN_OTHER_FILE = "id_in_other_file"
     BAD_NUMBER = "bad_number"
@@ -81,6 +83,8 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     IssueCode.DUPLICATE_SHEET: "Two sheets hold the same table.",
     IssueCode.DUPLICATE_COLUMN: "Two columns mean the same field.",
     IssueCode.MISSING_VALUE: "A required cell is blank (or n/a, TBC, unknown ...).",
+    IssueCode.FORMULA_ERROR: "A cell shows a formula error (#REF!, #DIV/0!, #N/A, #VALUE! ...): its value is unknown.",
+    IssueCode.TOO_LONG: "Text longer than Excel's 32,767-character cell limit, or an ID longer than 255 characters.",
     IssueCode.DUPLICATE_ID: "The same system_id or interface_id twice in one sheet.",
     IssueCode.ID_IN_OTHER_FILE: "The system_id is already stored from (or given by) another file.",
     IssueCode.BAD_NUMBER: "Not a number or an amount.",
@@ -90,7 +94,7 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     IssueCode.NEGATIVE_MONEY: "A negative amount of money.",
     IssueCode.NEGATIVE_VALUE: "A negative count, hours or FTE.",
     IssueCode.NOT_WHOLE_NUMBER: "A fraction where a count is expected.",
-    IssueCode.OUT_OF_RANGE: "A criticality outside 1-5 or a year outside 1900-2100.",
+    IssueCode.OUT_OF_RANGE: "A criticality outside 1-5, a year outside 1900-2100 or a number above 10^15.",
     IssueCode.UNKNOWN_COLUMN: "A column that is not a schema field: stored in `extra` (JSON).",
     IssueCode.UNKNOWN_SHEET: "A sheet that is not imported (README, notes and lists sheets are skipped quietly).",
     IssueCode.UNRECOGNISED_VALUE: "A value outside a field's choices: stored as null, original kept in `extra`.",

@@ -56,6 +56,7 @@ class RawSheet:
     row_numbers: list[int]  # 1-based row number of each row of `cells`
     hidden: bool = False
     merged_ranges: list[str] = field(default_factory=list)
+    error_cells: dict[tuple[int, str], str] = field(default_factory=dict)  # (row, letter) -> '#REF!' ...
 
 
 def column_letter(index: int) -> str:
@@ -150,9 +151,10 @@ def _read_workbook(path: Path, name: str, head: bytes) -> list[RawSheet]:
         raise _problem(
             name, IssueCode.UNREADABLE_FILE, "the workbook is damaged (not a complete zip archive)"
         ) from None
-    # The merged-cell scan streams every sheet's XML; fastexcel releases the GIL, so it runs alongside.
+    # The scan for merged and error cells streams every sheet's XML; fastexcel releases the GIL, so it
+    # runs alongside (fastexcel reads an error cell such as #REF! as blank).
     with ThreadPoolExecutor(max_workers=1) as pool:
-        merged = pool.submit(_merged_ranges, path, parts)
+        merged = pool.submit(_scan_sheets, path, parts)
         try:
             reader = fastexcel.read_excel(str(path))
             sheets = [_load_sheet(reader, sheet_name, name) for sheet_name in reader.sheet_names]
@@ -165,7 +167,7 @@ def _read_workbook(path: Path, name: str, head: bytes) -> list[RawSheet]:
         except (zipfile.BadZipFile, OSError, EOFError):
             raise _problem(name, IssueCode.UNREADABLE_FILE, "the workbook is damaged (a part is unreadable)") from None
     for sheet in sheets:
-        sheet.merged_ranges = ranges.get(sheet.sheet, [])
+        sheet.merged_ranges, sheet.error_cells = ranges.get(sheet.sheet, ([], {}))
     if not sheets:
         raise _problem(name, IssueCode.EMPTY_FILE, "the workbook has no sheets")
     return sheets
@@ -251,6 +253,9 @@ def _unescape(text: str) -> str:
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
+# <c r="D2" s="1" t="e"><f>#REF!*2</f><v>#REF!</v></c>: an error cell and the error it shows
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*? t="e"[^>]*>(?:(?!</c>).){0,400}?<v>([^<]{1,40})</v>', re.DOTALL)
+MAX_ERROR_CELLS = 10_000  # enough to report; a sheet of errors is not kept in memory whole
 
 
 def _declared_cells(archive: zipfile.ZipFile, part: str) -> int:
@@ -268,12 +273,13 @@ def _declared_cells(archive: zipfile.ZipFile, part: str) -> int:
     return rows * cols
 
 
-def _merged_ranges(path: Path, parts: dict[str, str]) -> dict[str, list[str]]:
-    """Return each sheet's merged ranges, streaming its XML once (they follow the cell data)."""
-    result: dict[str, list[str]] = {}
+def _scan_sheets(path: Path, parts: dict[str, str]) -> dict[str, tuple[list[str], dict[tuple[int, str], str]]]:
+    """Return each sheet's merged ranges and formula-error cells, streaming its XML once."""
+    result: dict[str, tuple[list[str], dict[tuple[int, str], str]]] = {}
     with zipfile.ZipFile(path) as archive:
         for sheet, part in parts.items():
             merged: list[str] = []
+            errors: dict[tuple[int, str], str] = {}
             try:
                 handle = archive.open(part)
             except KeyError:
@@ -284,8 +290,12 @@ def _merged_ranges(path: Path, parts: dict[str, str]) -> dict[str, list[str]]:
                     buffer = tail + chunk
                     if b"<mergeCell " in buffer:
                         merged.extend(m.decode() for m in _MERGE.findall(buffer))
-                    tail = buffer[-256:]  # a tag cut by the chunk boundary is found whole next time
-            result[sheet] = sorted(set(merged))
+                    if b't="e"' in buffer:
+                        for letters, row, value in _ERROR_CELL.findall(buffer):
+                            if len(errors) < MAX_ERROR_CELLS:
+                                errors[(int(row), letters.decode())] = value.decode(errors="replace")
+                    tail = buffer[-1024:]  # a tag cut by the chunk boundary is found whole next time
+            result[sheet] = (sorted(set(merged)), errors)
     return result
 
 
@@ -307,10 +317,13 @@ def _read_csv(path: Path, name: str) -> RawSheet:
         raise _problem(name, IssueCode.UNREADABLE_FILE, "the file is named .csv but is a workbook: rename it .xlsx")
     text = _decode(data, name)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text[:65536])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows = list(reader)
     except csv.Error as exc:
-        raise _problem(name, IssueCode.UNREADABLE_FILE, f"the csv cannot be read: {exc}") from None
+        raise _problem(
+            name, IssueCode.UNREADABLE_FILE, f"the csv cannot be read at line {reader.line_num:,}: {exc}"
+        ) from None
     width = max((len(r) for r in rows), default=0)
     if width * len(rows) > MAX_SHEET_CELLS:
         raise _problem(

@@ -108,7 +108,16 @@ def validate_file(
 
 
 def _issue(sheet: RawSheet, row: int | None, column: str, value: object, code: IssueCode, message: str) -> Issue:
-    return Issue(sheet.file, sheet.sheet, row, column, "" if value is None else str(value), code, message)
+    return Issue(sheet.file, sheet.sheet, row, column, "" if value is None else brief(str(value), 200), code, message)
+
+
+def brief(text: str, limit: int = 60) -> str:
+    """Return text cut to `limit` characters (with its full length) so a message stays readable."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+MAX_TEXT_CHARS = 32_767  # Excel's own limit for one cell; a csv or Parquet file can exceed it
+MAX_ID_CHARS = 255
 
 
 def _assign_tables(
@@ -229,6 +238,7 @@ def _validate_sheet(
         row_numbers = row_numbers.take(keep)
     rows = row_numbers.to_pylist()
     mapped = layout.mapped()
+    broken = _formula_errors(sheet, layout, rows, issues)
     columns: dict[str, pa.Array] = {}
     extra: dict[str, pa.Array] = {}
     for f in table.fields:
@@ -237,6 +247,7 @@ def _validate_sheet(
             columns[f.name] = pa.nulls(count, clean_type(f))
             continue
         raw = text[column.letter]
+        _check_length(sheet, f, column, raw, rows, issues)
         cleaned = clean_text(f, raw)
         if column.multiplier != 1.0:
             cleaned = CleanColumn(apply_header_unit(raw, cleaned.values, column.multiplier), cleaned.problems)
@@ -253,7 +264,7 @@ def _validate_sheet(
                     column.letter,
                     value,
                     problem.code,
-                    f"column '{column.header}' has '{value}': {problem.hint}",
+                    f"column '{column.header}' has '{brief(str(value))}': {problem.hint}",
                 )
             )
             if problem.code is IssueCode.UNRECOGNISED_VALUE:
@@ -264,7 +275,7 @@ def _validate_sheet(
                 mask[position] = True
             extra[column.header] = pc.if_else(pa.array(mask, pa.bool_()), raw, pa.scalar(None, pa.string()))
         if f.required:
-            flagged = set(cleaned.problems)
+            flagged = set(cleaned.problems) | broken.get(column.letter, set())
             for position in pc.indices_nonzero(pc.is_null(cleaned.values)).to_pylist():
                 if position not in flagged:
                     issues.append(
@@ -331,6 +342,55 @@ def _extra_struct(extra: dict[str, pa.Array], length: int) -> pa.Array:
         return pa.nulls(length, pa.string())
     struct = pa.StructArray.from_arrays(list(extra.values()), names=list(extra))
     return struct
+
+
+def _formula_errors(sheet: RawSheet, layout: SheetLayout, rows: list[int], issues: list[Issue]) -> dict[str, set[int]]:
+    """Report every formula-error cell (#REF!, #DIV/0! ...) in an imported column below the header.
+
+    Return letter -> positions (in `rows`) of those cells, so a required one is not reported blank too.
+    """
+    if not sheet.error_cells:
+        return {}
+    headers = {c.letter: c.header for c in layout.columns}
+    position = {row: i for i, row in enumerate(rows)}
+    broken: dict[str, set[int]] = {}
+    for (row, letter), shown in sorted(sheet.error_cells.items()):
+        if letter not in headers or row <= layout.header_row:
+            continue
+        issues.append(
+            _issue(
+                sheet,
+                row,
+                letter,
+                shown,
+                IssueCode.FORMULA_ERROR,
+                f"column '{headers[letter]}' shows {shown}: a broken formula, so its value is unknown; "
+                "fix the formula or type the value",
+            )
+        )
+        if row in position:
+            broken.setdefault(letter, set()).add(position[row])
+    return broken
+
+
+def _check_length(sheet: RawSheet, f, column, raw: pa.Array, rows: list[int], issues: list[Issue]) -> None:
+    """Report text over Excel's cell limit, or an ID over MAX_ID_CHARS (IDs are keys shown everywhere)."""
+    limit = MAX_ID_CHARS if f.name.endswith("_id") else MAX_TEXT_CHARS
+    lengths = pc.utf8_length(raw)
+    if (pc.max(lengths).as_py() or 0) <= limit:
+        return
+    for position in pc.indices_nonzero(pc.greater(lengths, limit)).to_pylist():
+        value = raw[position].as_py()
+        issues.append(
+            _issue(
+                sheet,
+                rows[position],
+                column.letter,
+                value,
+                IssueCode.TOO_LONG,
+                f"column '{column.header}' has {len(value):,} characters; the limit is {limit:,}: '{brief(value)}'",
+            )
+        )
 
 
 def _check_layout(sheet: RawSheet, layout: SheetLayout, issues: list[Issue]) -> None:

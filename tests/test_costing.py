@@ -324,6 +324,24 @@ def test_rank_weights_reorder_and_formats(analysed_sample):
     assert run_estate("rank", "--db", str(db), "--format", "xml").returncode == 2
 
 
+def test_stored_ranking_is_read_back_only_when_recomputing_would_give_the_same(analysed_sample):
+    import duckdb
+
+    from costing.analysis import rerank, stored_ranking
+
+    db, _ = analysed_sample
+    with duckdb.connect(str(db), read_only=True) as connection:
+        frame = connection.sql("SELECT * FROM system_assessment").df()
+        used = connection.sql("SELECT name, value FROM parameters_used").df()
+    recomputed = rerank(frame, used, 0, None, 20)
+    read_back = stored_ranking(db, None, 20)
+    assert read_back["system_id"].tolist() == recomputed["system_id"].tolist()
+    assert read_back["top_n_stability"].tolist() == pytest.approx(recomputed["top_n_stability"].tolist())
+    other_n = stored_ranking(db, None, 5)  # another N: stability is recomputed for it
+    assert other_n["top_n_stability"].tolist() == pytest.approx(rerank(frame, used, 0, None, 5)["top_n_stability"])
+    assert other_n["top_n_stability"].sum() < read_back["top_n_stability"].sum()
+
+
 def test_rank_before_analyse_says_what_to_do(tmp_path, good_workbook):
     db = tmp_path / "e.duckdb"
     run_estate("import", str(good_workbook), "--db", str(db))
