@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.exceptions
 
 from estate.files import atomic_path
 from estate.schema import TABLES, Field, FieldType, Table
@@ -99,5 +100,17 @@ def write_template(path: Path) -> Path:
         for table in TABLES:
             write_table_sheet(workbook, table, bold)
         write_data_dictionary(workbook, bold)
-        workbook.close()
+        close_workbook(workbook)
     return path
+
+
+def close_workbook(workbook: xlsxwriter.Workbook) -> None:
+    """Close (write) an xlsxwriter workbook; a failed write is an OSError, so `atomic_path` reports it cleanly.
+
+    xlsxwriter wraps the operating system's error (a full disk, say) in its own FileCreateError.
+    """
+    try:
+        workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        raise cause or OSError(str(exc)) from None

@@ -21,6 +21,7 @@ from costing.appraisal import discount_factors, net_benefit
 from costing.hidden import INTERFACE_KINDS
 from costing.ranking import CRITERIA, criteria_matrix
 from estate.files import atomic_path
+from estate.workbook import close_workbook
 from reporting.text import is_formula_like
 
 GBP = "£#,##0;-£#,##0"
@@ -133,7 +134,7 @@ def write_finance_workbook(data: FinanceInputs, out: Path) -> Path:
         _appraisal(book, data, formats, system_rows, hidden_total)
         _ranking(book, data, formats)
         _departments(book, data, formats, system_rows, hidden_total)
-        book.close()
+        close_workbook(book)
     return out
 
 

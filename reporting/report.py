@@ -25,7 +25,7 @@ from costing.analysis import recorded_parameters
 from costing.hidden import COMPONENTS
 from costing.sensitivity import tornado
 from estate import __version__
-from estate.files import OutputError, atomic_path, sha256_of
+from estate.files import atomic_folder, atomic_path, sha256_of
 from estate.store import connect
 from reporting import charts
 from reporting.text import inert_csv_text
@@ -85,11 +85,13 @@ def build_report(db: Path, out: Path, pdf: bool = True) -> dict:
             "WHERE i.status = 'current' ORDER BY i.import_id"
         ).df()
         inputs = connection.sql("SELECT * FROM model_inputs ORDER BY system_id").df()
-    try:
-        (out / "data").mkdir(parents=True, exist_ok=True)
-        (out / "inputs").mkdir(exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    with atomic_folder(out) as work:  # a failure (a full disk, say) leaves `out` as it was
+        return _write_report(work, frames, run, imports, inputs, pdf)
+
+
+def _write_report(out: Path, frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame, pdf: bool) -> dict:
+    (out / "data").mkdir()
+    (out / "inputs").mkdir()
     files: list[Path] = []
     settings = _settings(run, imports, frames["system_metrics"])
     for record in imports.to_dict("records"):

@@ -135,3 +135,38 @@ def test_a_read_only_database_gives_a_clear_error(tmp_path, good_workbook):
     finally:
         holder.kill()
         holder.wait()
+
+
+def _full_disk():
+    """In the child: files may not grow past 4 KB, as on a nearly full disk (writes fail with EFBIG)."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+
+@pytest.mark.parametrize("command", ["template", "sample", "graph", "export", "report"])
+def test_a_full_disk_gives_a_clear_error_and_leaves_no_partial_file(tmp_path, command):
+    db = tmp_path / "e.duckdb"
+    sample = tmp_path / "sample.xlsx"
+    assert run_estate("sample", "--out", str(sample), "--systems", "60").returncode == 0
+    assert run_estate("import", str(sample), "--db", str(db)).returncode == 0
+    assert run_estate("analyse", "--db", str(db), "--draws", "10").returncode == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / {"graph": "g.graphml", "report": "report"}.get(command, "out.xlsx")
+    if command == "report":  # an earlier report stays as it was
+        assert run_estate("report", "--db", str(db), "--out", str(target), "--no-pdf").returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    args = [command, "--out", str(target)] + ([] if command in ("template", "sample") else ["--db", str(db)])
+    if command == "sample":
+        args += ["--systems", "2000"]
+    result = subprocess.run(
+        [ESTATE, *args], capture_output=True, text=True, preexec_fn=_full_disk, timeout=300, cwd=tmp_path
+    )
+    assert result.returncode == 1, result.stderr
+    assert "cannot write" in result.stderr and "File too large" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # nothing new, nothing partial
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file or folder left
