@@ -415,7 +415,7 @@ def export_command(
         typer.Option(
             "--itemise", min=1, help="Systems given formula rows, highest-ranked first; the rest are department totals."
         ),
-    ] = 10_000,
+    ] = 10_000,  # reporting.export.ITEMISED_SYSTEMS (not imported here: it pulls in pandas at start-up)
 ) -> None:
     """Write the finance workbook: Assumptions as named cells and live formulas an analyst can audit.
 

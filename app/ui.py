@@ -13,12 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from estate.store import StoreError, default_db_path
-from reporting.views import EstateData, NoEstate, load_estate, require_analysis
+from estate.uploads import MAX_UPLOAD_BYTES
+from reporting.views import EstateData, NoEstate, NotAnalysed, load_estate, require_analysis
 
 # Okabe & Ito (2008) colour-blind-safe palette
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
 RAG_COLOURS = {"red": "#D55E00", "amber": "#E69F00", "green": "#009E73"}
-MAX_UPLOAD_MB = 100  # also passed to the server as server.maxUploadSize by `estate app`
+MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // 2**20  # passed to the server as server.maxUploadSize by `estate app`
 NOTHING_LOADED = "No inventory loaded — use Import or run `estate import`."
 
 
@@ -48,8 +49,11 @@ def estate(analysed: bool = True) -> EstateData:
         data = _cached_estate(path, modified, size)
         if analysed:
             require_analysis(data)
-    except NoEstate as exc:
-        st.info(str(exc) if "analysed" in str(exc) else NOTHING_LOADED)
+    except NotAnalysed as exc:
+        st.info(str(exc))
+        st.stop()
+    except NoEstate:
+        st.info(NOTHING_LOADED)
         st.stop()
     except StoreError as exc:
         st.error(f"{exc}")

@@ -36,6 +36,10 @@ class NoEstate(LookupError):
     """Nothing to show yet; the message says what to do."""
 
 
+class NotAnalysed(NoEstate):
+    """An inventory is stored but `estate analyse` has not run on it (or it changed since)."""
+
+
 @dataclass(frozen=True)
 class EstateData:
     """The stored inventory, import history and (after `estate analyse`) the results, as read once."""
@@ -93,9 +97,9 @@ def load_estate(db: Path) -> EstateData:
 
 
 def require_analysis(data: EstateData) -> None:
-    """Raise NoEstate when the stored inventory has not been analysed (or changed since)."""
+    """Raise NotAnalysed when the stored inventory has not been analysed (or changed since)."""
     if not data.analysed or len(data.assessment) != len(data.systems):
-        raise NoEstate("The inventory has not been analysed yet: run `estate analyse` (or commit an import here).")
+        raise NotAnalysed("The inventory has not been analysed yet: run `estate analyse` (or commit an import here).")
 
 
 def headline(assessment: pd.DataFrame, inputs: pd.DataFrame, run: dict) -> dict[str, float]:

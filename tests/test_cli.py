@@ -143,3 +143,10 @@ def test_app_with_sample_loads_an_empty_database_once(tmp_path):
     assert len(first["systems"]) == 400 and len(first["system_assessment"]) == 400
     _load_sample_if_empty(db)  # a database with systems is left as it is
     assert snapshot(db) == first
+
+
+def test_export_itemise_default_is_the_library_default():
+    from reporting.export import ITEMISED_SYSTEMS
+
+    command = typer.main.get_command(app).commands["export"]
+    assert next(p for p in command.params if p.name == "itemise").default == ITEMISED_SYSTEMS

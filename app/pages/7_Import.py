@@ -30,31 +30,9 @@ if not uploads:
     st.info("Choose one or more files to check them.")
     st.stop()
 
-folder = Path(st.session_state.setdefault("upload_folder", tempfile.mkdtemp(prefix="estate-upload-")))
-for old in folder.glob("upload-*"):
-    old.unlink()
-try:
-    paths, names = stage_uploads([(u.name, u.getvalue()) for u in uploads], folder)
-except UploadError as exc:
-    st.error(str(exc))
-    st.stop()
 
-results, issues = validate_files(paths, names=names)
-for result in results:
-    counts = ", ".join(f"{result.rows(t):,} {t}" for t in result.tables) or "no rows read"
-    st.markdown(f"**{result.file}**: {counts}")
-    with st.expander(f"How the columns of {result.file} were matched"):
-        st.dataframe(pd.DataFrame(result.mapping_report()), hide_index=True)
-errors = sum(i.severity is Severity.ERROR for i in issues)
-if issues:
-    table = pd.DataFrame([i.as_record() for i in issues], columns=list(ISSUE_COLUMNS))
-    st.dataframe(table, hide_index=True, column_config={"row": st.column_config.NumberColumn("row", format="%d")})
-if has_errors(issues):
-    st.error(f"{errors:,} error(s), {len(issues) - errors:,} warning(s): fix the errors and upload again. "
-             "Nothing has been stored.")  # fmt: skip
-    st.stop()
-st.success(f"No errors ({len(issues):,} warning(s)). Commit to store the files and re-run the analysis.")
-if st.button("Commit import", type="primary"):
+def commit(paths: list[Path], names: list[str]) -> None:
+    """Store the checked files (all or nothing), then analyse again with the recorded settings."""
     from costing.analysis import analyse_store, recorded_settings
     from dependency_graph import EmptyEstate
 
@@ -66,10 +44,38 @@ if st.button("Commit import", type="primary"):
             analyse_store(db, parameters, as_of, seed, draws)
     except ImportRejected as rejected:
         st.error(f"Rejected: {len(rejected.issues):,} problem(s); nothing was stored.")
-        st.stop()
+        return
     except (StoreError, EmptyEstate) as exc:
         st.error(str(exc))
-        st.stop()
+        return
     for summary in summaries:
         st.success(summary.as_text())
     st.caption(f"Stored in {db} and analysed (as of {as_of:%d/%m/%Y}, seed {seed}, {draws:,} draws).")
+
+
+# Each run stages the uploads afresh in its own private folder (removed at the end of the run).
+with tempfile.TemporaryDirectory(prefix="estate-upload-") as folder:
+    try:
+        paths, names = stage_uploads([(u.name, u.getvalue()) for u in uploads], Path(folder))
+    except UploadError as exc:
+        st.error(str(exc))
+        st.stop()
+    results, issues = validate_files(paths, names=names)
+    for result in results:
+        counts = ", ".join(f"{result.rows(t):,} {t}" for t in result.tables) or "no rows read"
+        st.markdown(f"**{result.file}**: {counts}")
+        with st.expander(f"How the columns of {result.file} were matched"):
+            st.dataframe(pd.DataFrame(result.mapping_report()), hide_index=True)
+    errors = sum(i.severity is Severity.ERROR for i in issues)
+    if issues:
+        table = pd.DataFrame([i.as_record() for i in issues], columns=list(ISSUE_COLUMNS))
+        st.dataframe(table, hide_index=True, column_config={"row": st.column_config.NumberColumn("row", format="%d")})
+    if has_errors(issues):
+        st.error(
+            f"{errors:,} error(s), {len(issues) - errors:,} warning(s): fix the errors and upload again. "
+            "Nothing has been stored."
+        )
+        st.stop()
+    st.success(f"No errors ({len(issues):,} warning(s)). Commit to store the files and re-run the analysis.")
+    if st.button("Commit import", type="primary"):
+        commit(paths, names)
