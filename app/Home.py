@@ -47,7 +47,7 @@ bars = (
     alt.Chart(long)
     .mark_bar()
     .encode(
-        y=alt.Y("department:N", sort="-x", title="Department"),
+        y=alt.Y("department:N", sort="-x", title="Department", axis=alt.Axis(labelLimit=280)),
         x=alt.X("sum(value_m):Q", title="£m a year"),
         color=alt.Color("measure:N", title="Cost", sort=["Reported", "Hidden (P50)"]),
         tooltip=["department", "measure", alt.Tooltip("value_m:Q", title="£m a year", format=",.2f")],

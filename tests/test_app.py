@@ -341,3 +341,10 @@ def test_real_browser_shows_the_overview_headline(estate_db):
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+def test_candidates_shows_a_chosen_number_of_rows(estate_db, monkeypatch):
+    at = open_page("Candidates", estate_db, monkeypatch)
+    at.number_input[0].set_value(10).run()
+    assert len(at.dataframe[0].value) == 10
+    assert "80 of 80 systems match; the first 10 are shown (the csv has all 80)" in at.caption[1].value

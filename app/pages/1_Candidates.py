@@ -60,15 +60,17 @@ if sum(weights.values()) <= 0:
 ranked = rerank(data.assessment, parameters, int(data.run["seed"]), weights, top_n)
 view = filter_ranking(ranked, **filters_ui(ranked))
 
+shown = st.sidebar.number_input("Rows shown", 10, max(10, len(ranked)), min(500, max(10, len(ranked))), step=100)
 st.caption(
-    f"{len(view):,} of {len(ranked):,} systems shown. Stability: share of 500 random ±"
-    f"{recorded['stability_perturbation']:.0%} changes to the weights under which the system stays in the top {top_n}."
+    f"{len(view):,} of {len(ranked):,} systems match; the first {min(shown, len(view)):,} are shown (the csv has "
+    f"all {len(view):,}). Stability: share of 500 random ±{recorded['stability_perturbation']:.0%} changes to the "
+    f"weights under which the system stays in the top {top_n}."
 )
 if view.empty:
     st.info("No system matches these filters: clear one of them in the sidebar.")
     st.stop()
 st.dataframe(
-    ui.in_millions(view[SHOWN], MONEY),
+    ui.in_millions(view[SHOWN].head(shown), MONEY),
     hide_index=True,
     column_config={
         "rank": st.column_config.NumberColumn("Rank", format="%d"),

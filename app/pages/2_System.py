@@ -41,7 +41,7 @@ row = profile.assessment
 if row:
     rank, hidden, npv, risk = st.columns(4)
     rank.metric("Rank", f"{int(row['rank']):,} of {len(data.assessment):,}", help=f"Score {row['score']:.1f} of 100")
-    hidden.metric("Hidden cost (P50)", f"{ui.gbp_m(row['hidden_cost_p50_gbp'])} a year")
+    hidden.metric("Hidden cost a year (P50)", ui.gbp_m(row["hidden_cost_p50_gbp"]))
     hidden.caption(f"P10–P90: {ui.gbp_m(row['hidden_cost_p10_gbp'])} – {ui.gbp_m(row['hidden_cost_p90_gbp'])}")
     npv.metric("NPV of replacing", ui.gbp_m(row["npv_gbp"]), help="Green Book appraisal, optimism bias applied.")
     payback = "beyond the horizon" if pd.isna(row["payback_year"]) else f"year {int(row['payback_year'])}"
@@ -56,7 +56,7 @@ if row:
         alt.Chart(waterfall)
         .mark_bar()
         .encode(
-            x=alt.X("component:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30)),
+            x=alt.X("component:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30, labelOverlap=False)),
             y=alt.Y("start_m:Q", title="£m a year"),
             y2="end_m:Q",
             color=alt.Color("kind:N", title="Cost", sort=["reported", "hidden", "total"]),
