@@ -83,6 +83,17 @@ def money_column(label: str, help_text: str = "") -> st.column_config.NumberColu
     return st.column_config.NumberColumn(label, help=help_text or None, format="£%.2fm")
 
 
+def ranking_columns() -> dict[str, object]:
+    """Return the column labels every ranking table shares (money in £m)."""
+    return {
+        "rank": st.column_config.NumberColumn("Rank", format="%d"),
+        "system_id": "System ID",
+        "name": "Name",
+        "department": "Department",
+        "hidden_cost_p50_gbp": money_column("Hidden P50 (£m/year)"),
+    }
+
+
 def chart(spec: alt.Chart, title: str, description: str) -> None:
     """Draw an Altair chart with an accessible title and description (read by screen readers)."""
     st.altair_chart(

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -110,40 +109,19 @@ def browser_first_render(db: Path) -> list[float] | None:
         return None
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    estate = str(Path(sys.executable).with_name("estate"))
-    server = subprocess.Popen(
-        [estate, "app", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-            )
-            seconds = []
-            for _ in range(3):
-                page = browser.new_page()
-                start = time.perf_counter()
-                page.goto(f"http://127.0.0.1:{port}/")
-                page.get_by_text("Hidden annual cost (P50)").first.wait_for(timeout=60_000)
-                seconds.append(time.perf_counter() - start)
-                page.close()
-            browser.close()
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+    from app.serve import CHROMIUM_FLAGS, running_app
+
+    with running_app(db) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS))
+        seconds = []
+        for _ in range(3):
+            page = browser.new_page()
+            start = time.perf_counter()
+            page.goto(url)
+            page.get_by_text("Hidden annual cost (P50)").first.wait_for(timeout=60_000)
+            seconds.append(time.perf_counter() - start)
+            page.close()
+        browser.close()
     return seconds
 
 

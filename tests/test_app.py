@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
-import subprocess
-import time
 from datetime import date
 from pathlib import Path
 
@@ -15,13 +12,14 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.serve import CHROMIUM_FLAGS, running_app
 from app.ui import NOTHING_LOADED, gbp_m
 from costing.analysis import analyse_store
 from costing.parameters import load_parameters
 from estate.sample import write_sample
 from estate.store import import_files
 from estate.uploads import MAX_UPLOAD_BYTES, UploadError, display_name, stage_uploads
-from tests.conftest import ESTATE, snapshot
+from tests.conftest import snapshot
 
 APP = Path(__file__).parents[1] / "app"
 PAGES = {
@@ -287,12 +285,6 @@ def test_uploads_over_the_limit_or_with_the_same_name_are_refused(tmp_path):
         stage_uploads([("a/inv.csv", b"x"), ("b/inv.csv", b"y")], tmp_path)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -306,41 +298,14 @@ def test_real_browser_shows_the_overview_headline(estate_db):
 
     with duckdb.connect(str(estate_db), read_only=True) as connection:
         p50 = connection.execute("SELECT estate_hidden_cost_p50_gbp FROM cost_model_runs").fetchone()[0]
-    port = _free_port()
-    server = subprocess.Popen(
-        [ESTATE, "app", "--db", str(estate_db), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.3)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                ],
-            )
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
-            page.get_by_text("Hidden annual cost (P50)").first.wait_for(timeout=60_000)
-            page.get_by_text(gbp_m(p50), exact=True).first.wait_for(timeout=30_000)
-            assert page.title().startswith("estate")
-            browser.close()
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+    with running_app(estate_db) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
+        page = browser.new_page()
+        page.goto(url, timeout=60_000)
+        page.get_by_text("Hidden annual cost (P50)").first.wait_for(timeout=60_000)
+        page.get_by_text(gbp_m(p50), exact=True).first.wait_for(timeout=30_000)
+        assert page.title().startswith("estate")
+        browser.close()
 
 
 def test_candidates_shows_a_chosen_number_of_rows(estate_db, monkeypatch):

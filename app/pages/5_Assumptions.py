@@ -88,12 +88,8 @@ st.dataframe(
     ui.in_millions(result.ranking.head(20), ["hidden_cost_p50_gbp"]),
     hide_index=True,
     column_config={
-        "rank": st.column_config.NumberColumn("Rank", format="%d"),
-        "system_id": "System ID",
-        "name": "Name",
-        "department": "Department",
+        **ui.ranking_columns(),
         "score": st.column_config.NumberColumn("Score (0–100)", format="%.1f"),
-        "hidden_cost_p50_gbp": ui.money_column("Hidden P50 (£m/year)"),
         "baseline_rank": st.column_config.NumberColumn("Recorded rank", format="%d"),
         "moved": st.column_config.NumberColumn("Places moved (+ up)", format="%+d"),
     },
