@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,6 +13,9 @@ from costing.inputs import SYSTEM_INPUTS
 from costing.model import Assessment, assess
 from costing.parameters import Parameters
 from estate.store import connect, replace_tables
+
+if TYPE_CHECKING:
+    from dependency_graph.metrics import GraphAnalysis
 
 ASSESSMENT_COLUMNS = (
     "rank", "system_id", "name", "department", "platform", "technology", "score", "reported_cost_gbp",
@@ -147,7 +151,7 @@ def recorded_parameters(parameters_used: pd.DataFrame) -> Parameters:
 
 def analyse_store(
     db: Path, parameters: Parameters, as_of: date, seed: int = 0, draws: int = 1000, betweenness_samples: int = 64
-):
+) -> tuple[GraphAnalysis, Assessment]:
     """Run the whole analysis on the store (graph, then cost model); return (graph analysis, assessment)."""
     from dependency_graph.analysis import run_graph_analysis
 
