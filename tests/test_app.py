@@ -19,7 +19,7 @@ from costing.parameters import load_parameters
 from estate.sample import write_sample
 from estate.store import import_files
 from estate.uploads import MAX_UPLOAD_BYTES, UploadError, display_name, stage_uploads
-from tests.conftest import snapshot
+from tests.conftest import ESTATE, snapshot
 
 APP = Path(__file__).parents[1] / "app"
 PAGES = {
@@ -313,3 +313,24 @@ def test_candidates_shows_a_chosen_number_of_rows(estate_db, monkeypatch):
     at.number_input[0].set_value(10).run()
     assert len(at.dataframe[0].value) == 10
     assert "80 of 80 systems match; the first 10 are shown (the csv has all 80)" in at.caption[1].value
+
+
+def test_the_app_reads_while_another_process_holds_the_database_read_only(estate_db):
+    import subprocess
+    import sys
+
+    from reporting.views import load_estate
+
+    code = "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); print('holding', flush=True); input()"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(estate_db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        data = load_estate(estate_db)  # what every page does, while a CLI `estate rank` (say) reads too
+        assert len(data.assessment) == 80
+        result = subprocess.run([ESTATE, "rank", "--db", str(estate_db), "--top", "3"], capture_output=True)
+        assert result.returncode == 0
+    finally:
+        holder.kill()
+        holder.wait()
