@@ -44,7 +44,7 @@ def _cached_estate(path: str, modified: int, size: int) -> EstateData:
 
 def estate(analysed: bool = True) -> EstateData:
     """Return the stored estate (shared by every session; never modify it), or explain what to do and stop."""
-    path, modified, size = _fingerprint(db_path())
+    path, modified, size = fingerprint()
     try:
         data = _cached_estate(path, modified, size)
         if analysed:
@@ -112,7 +112,7 @@ def _cached_scenario_inputs(path: str, modified: int, size: int):
 
 def scenario_inputs():
     """Return the cost model's inputs for what-if runs (cached until the database changes)."""
-    return _cached_scenario_inputs(*_fingerprint(db_path()))
+    return _cached_scenario_inputs(*fingerprint())
 
 
 def fingerprint() -> tuple[str, int, int]:
