@@ -278,7 +278,7 @@ def write_sample(path: Path, systems: int = 400, seed: int = 2024, large_tables:
         raise ValueError(f"large tables are written as {' or '.join(LARGE_TABLE_FORMATS)}, not '{large_tables}'")
     data = generate(systems, seed)
     beside = {
-        table.sheet: path.with_name(f"{path.stem}_{table.name}.{large_tables}")
+        table.sheet: _beside(path, table, large_tables)
         for table in (INTERFACES, COSTS)
         if len(data[table.sheet]) > SHEET_ROW_LIMIT
     }
@@ -293,7 +293,12 @@ def write_sample(path: Path, systems: int = 400, seed: int = 2024, large_tables:
 def sample_files(path: Path, counts: dict[str, int], large_tables: str = "parquet") -> list[Path]:
     """Return every file `write_sample` wrote for these counts: the workbook, then any tables beside it."""
     tables = [t for t in (INTERFACES, COSTS) if counts[t.sheet] > SHEET_ROW_LIMIT]
-    return [path, *(path.with_name(f"{path.stem}_{t.name}.{large_tables}") for t in tables)]
+    return [path, *(_beside(path, t, large_tables) for t in tables)]
+
+
+def _beside(path: Path, table, large_tables: str) -> Path:
+    """Return where a large table is written: PATH-STEM_TABLE.FORMAT next to the workbook."""
+    return path.with_name(f"{path.stem}_{table.name}.{large_tables}")
 
 
 def _write_table_file(path: Path, table, rows: list[list[object]]) -> None:
