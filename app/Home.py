@@ -4,7 +4,7 @@ import altair as alt
 import streamlit as st
 
 from app import ui
-from reporting.views import department_summary, headline
+from reporting.views import components_in_words, department_summary, headline
 
 ui.page(
     "Overview",
@@ -20,8 +20,7 @@ reported.metric("Reported annual cost", ui.gbp_m(figures["reported_gbp"]), help=
 hidden.metric(
     "Hidden annual cost (P50)",
     ui.gbp_m(figures["hidden_p50_gbp"]),
-    help="Extended support, scarce skills, manual workarounds, integration upkeep, security and outage risk, "
-    "hosting premium and blocked change. Median of the Monte Carlo.",
+    help=f"{components_in_words().capitalize()}. Median of the Monte Carlo.",
 )
 hidden.caption(f"P10–P90 range: {ui.gbp_m(figures['hidden_p10_gbp'])} – {ui.gbp_m(figures['hidden_p90_gbp'])}")
 share.metric("Legacy share", f"{figures['legacy_share']:.0%} of systems", help="Systems the model treats as legacy.")

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from costing.criteria import weights_example
 from dependency_graph.rules import GRAPH_FORMATS, WAVE_RULE
 from estate import __version__
 from estate.files import OutputError
@@ -279,20 +280,25 @@ def analyse_command(
     ] = 64,
     as_json: JsonOpt = False,
 ) -> None:
-    from costing.analysis import analyse_store
-    from costing.parameters import ParameterError, load_parameters
+    from costing.parameters import ParameterError
     from dependency_graph import EmptyEstate
+    from pipeline.results import RESULT_TABLES
+    from pipeline.run import analyse
+    from pipeline.settings import AnalysisSettings
 
     db_path = db or default_db_path()
-    with _exit_on(ParameterError, code=2):
-        parameters = load_parameters(params)
     try:
         assessed_at = date.fromisoformat(as_of) if as_of else date.today()
     except ValueError:
         typer.echo(f"Error: --as-of must be a date like 2025-03-31, not '{as_of}'", err=True)
         raise typer.Exit(2) from None
+    with _exit_on(ParameterError, code=2):
+        settings = AnalysisSettings.with_parameter_file(
+            params, as_of=assessed_at, seed=seed, draws=draws, betweenness_samples=betweenness_samples
+        )
     with _exit_on(StoreError, EmptyEstate):
-        analysis, assessment = analyse_store(db_path, parameters, assessed_at, seed, draws, betweenness_samples)
+        result = analyse(db_path, settings)
+    analysis, assessment = result.graph, result.assessment
     metrics = analysis.metrics
     top = assessment.systems.head(10)
     finding_counts = analysis.findings["kind"].value_counts().sort_index().to_dict()
@@ -353,10 +359,7 @@ def analyse_command(
             f"hidden £{row.hidden_cost_p50_gbp / 1e6:,.2f}m/year, "
             f"{row.risk_rag}, {row.suggested_action}"
         )
-    typer.echo(
-        f"stored in {db_path}: system_metrics, system_assessment, department_costs, graph_findings, "
-        "department_links, department_silos, cost_model_runs, parameters_used"
-    )
+    typer.echo(f"stored in {db_path}: {', '.join(t.name for t in RESULT_TABLES)}")
 
 
 @app.command("rank")
@@ -367,7 +370,7 @@ def rank_command(
     ] = 20,
     weights: Annotated[
         str | None,
-        typer.Option("--weights", help="Weights, e.g. hidden_cost=0.4,risk=0.3,blast_radius=0.1,npv=0.1,ease=0.1."),
+        typer.Option("--weights", help=f"Weights by criterion, e.g. {weights_example()}."),
     ] = None,
     output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
@@ -379,18 +382,18 @@ def rank_command(
 
     Example: estate rank --top 10 --weights hidden_cost=0.5,risk=0.3,npv=0.2 --format json
     """
-    from costing.analysis import RANK_FIELDS, stored_ranking, stored_weights
     from costing.ranking import parse_weights
+    from pipeline.results import RANK_FIELDS, NotAnalysed, stored_ranking, stored_weights
 
     if output not in ("table", "csv", "json"):
         typer.echo("Error: --format must be table, csv or json", err=True)
         raise typer.Exit(2)
     db_path = db or default_db_path()
-    with _exit_on(StoreError, LookupError):
+    with _exit_on(StoreError, NotAnalysed):
         defaults = stored_weights(db_path)
     with _exit_on(ValueError, code=2):
         chosen = parse_weights(weights, defaults) if weights else None
-    with _exit_on(StoreError, LookupError):
+    with _exit_on(StoreError, NotAnalysed):
         ranked = stored_ranking(db_path, chosen, top, limit=top)[list(RANK_FIELDS)]
     if output == "json":
         typer.echo(ranked.to_json(orient="records", indent=2))
@@ -496,7 +499,7 @@ def graph_command(
     Example: estate graph --db estate.duckdb --out estate.graphml
     """
     from dependency_graph import EmptyEstate
-    from dependency_graph.export import write_graph
+    from reporting.graph_files import write_graph
 
     if out.suffix.lower() not in GRAPH_FORMATS:
         typer.echo(f"Error: --out must end in one of {', '.join(GRAPH_FORMATS)}", err=True)
@@ -534,8 +537,12 @@ def app_command(
 
     db_path = (db or default_db_path()).resolve()
     if sample:
+        from pipeline.run import import_sample_if_empty
+
         with _exit_on(StoreError):
-            _load_sample_if_empty(db_path)
+            imported = import_sample_if_empty(db_path)
+        if imported:
+            typer.echo(f"{db_path}: empty, so the synthetic sample was imported and analysed ({imported[0].as_text()})")
     command = [
         sys.executable, "-m", "app.serve", str(Path(__file__).with_name("Home.py")),
         "--server.port", str(port), "--server.address", address, "--server.headless", "true",
@@ -547,27 +554,6 @@ def app_command(
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
-
-
-def _load_sample_if_empty(db_path: Path) -> None:
-    """Import the synthetic sample and analyse it when the database has no systems (for `make run`)."""
-    import tempfile
-
-    from costing.analysis import analyse_store
-    from costing.parameters import load_parameters
-
-    if db_path.exists():
-        with connect(db_path, read_only=True) as connection:
-            tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-            if "systems" in tables and connection.execute("SELECT count(*) FROM systems").fetchone()[0]:
-                return
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "sample_inventory.xlsx"
-        write_sample(path)
-        summaries, _ = import_files(db_path, [path])
-    typer.echo(f"{db_path}: empty, so the synthetic sample was imported ({summaries[0].as_text()})")
-    analyse_store(db_path, load_parameters(), date.today())
-    typer.echo(f"{db_path}: analysed")
 
 
 def _version(value: bool) -> None:

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from costing.docs import cost_components_markdown, parameters_markdown
 from estate.docs import data_dictionary_markdown, issue_codes_markdown
+from reporting.docs import cost_components_markdown, parameters_markdown
 
 BLOCKS: dict[str, Callable[[], str]] = {
     "data-dictionary": data_dictionary_markdown,

@@ -48,8 +48,8 @@ def timed(function, repeat: int) -> float:
 
 
 def ranking(db: Path) -> dict[str, float]:
-    from costing.analysis import rerank, stored_ranking
     from costing.ranking import CRITERIA
+    from pipeline.results import rerank, stored_ranking
     from reporting.views import filter_ranking, load_estate
 
     data = load_estate(db)
@@ -109,7 +109,8 @@ def browser_first_render(db: Path) -> list[float] | None:
         return None
     from playwright.sync_api import sync_playwright
 
-    from app.serve import CHROMIUM_FLAGS, running_app
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.browser import CHROMIUM_FLAGS, running_app
 
     with running_app(db) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS))
@@ -134,17 +135,17 @@ def main() -> None:
     if args.child:
         first_render_child(args.child)
         return
-    from costing.analysis import analyse_store
-    from costing.parameters import load_parameters
     from estate.sample import write_sample
     from estate.store import import_files
+    from pipeline.run import analyse
+    from pipeline.settings import AnalysisSettings
 
     with tempfile.TemporaryDirectory() as folder:
         big = Path(folder) / "big.duckdb"
         systems, interfaces = synthetic_estate(args.systems, args.systems * 5)
         systems = add_attributes(systems)
         write_store(big, systems, interfaces, cost_lines(systems, 10))
-        analyse_store(big, load_parameters(), AS_OF, 0, 1000)
+        analyse(big, AnalysisSettings(AS_OF))
         result = ranking(big)
         result["candidates_page_rerun_s"] = apptest_rerun(big)
 
@@ -152,7 +153,7 @@ def main() -> None:
         workbook = Path(folder) / "sample_inventory.xlsx"
         write_sample(workbook)
         import_files(sample, [workbook])
-        analyse_store(sample, load_parameters(), AS_OF, 0, 1000)
+        analyse(sample, AnalysisSettings(AS_OF))
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(sample)], capture_output=True, text=True, check=True
         )

@@ -26,7 +26,7 @@ from summary import emit, row
 from synthetic import add_attributes, cost_lines, synthetic_estate, write_store
 
 from costing.hidden import extended_support_premium
-from costing.parameters import load_parameters
+from pipeline.settings import load_parameters
 
 AS_OF = date(2026, 11, 25)
 
@@ -51,16 +51,13 @@ def row_by_row_premium(
 
 def child(db: str, draws: int) -> None:
     """Run `estate analyse`'s two stages with timings; print JSON with the stages and peak RSS."""
-    from costing.analysis import run_cost_analysis
-    from dependency_graph.analysis import run_graph_analysis
+    from pipeline.run import analyse
+    from pipeline.settings import AnalysisSettings
 
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    run_graph_analysis(Path(db), 64, 0)
-    timings["graph (load, metrics, store)"] = time.perf_counter() - start
-    start = time.perf_counter()
-    run_cost_analysis(Path(db), load_parameters(), AS_OF, 0, draws, timings)
-    timings["cost model total (load, all stages, store)"] = time.perf_counter() - start
+    analyse(Path(db), AnalysisSettings(AS_OF, seed=0, draws=draws), timings)
+    timings["whole analysis (load, graph, cost model, store)"] = time.perf_counter() - start
     print(json.dumps({"timings": timings, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 

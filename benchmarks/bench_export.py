@@ -14,9 +14,8 @@ from pathlib import Path
 from summary import emit, peak_rss_mb, row
 from synthetic import add_attributes, cost_lines, synthetic_estate, write_store
 
-from costing.analysis import run_cost_analysis
-from costing.parameters import load_parameters
-from dependency_graph.analysis import run_graph_analysis
+from pipeline.run import analyse
+from pipeline.settings import AnalysisSettings
 from reporting.export import load_finance_inputs
 from reporting.finance import write_finance_workbook
 from reporting.report import build_report
@@ -33,8 +32,7 @@ def main() -> None:
         folder = Path(folder)
         db = folder / "bench.duckdb"
         write_store(db, systems, interfaces, costs)
-        run_graph_analysis(db)
-        run_cost_analysis(db, load_parameters(), date(2026, 11, 25), 0, 1000)
+        analyse(db, AnalysisSettings(date(2026, 11, 25)))
         start = time.perf_counter()
         data = load_finance_inputs(db)
         t_load = time.perf_counter() - start

@@ -11,7 +11,7 @@ _EXPORTS = {
     "assess": "costing.model",
     "Parameters": "costing.parameters",
     "ParameterError": "costing.parameters",
-    "load_parameters": "costing.parameters",
+    "parse_parameters": "costing.parameters",
     "COMPONENTS": "costing.hidden",
     "hidden_components": "costing.hidden",
     "rank_systems": "costing.ranking",

@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
-DEFAULT_PARAMETERS = Path(__file__).with_name("parameters.toml")
+DEFAULT_ORIGIN = "costing/parameters.toml"
 FIELDS = ("value", "low", "high", "unit", "description", "source", "confidence")
 PERT_LAMBDA = 4.0
 
@@ -80,17 +79,16 @@ def pert(low: float, mode: float, high: float, count: int, rng: np.random.Genera
     return low + span * rng.beta(alpha, beta, count)
 
 
-def load_parameters(path: Path | None = None) -> Parameters:
-    """Return the default parameters, overridden by a user file if given; raise ParameterError naming any bad key."""
-    defaults = _read(DEFAULT_PARAMETERS)
-    values = {name: _parameter(name, table, str(DEFAULT_PARAMETERS)) for name, table in defaults["parameters"].items()}
+def parse_parameters(default_text: str, user_text: str = "", user_origin: str = "parameters file") -> Parameters:
+    """Return the default parameters (TOML text) overridden by a user file's text; ParameterError names any bad key."""
+    defaults = _read(default_text, DEFAULT_ORIGIN)
+    values = {name: _parameter(name, table, DEFAULT_ORIGIN) for name, table in defaults["parameters"].items()}
     lists = {name: tuple(items) for name, items in defaults.get("lists", {}).items()}
-    sources = [str(DEFAULT_PARAMETERS)]
-    user_text = ""
-    if path is not None:
-        user = _read(path)
-        user_text = path.read_text(encoding="utf-8")
-        sources.append(str(path))
+    sources = [DEFAULT_ORIGIN]
+    if user_text:
+        path = user_origin
+        user = _read(user_text, path)
+        sources.append(path)
         unknown = set(user) - {"parameters", "lists", "meta"}
         if unknown:
             raise ParameterError(f"{path}: unknown section '{sorted(unknown)[0]}'; use [parameters.NAME] or [lists]")
@@ -107,6 +105,9 @@ def load_parameters(path: Path | None = None) -> Parameters:
                 raise ParameterError(
                     f"{path}: parameters.{name} has unit '{table['unit']}' but the model expects '{base.unit}'"
                 )
+            for key in ("value", "low", "high"):
+                if key in table and (isinstance(table[key], bool) or not isinstance(table[key], int | float)):
+                    raise ParameterError(f"{path}: parameters.{name}.{key} must be a number, not {table[key]!r}")
             merged = {f: getattr(base, f) for f in FIELDS} | table
             if "value" in table and "low" not in table and "high" not in table:
                 merged["low"] = min(base.low, table["value"])
@@ -119,13 +120,11 @@ def load_parameters(path: Path | None = None) -> Parameters:
     return Parameters(values, lists, tuple(sources), user_text)
 
 
-def _read(path: Path) -> dict:
+def _read(text: str, origin: str) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ParameterError(f"{path}: cannot read: {exc.strerror}") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"{path}: not valid TOML: {exc}") from None
+        raise ParameterError(f"{origin}: not valid TOML: {exc}") from None
 
 
 def _parameter(name: str, table: dict, origin: str) -> Parameter:
@@ -138,6 +137,8 @@ def _parameter(name: str, table: dict, origin: str) -> Parameter:
         raise ParameterError(f"{origin}: parameters.{name}: value, low and high must be numbers") from None
     if not all(math.isfinite(x) for x in (value, low, high)):
         raise ParameterError(f"{origin}: parameters.{name}: value, low and high must be finite")
+    if low < 0:
+        raise ParameterError(f"{origin}: parameters.{name}: low ({low:g}) is negative; every parameter is >= 0")
     if low > high:
         raise ParameterError(f"{origin}: parameters.{name}: low ({low:g}) is above high ({high:g})")
     if not low <= value <= high:

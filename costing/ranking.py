@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-CRITERIA = {  # weight parameter -> column; every criterion is "higher means replace sooner"
-    "weight_hidden_cost": "hidden_cost_p50_gbp",
-    "weight_risk": "risk_score",
-    "weight_blast_radius": "blast_radius",
-    "weight_npv": "npv_gbp",
-    "weight_ease": "ease",
-}
+from costing.criteria import RANKING_CRITERIA, Criterion
+
+__all__ = ["CRITERIA", "RANKING_CRITERIA", "Criterion", "parse_weights", "rank_systems"]
+
+
+CRITERIA = {c.weight: c.column for c in RANKING_CRITERIA}  # weight parameter -> column
 STABILITY_DRAWS = 500
 
 

@@ -13,6 +13,7 @@ from costing.inputs import input_arrays
 from costing.parameters import Parameters
 
 PERCENTILES = (10, 50, 90)
+PERCENTILE_COLUMNS = tuple(f"hidden_cost_p{q}_gbp" for q in PERCENTILES)
 SYSTEMS_PER_CHUNK = 5000  # bounds memory: chunk x draws float64 per intermediate array
 
 
@@ -55,7 +56,7 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
     for _, by_department in results:  # in chunk order, so sums are reproducible
         department_totals += by_department
     estate = department_totals.sum(axis=0)
-    columns = [f"hidden_cost_p{q}_gbp" for q in PERCENTILES]
+    columns = list(PERCENTILE_COLUMNS)
     systems = pd.DataFrame(percentiles, columns=columns).assign(system_id=frame["system_id"].to_numpy())
     department_pct = np.percentile(department_totals, PERCENTILES, axis=1).T if len(names) else np.empty((0, 3))
     return Uncertainty(

@@ -10,7 +10,6 @@ _EXPORTS = {
     "EmptyEstate": "dependency_graph.graph",
     "EstateGraph": "dependency_graph.graph",
     "build_graph": "dependency_graph.graph",
-    "load_graph": "dependency_graph.graph",
     "GraphAnalysis": "dependency_graph.metrics",
     "analyse_graph": "dependency_graph.metrics",
     "blast_radius_of": "dependency_graph.metrics",

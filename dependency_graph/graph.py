@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import duckdb
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -136,13 +135,3 @@ def build_graph(systems: pd.DataFrame, interfaces: pd.DataFrame) -> EstateGraph:
     )
     nodes["missing"] = nodes["missing"].astype(bool)
     return EstateGraph(nodes, edges)
-
-
-def load_graph(connection: duckdb.DuckDBPyConnection) -> EstateGraph:
-    """Return the graph of the systems and interfaces in the store."""
-    systems = connection.sql(f"SELECT system_id, {', '.join(NODE_ATTRIBUTES)} FROM systems").df()
-    interfaces = connection.sql(
-        "SELECT interface_id, source_system_id, target_system_id, kind, frequency, criticality FROM interfaces "
-        "ORDER BY source_file, source_row"
-    ).df()
-    return build_graph(systems, interfaces)

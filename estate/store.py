@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,9 @@ from estate.schema import COSTS, INTERFACES, PROVENANCE_COLUMNS, SYSTEMS, TABLES
 from estate.validation import FileResult, TableData, validate_file
 
 DEFAULT_DB = "estate.duckdb"
+# The store's layout. 1: release 0.1 (no estate_meta table); 2: estate_meta records the version, and
+# input tables gain columns added to the schema module. Raise it when a table or column is added.
+SCHEMA_VERSION = 2
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "systems": (("end_of_support_derived", "BOOLEAN"), ("end_of_support_basis", "VARCHAR")),
 }
@@ -53,6 +56,7 @@ def schema_ddl() -> list[str]:
         "sha256 VARCHAR NOT NULL, mapping JSON, rows_systems BIGINT, rows_interfaces BIGINT, rows_costs BIGINT, "
         "warnings BIGINT, imported_at TIMESTAMP, status VARCHAR, superseded_by BIGINT, software_version VARCHAR)"
     )
+    statements.append("CREATE TABLE IF NOT EXISTS estate_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     statements.append(
         "CREATE TABLE IF NOT EXISTS import_files (import_id BIGINT, file_name VARCHAR, sha256 VARCHAR, content BLOB)"
     )
@@ -65,9 +69,30 @@ def schema_ddl() -> list[str]:
 
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection to the store, creating its tables when writable; raise StoreError if unusable."""
+    """Yield a connection to the store, upgraded to this release's layout; raise StoreError if unusable.
+
+    A writable connection creates missing tables and adds missing columns (keeping every row) and
+    records the schema version. A read-only connection to a database from an earlier release first
+    upgrades it the same way. A database from a newer release is refused, never modified.
+    """
     if read_only and not path.exists():
         raise StoreError(f"{path}: no database here yet: run `estate import FILE` first")
+    if read_only:
+        with _open(path, read_only=True) as connection:
+            version = stored_schema_version(connection)
+        if version < SCHEMA_VERSION and _has_tables(path):
+            with _open(path, read_only=False) as connection:
+                upgrade(connection, path)
+    with _open(path, read_only) as connection:
+        if read_only:
+            _refuse_newer(connection, path)
+        else:
+            upgrade(connection, path)
+        yield connection
+
+
+@contextmanager
+def _open(path: Path, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         connection = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
@@ -78,12 +103,68 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     except duckdb.Error as exc:
         raise StoreError(f"{path}: cannot open the database: {str(exc).splitlines()[0]}") from None
     try:
-        if not read_only:
-            for statement in schema_ddl():
-                connection.execute(statement)
         yield connection
     finally:
         connection.close()
+
+
+def _has_tables(path: Path) -> bool:
+    with _open(path, read_only=True) as connection:
+        return bool(_table_names(connection))
+
+
+def _table_names(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def stored_schema_version(connection: duckdb.DuckDBPyConnection) -> int:
+    """Return the schema version a database records (1 for release 0.1, which recorded none; 0 when empty)."""
+    tables = _table_names(connection)
+    if "estate_meta" in tables:
+        row = connection.execute("SELECT value FROM estate_meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 1
+    return 1 if tables else 0
+
+
+def _refuse_newer(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+    version = stored_schema_version(connection)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: written by a newer release of estate (store schema {version}; this release reads up to "
+            f"{SCHEMA_VERSION}): upgrade estate (pip install -U estate) to use it; the file was not changed"
+        )
+
+
+def upgrade(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Bring a store to this release's layout in one transaction: new tables and columns, version recorded."""
+    _refuse_newer(connection, path)
+    if stored_schema_version(connection) == SCHEMA_VERSION and _columns_complete(connection):
+        return
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        for statement in schema_ddl():
+            connection.execute(statement)
+        for table in TABLES:
+            have = {r[0] for r in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table.name]
+            ).fetchall()}  # fmt: skip
+            for name, kind in table_columns(table):
+                if name not in have:  # a field added since the database was written: every row keeps its values
+                    connection.execute(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}")
+        connection.execute("INSERT OR REPLACE INTO estate_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _columns_complete(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Return True when every input table has every column the schema module declares."""
+    have = connection.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+    ).fetchall()
+    stored = set(have)
+    return all((t.name, n) in stored for t in TABLES for n, _ in table_columns(t))
 
 
 @dataclass
@@ -349,7 +430,8 @@ def _insert(connection: duckdb.DuckDBPyConnection, table: Table, data: TableData
             [import_id, file, data.sheet],
         )
     finally:
-        connection.unregister("new_rows")
+        with suppress(duckdb.Error):  # in an aborted transaction: keep the error that aborted it
+            connection.unregister("new_rows")
     return values.num_rows
 
 

@@ -8,36 +8,31 @@ import pandas as pd
 
 from estate import __version__
 from estate.store import connect
+from pipeline.results import NotAnalysed, read_results, rerank
 from reporting.finance import FinanceInputs, write_finance_workbook
 
 ITEMISED_SYSTEMS = 10_000  # formula rows; ~60 formulas each: 600,000 formulas open in a spreadsheet in seconds
-REQUIRED = ("system_assessment", "model_inputs", "parameters_used", "department_costs", "cost_model_runs")
-
-
-class NoResults(LookupError):
-    """The store has no analysis to export."""
+NoResults = NotAnalysed  # the name earlier releases exported
 
 
 def load_finance_inputs(
     db: Path, weights: dict[str, float] | None = None, itemise: int = ITEMISED_SYSTEMS
 ) -> FinanceInputs:
-    """Return what the finance workbook needs; raise NoResults before `estate analyse`.
+    """Return what the finance workbook needs; raise NotAnalysed before `estate analyse`.
 
     With `weights` (weight_* parameter -> value) the Assumptions carry those ranking weights and the
     ranking follows them. The `itemise` highest-ranked systems get formula rows; the others are
     totalled by department (values) in `not_itemised`.
     """
     with connect(db, read_only=True) as connection:
-        tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if not set(REQUIRED) <= tables:
-            raise NoResults("no analysis results yet: run `estate analyse` first")
+        stored = read_results(
+            connection, ("system_assessment", "parameters_used", "cost_model_runs", "department_costs")
+        )
         frame = lambda sql, params=None: connection.sql(sql, params=params).df()  # noqa: E731
-        assessment = frame("SELECT * FROM system_assessment")
-        parameters = frame("SELECT * FROM parameters_used")
-        run = frame("SELECT * FROM cost_model_runs").iloc[0].to_dict()
+        assessment = stored.assessment
+        parameters = stored["parameters_used"]
+        run = stored.run
         if weights:
-            from costing.analysis import rerank
-
             chosen = parameters["name"].isin(list(weights))
             parameters.loc[chosen, "value"] = parameters.loc[chosen, "name"].map(weights)
             top_n = int(parameters.set_index("name").loc["stability_top_n", "value"])
@@ -56,7 +51,7 @@ def load_finance_inputs(
             assessment=kept,
             inputs=inputs,
             parameters=parameters,
-            departments=frame("SELECT * FROM department_costs ORDER BY department"),
+            departments=stored["department_costs"],
             reported=reported,
             imports=frame("SELECT file_name, sha256 FROM imports WHERE status = 'current' ORDER BY file_name"),
             run=run,

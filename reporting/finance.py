@@ -18,7 +18,7 @@ import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from costing.appraisal import discount_factors, net_benefit
-from costing.hidden import INTERFACE_KINDS
+from costing.hidden import COMPONENTS, INTERFACE_KINDS, Component
 from costing.ranking import CRITERIA, criteria_matrix
 from estate.files import atomic_path
 from estate.workbook import close_workbook
@@ -252,38 +252,9 @@ def _reported(book, reported: pd.DataFrame, formats) -> None:
     sheet.finish(len(wide))
 
 
-HIDDEN_FORMULAS = {  # component column -> formula template on Systems row {r}; names are Assumptions cells
-    "extended_support_gbp": "=IF(S!{years}{r}>0,MIN(esu_first_year_share+esu_yearly_step*INT(S!{years}{r}),"
-    "esu_max_share)*IF(S!{licence}{r}>0,S!{licence}{r},licence_share_of_run_cost*S!{run}{r}),0)",
-    "scarce_skills_gbp": "=IF(S!{skills}{r}>0,IF(S!{fte}{r}>0,S!{fte}{r},default_support_fte)"
-    "*support_fte_cost*scarce_skills_premium,0)",
-    "manual_workarounds_gbp": "=(S!{hours}{r}*12+0.5*S!{manual}{r}*manual_interface_hours)*loaded_hourly_cost",
-    "integration_upkeep_gbp": "=0.5*("
-    + "+".join(f"S!{{if_{k}}}{{r}}*integration_upkeep_{k}" for k in INTERFACE_KINDS)
-    + ")",
-    "security_loss_gbp": "=(1-(1-breach_probability_per_vulnerability)^S!{vulns}{r})*breach_cost",
-    "outage_gbp": "=S!{outage}{r}*S!{users}{r}*outage_cost_per_user_hour",
-    "hosting_premium_gbp": "=IF(S!{hosting}{r}>0,S!{hosting}{r},hosting_share_of_run_cost*S!{run}{r})"
-    "*IF(S!{mainframe}{r}>0,mainframe_hosting_premium/(1+mainframe_hosting_premium),"
-    "IF(S!{onprem}{r}>0,on_premises_hosting_premium/(1+on_premises_hosting_premium),0))",
-    "blocking_gbp": "=IF(S!{legacy}{r}>0,S!{blast}{r}*blocking_cost_per_dependent,0)",
-}
-
-
-def _formula_letters(letters: dict[str, str]) -> dict[str, str]:
-    mapping = {
-        "years": "years_past_end_of_support", "licence": "licence_cost_gbp", "run": "run_cost_gbp",
-        "skills": "scarce_skills", "fte": "support_fte", "hours": "manual_workaround_hours_per_month",
-        "manual": "manual_interfaces", "vulns": "known_vulnerabilities", "outage": "outage_hours_per_year",
-        "users": "users", "hosting": "hosting_cost_gbp", "mainframe": "mainframe", "onprem": "on_premises",
-        "legacy": "legacy", "blast": "blast_radius", **{f"if_{k}": f"interfaces_{k}" for k in INTERFACE_KINDS},
-    }  # fmt: skip
-    return {alias: letters[column] for alias, column in mapping.items()}
-
-
 def _hidden(book, data: FinanceInputs, formats, letters) -> str:
     """Write Hidden costs; return the column letter of its total."""
-    components = list(HIDDEN_FORMULAS)
+    components = [c.column for c in COMPONENTS]
     headers = [
         "System ID",
         *components,
@@ -294,9 +265,8 @@ def _hidden(book, data: FinanceInputs, formats, letters) -> str:
     ]
     sheet = _Sheet(book, "Hidden costs", headers, formats)
     rows = data.assessment.set_index("system_id").loc[data.inputs["system_id"]].reset_index().to_dict("records")
-    aliases = _formula_letters(letters)
     # Column letters and the sheet name are the same on every row: fill them in once, leaving {r}.
-    templates = [HIDDEN_FORMULAS[c].format(r="{r}", **aliases).replace("S!", "Systems!") for c in components]
+    templates = [excel_template(c, letters) for c in COMPONENTS]
     for r, row in enumerate(rows, start=1):
         sheet.sheet.write_formula(r, 0, f"=Systems!A{r + 1}", None, row["system_id"])
         for c, (component, template) in enumerate(zip(components, templates, strict=True), start=1):
@@ -473,3 +443,9 @@ def _departments(book, data: FinanceInputs, formats, letters, hidden_total: str)
                 column, extra = xl_col_to_name(1 + c), xl_col_to_name(7 + c)
                 sheet.formula(r, 10 + c, f"={column}{x}+{extra}{x}", own[c] + value, money=money)
     sheet.finish(len(data.departments))
+
+
+def excel_template(component: Component, letters: dict[str, str]) -> str:
+    """Return a component's Excel formula with each model input's Systems-sheet column filled in, leaving {r}."""
+    columns = {name: f"Systems!{letters[name]}" for name in component.inputs}
+    return component.excel.format(r="{r}", **columns)

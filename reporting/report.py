@@ -6,7 +6,6 @@ versions: no wall-clock time appears anywhere, so a rerun gives the same bytes.
 
 from __future__ import annotations
 
-import inspect
 import io
 import json
 import os
@@ -21,24 +20,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from costing.analysis import recorded_parameters
-from costing.hidden import COMPONENTS
+from costing.hidden import COMPONENTS, components_in_words
 from costing.sensitivity import tornado
 from estate import __version__
 from estate.files import atomic_folder, atomic_path, sha256_of
 from estate.store import connect
+from pipeline.results import RESULT_TABLES, NotAnalysed, read_results, recorded_parameters
 from reporting import charts
 from reporting.text import inert_csv_text
 from reporting.views import headline
 
-DATA_TABLES = (  # table -> sort columns (rows in a fixed order)
-    ("system_assessment", "rank"), ("system_metrics", "system_id"), ("department_costs", "department"),
-    ("department_links", "source_department, target_department"), ("department_silos", "department"),
-    ("graph_findings", "kind, system_id, interface_id, detail"), ("parameters_used", "name"),
-    ("reported_cost_by_department", "department"), ("reported_cost_by_category", "category"),
-    ("reported_cost_by_platform", "platform"), ("reported_cost_by_technology", "technology"),
-    ("import_issues", 'import_id, file, sheet, row, "column", code'),
-)  # fmt: skip
+DATA_TABLES = tuple(t.name for t in RESULT_TABLES if t.published)  # with import_issues, the report's data/
 PACKAGES = (
     "estate",
     "duckdb",
@@ -56,8 +48,7 @@ PACKAGES = (
 )
 
 
-class NoReport(LookupError):
-    """There is nothing to report yet."""
+NoReport = NotAnalysed  # the name earlier releases exported
 
 
 def package_versions() -> dict[str, str]:
@@ -74,17 +65,18 @@ def package_versions() -> dict[str, str]:
 def build_report(db: Path, out: Path, pdf: bool = True) -> dict:
     """Write the report folder from the stored analysis; return the manifest."""
     with connect(db, read_only=True) as connection:
-        tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if "cost_model_runs" not in tables:
-            raise NoReport("no analysis results yet: run `estate analyse` first")
-        frames = {name: connection.sql(f"SELECT * FROM {name} ORDER BY {order}").df() for name, order in DATA_TABLES}
-        run = connection.sql("SELECT * FROM cost_model_runs").df().iloc[0].to_dict()
+        stored = read_results(connection)
+        frames = {name: stored[name] for name in DATA_TABLES}
+        frames["import_issues"] = connection.sql(
+            'SELECT * FROM import_issues ORDER BY import_id, file, sheet, row, "column", code'
+        ).df()
+        run = stored.run
         imports = connection.sql(
             "SELECT i.import_id, i.file_name, i.sha256, i.mapping, i.rows_systems, i.rows_interfaces, i.rows_costs, "
             "i.warnings, f.content FROM imports i JOIN import_files f USING (import_id) "
             "WHERE i.status = 'current' ORDER BY i.import_id"
         ).df()
-        inputs = connection.sql("SELECT * FROM model_inputs ORDER BY system_id").df()
+        inputs = stored["model_inputs"]
     with atomic_folder(out) as work:  # a failure (a full disk, say) leaves `out` as it was
         return _write_report(work, frames, run, imports, inputs, pdf)
 
@@ -93,7 +85,7 @@ def _write_report(out: Path, frames: dict, run: dict, imports: pd.DataFrame, inp
     (out / "data").mkdir()
     (out / "inputs").mkdir()
     files: list[Path] = []
-    settings = _settings(run, imports, frames["system_metrics"])
+    settings = _settings(run, imports)
     for record in imports.to_dict("records"):
         target = out / "inputs" / Path(record["file_name"]).name
         _write_bytes(target, bytes(record["content"]))
@@ -126,13 +118,13 @@ def _write_report(out: Path, frames: dict, run: dict, imports: pd.DataFrame, inp
     return manifest
 
 
-def _settings(run: dict, imports: pd.DataFrame, metrics: pd.DataFrame) -> dict:
+def _settings(run: dict, imports: pd.DataFrame) -> dict:
     profiles = {json.loads(m).get("profile") for m in imports["mapping"]} - {None}
     return {
         "as_of": pd.Timestamp(run["as_of"]).date().isoformat(),
         "seed": int(run["seed"]),
         "draws": int(run["draws"]),
-        "betweenness_samples": int(metrics["betweenness_sources"].iloc[0]) if len(metrics) else 64,
+        "betweenness_samples": int(run["betweenness_samples"]),
         "mapping_profile": next(iter(profiles), ""),
         "parameter_file": run.get("parameter_file_text") or "",
         "import_order": [Path(f).name for f in imports["file_name"]],
@@ -189,7 +181,8 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
         "imputation_method": run["imputation_method"],
         "imputation_mape": _percent(run["imputation_cv_mape"]),
         "imputation_coverage": _percent(run["imputation_interval_coverage"]),
-        "components": [{"name": n, "formula": " ".join(inspect.getdoc(f).split())} for n, f in COMPONENTS.items()],
+        "components": [{"name": c.column, "label": c.label, "kind": c.kind, "formula": c.formula} for c in COMPONENTS],
+        "components_in_words": components_in_words(),
         "horizon": int(parameters.set_index("name").loc["appraisal_horizon_years", "value"]),
         "top_n": int(parameters.set_index("name").loc["stability_top_n", "value"]),
         "parameters": [{"name": p["name"], "value": f"{p['value']:g}", "range": f"{p['low']:g}-{p['high']:g}",

@@ -7,13 +7,12 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from costing.analysis import run_cost_analysis
-from costing.parameters import load_parameters
-from dependency_graph.analysis import run_graph_analysis
 from estate.files import sha256_of
 from estate.issues import ImportRejected
 from estate.mapping import MappingProfile
 from estate.store import import_files
+from pipeline.run import analyse
+from pipeline.settings import AnalysisSettings
 from reporting.report import build_report
 
 
@@ -48,9 +47,7 @@ def verify_report(folder: Path) -> list[str]:
         except ImportRejected as rejected:
             first = next((i.as_text() for i in rejected.issues), "")
             return [*problems, f"inputs: the recorded inputs no longer import ({first})"]
-        run_graph_analysis(db, settings["betweenness_samples"], settings["seed"])
-        parameters = load_parameters(folder / "inputs" / "parameters.toml" if settings["parameter_file"] else None)
-        run_cost_analysis(db, parameters, date.fromisoformat(settings["as_of"]), settings["seed"], settings["draws"])
+        analyse(db, recorded_analysis_settings(folder, settings))
         rebuilt = build_report(db, scratch / "report", pdf="report.pdf" in recorded)
     for relative, digest in sorted(recorded.items()):
         if rebuilt["files"].get(relative) != digest:
@@ -58,3 +55,16 @@ def verify_report(folder: Path) -> list[str]:
     for relative in sorted(set(rebuilt["files"]) - set(recorded)):
         problems.append(f"{relative}: produced by a rerun but not in manifest.json")
     return problems
+
+
+def recorded_analysis_settings(folder: Path, settings: dict) -> AnalysisSettings:
+    """Return the analysis settings a report's manifest records (its parameter file from inputs/)."""
+    text = (folder / "inputs" / "parameters.toml").read_text(encoding="utf-8") if settings["parameter_file"] else ""
+    return AnalysisSettings(
+        as_of=date.fromisoformat(settings["as_of"]),
+        seed=int(settings["seed"]),
+        draws=int(settings["draws"]),
+        betweenness_samples=int(settings["betweenness_samples"]),
+        parameter_text=text,
+        parameter_origin="inputs/parameters.toml",
+    )

@@ -6,38 +6,23 @@ tables and numbers out. The app only lays them out.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from costing.hidden import COMPONENTS
+from costing.hidden import COMPONENTS, components_in_words
 from estate.schema import SYSTEMS
 from estate.store import connect
+from pipeline.results import NotAnalysed, read_results
 
-RESULT_TABLES = ("system_assessment", "model_inputs", "system_metrics", "department_costs", "cost_model_runs",
-                 "parameters_used", "department_links", "department_silos", "graph_findings")  # fmt: skip
-COMPONENT_LABELS = {
-    "extended_support_gbp": "Extended support",
-    "scarce_skills_gbp": "Scarce skills",
-    "manual_workarounds_gbp": "Manual workarounds",
-    "integration_upkeep_gbp": "Integration upkeep",
-    "security_loss_gbp": "Security (expected loss)",
-    "outage_gbp": "Outages",
-    "hosting_premium_gbp": "Hosting premium",
-    "blocking_gbp": "Blocked change",
-}
+__all__ = ["NotAnalysed", "components_in_words"]
 NEIGHBOURS_SHOWN = 40  # per hop and side in the neighbourhood view
 
 
 class NoEstate(LookupError):
-    """Nothing to show yet; the message says what to do."""
-
-
-class NotAnalysed(NoEstate):
-    """An inventory is stored but `estate analyse` has not run on it (or it changed since)."""
+    """No inventory to show yet; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +33,13 @@ class EstateData:
     interfaces: pd.DataFrame
     imports: pd.DataFrame
     issues: pd.DataFrame
-    results: dict[str, pd.DataFrame]  # RESULT_TABLES present in the store
+    results: dict[str, pd.DataFrame]  # every result table (pipeline.results), empty when not analysed
+    not_analysed: str = ""  # why there are no results (NotAnalysed's message)
 
     @property
     def analysed(self) -> bool:
-        """Return True when `estate analyse` has run on the stored inventory."""
-        return set(RESULT_TABLES) <= set(self.results) and len(self.results["system_assessment"]) > 0
+        """Return True when the stored results are those of the stored inventory."""
+        return not self.not_analysed
 
     @property
     def run(self) -> dict:
@@ -75,9 +61,10 @@ def load_estate(db: Path) -> EstateData:
         if "systems" not in tables:
             raise NoEstate(f"No inventory loaded in {db}: use the Import page or run `estate import FILE`.")
         frame = lambda sql: connection.sql(sql).df()  # noqa: E731
-        results = {name: frame(f"SELECT * FROM {name}") for name in RESULT_TABLES if name in tables}
-        if "system_assessment" in results:
-            results["system_assessment"] = results["system_assessment"].sort_values("rank", ignore_index=True)
+        try:
+            results, why = read_results(connection).tables, ""
+        except NotAnalysed as exc:
+            results, why = {}, str(exc)
         data = EstateData(
             systems=frame("SELECT * EXCLUDE (extra) FROM systems ORDER BY system_id"),
             interfaces=frame(
@@ -90,6 +77,7 @@ def load_estate(db: Path) -> EstateData:
                 "ORDER BY import_id, file, sheet, row"
             ),
             results=results,
+            not_analysed=why,
         )
     if data.systems.empty:
         raise NoEstate(f"No inventory loaded in {db}: use the Import page or run `estate import FILE`.")
@@ -98,8 +86,8 @@ def load_estate(db: Path) -> EstateData:
 
 def require_analysis(data: EstateData) -> None:
     """Raise NotAnalysed when the stored inventory has not been analysed (or changed since)."""
-    if not data.analysed or len(data.assessment) != len(data.systems):
-        raise NotAnalysed("The inventory has not been analysed yet: run `estate analyse` (or commit an import here).")
+    if not data.analysed:
+        raise NotAnalysed(data.not_analysed)
 
 
 def headline(assessment: pd.DataFrame, inputs: pd.DataFrame, run: dict) -> dict[str, float]:
@@ -214,7 +202,7 @@ def system_profile(data: EstateData, system_id: str) -> SystemProfile:
 def cost_waterfall(row: dict) -> pd.DataFrame:
     """Return reported run cost then each hidden component stacked on it (GBP/year), with a total bar."""
     steps = [("Reported run cost", float(row["reported_cost_gbp"] or 0.0))]
-    steps += [(COMPONENT_LABELS[c], float(row[c])) for c in COMPONENTS]
+    steps += [(c.label, float(row[c.column])) for c in COMPONENTS]
     frame = pd.DataFrame(steps, columns=["component", "annual_gbp"])
     frame["end_gbp"] = frame["annual_gbp"].cumsum()
     frame["start_gbp"] = frame["end_gbp"] - frame["annual_gbp"]
@@ -226,7 +214,7 @@ def cost_waterfall(row: dict) -> pd.DataFrame:
 
 def component_formulas() -> dict[str, str]:
     """Return each hidden-cost component's label and formula text (from its docstring)."""
-    return {COMPONENT_LABELS[n]: " ".join(inspect.getdoc(f).split()) for n, f in COMPONENTS.items()}
+    return {c.label: c.formula for c in COMPONENTS}
 
 
 def _neighbours(interfaces: pd.DataFrame, names: pd.DataFrame, system_id: str, own: str, other: str) -> pd.DataFrame:
@@ -329,9 +317,9 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def scenario_inputs(db: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Return the cost model's inputs (systems, costs, interfaces, system_metrics), read-only, for what-if runs."""
-    from costing.analysis import load_model_inputs
+def scenario_inputs(db: Path):
+    """Return the cost model's stored inputs (pipeline.run.ModelInputs), read-only, for what-if runs."""
+    from pipeline.run import load_inputs
 
     with connect(db, read_only=True) as connection:
-        return load_model_inputs(connection)
+        return load_inputs(connection)

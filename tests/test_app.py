@@ -12,13 +12,13 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.serve import CHROMIUM_FLAGS, running_app
 from app.ui import NOTHING_LOADED, gbp_m
-from costing.analysis import analyse_store
-from costing.parameters import load_parameters
 from estate.sample import write_sample
 from estate.store import import_files
 from estate.uploads import MAX_UPLOAD_BYTES, UploadError, display_name, stage_uploads
+from pipeline.run import analyse
+from pipeline.settings import AnalysisSettings, load_parameters
+from tests.browser import CHROMIUM_FLAGS, running_app
 from tests.conftest import ESTATE, snapshot
 
 APP = Path(__file__).parents[1] / "app"
@@ -43,7 +43,7 @@ def estate_db(tmp_path_factory) -> Path:
     write_sample(workbook, systems=80, seed=7)
     db = folder / "estate.duckdb"
     import_files(db, [workbook])
-    analyse_store(db, load_parameters(), AS_OF, seed=0, draws=200)
+    analyse(db, AnalysisSettings(AS_OF, seed=0, draws=200))
     return db
 
 

@@ -134,14 +134,14 @@ def test_version():
 
 
 def test_app_with_sample_loads_an_empty_database_once(tmp_path):
-    from app.cli import _load_sample_if_empty
+    from pipeline.run import import_sample_if_empty
     from tests.conftest import snapshot
 
     db = tmp_path / "e.duckdb"
-    _load_sample_if_empty(db)
+    assert import_sample_if_empty(db)
     first = snapshot(db)
     assert len(first["systems"]) == 400 and len(first["system_assessment"]) == 400
-    _load_sample_if_empty(db)  # a database with systems is left as it is
+    assert import_sample_if_empty(db) == []  # a database with systems is left as it is
     assert snapshot(db) == first
 
 

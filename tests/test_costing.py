@@ -15,10 +15,11 @@ from costing import hidden
 from costing.appraisal import appraise, discount_factors
 from costing.imputation import impute_costs
 from costing.inputs import SYSTEM_INPUTS
-from costing.parameters import ParameterError, load_parameters
+from costing.parameters import ParameterError
 from costing.ranking import parse_weights, rank_systems
 from costing.risk import rag
 from costing.uncertainty import simulate
+from pipeline.settings import load_parameters
 from tests.conftest import run_estate
 
 PARAMS = load_parameters()
@@ -327,7 +328,7 @@ def test_rank_weights_reorder_and_formats(analysed_sample):
 def test_stored_ranking_is_read_back_only_when_recomputing_would_give_the_same(analysed_sample):
     import duckdb
 
-    from costing.analysis import rerank, stored_ranking
+    from pipeline.results import rerank, stored_ranking
 
     db, _ = analysed_sample
     with duckdb.connect(str(db), read_only=True) as connection:

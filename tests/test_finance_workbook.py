@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from reporting.recalc import libreoffice, recalculate
 from tests.conftest import run_estate, systems_rows, write_xlsx
+from tests.recalc import libreoffice, recalculate
 
 needs_libreoffice = pytest.mark.skipif(
     libreoffice() is None and not os.environ.get("CI"), reason="LibreOffice not installed (CI installs it)"

@@ -6,17 +6,10 @@ from pathlib import Path
 import streamlit as st
 
 from app import ui
-from costing.analysis import rerank
-from costing.ranking import CRITERIA
+from costing.ranking import RANKING_CRITERIA
+from pipeline.results import rerank
 from reporting.views import filter_ranking
 
-WEIGHT_LABELS = {
-    "weight_hidden_cost": "Hidden annual cost (P50)",
-    "weight_risk": "Risk score",
-    "weight_blast_radius": "Blast radius",
-    "weight_npv": "NPV of replacing",
-    "weight_ease": "Ease of replacement",
-}
 MONEY = ["hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp", "npv_gbp", "cost_of_delay_gbp"]
 SHOWN = ["rank", "system_id", "name", "department", "platform", "score", "hidden_cost_p50_gbp", "hidden_cost_p10_gbp",
          "hidden_cost_p90_gbp", "npv_gbp", "cost_of_delay_gbp", "risk_score", "risk_rag", "time_quadrant",
@@ -28,8 +21,8 @@ def weights_ui(recorded: dict[str, float]) -> dict[str, float]:
     st.sidebar.header("Weights")
     st.sidebar.caption("Relative importance of each criterion; they are normalised to sum to 1.")
     return {
-        name: st.sidebar.slider(WEIGHT_LABELS[name], 0.0, 1.0, float(recorded[name]), 0.05, key=name)
-        for name in CRITERIA
+        c.weight: st.sidebar.slider(c.label, 0.0, 1.0, float(recorded[c.weight]), 0.05, key=c.weight, help=c.help)
+        for c in RANKING_CRITERIA
     }
 
 

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from app import ui
-from costing.analysis import recorded_parameters
 from costing.scenario import SCENARIO_DRAWS, compare_scenario
+from pipeline.results import recorded_parameters
 from reporting.views import component_formulas
 
 ui.page(
@@ -59,9 +59,9 @@ def scenario_ui(parameters) -> dict[str, float]:
 def run_scenario(key: tuple, changes: tuple[tuple[str, float], ...]):
     del key  # the database fingerprint: results are recomputed when it changes
     parameters = recorded_parameters(data.results["parameters_used"])
-    return compare_scenario(
-        ui.scenario_inputs(), parameters, dict(changes), data.run["as_of"].date(), int(data.run["seed"])
-    )
+    inputs = ui.scenario_inputs()
+    model_inputs = (inputs.systems, inputs.costs, inputs.interfaces, data.results["system_metrics"])
+    return compare_scenario(model_inputs, parameters, dict(changes), data.run["as_of"].date(), int(data.run["seed"]))
 
 
 st.header("Scenario")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app import ui
 from estate.issues import ISSUE_COLUMNS, ImportRejected, Severity, has_errors
-from estate.store import StoreError, import_files, validate_files
+from estate.store import StoreError, validate_files
 from estate.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, UploadError, stage_uploads
 
 LIMIT_MB = MAX_UPLOAD_BYTES // 2**20
@@ -33,15 +33,13 @@ if not uploads:
 
 def commit(paths: list[Path], names: list[str]) -> None:
     """Store the checked files (all or nothing), then analyse again with the recorded settings."""
-    from costing.analysis import analyse_store, recorded_settings
     from dependency_graph import EmptyEstate
+    from pipeline.run import import_and_analyse
 
     db = ui.db_path()
     try:
         with st.spinner("Storing and analysing…"):
-            summaries, _ = import_files(db, paths, names=names)
-            parameters, as_of, seed, draws = recorded_settings(db)
-            analyse_store(db, parameters, as_of, seed, draws)
+            summaries, _, analysis = import_and_analyse(db, paths, names=names)
     except ImportRejected as rejected:
         st.error(f"Rejected: {len(rejected.issues):,} problem(s); nothing was stored.")
         return
@@ -50,7 +48,8 @@ def commit(paths: list[Path], names: list[str]) -> None:
         return
     for summary in summaries:
         st.success(summary.as_text())
-    st.caption(f"Stored in {db} and analysed (as of {as_of:%d/%m/%Y}, seed {seed}, {draws:,} draws).")
+    used = analysis.settings
+    st.caption(f"Stored in {db} and analysed (as of {used.as_of:%d/%m/%Y}, seed {used.seed}, {used.draws:,} draws).")
 
 
 # Each run stages the uploads afresh in its own private folder (removed at the end of the run).

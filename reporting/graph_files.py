@@ -7,10 +7,10 @@ from pathlib import Path
 
 import networkx as nx
 
-from dependency_graph.graph import load_graph
 from dependency_graph.rules import GRAPH_FORMATS
 from estate.files import atomic_path
 from estate.store import connect
+from pipeline.run import load_graph
 
 
 def write_graph(db: Path, out: Path) -> tuple[int, int]:

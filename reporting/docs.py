@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
-
 from costing.hidden import COMPONENTS
-from costing.parameters import load_parameters
 from estate.docs import markdown_cell
+from pipeline.settings import load_parameters
 
 
 def cost_components_markdown() -> str:
     """Return each hidden-cost component with its formula, from the functions' own docstrings."""
     lines = ["| Column | Formula (annual GBP; zero where it does not apply) |", "|---|---|"]
-    for column, function in COMPONENTS.items():
-        doc = " ".join(inspect.getdoc(function).split())
-        lines.append(f"| `{column}` | {markdown_cell(doc)} |")
+    for c in COMPONENTS:
+        lines.append(f"| `{c.column}` | {markdown_cell(c.formula)} |")
     return "\n".join(lines) + "\n"
 
 

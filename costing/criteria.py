@@ -1,0 +1,37 @@
+"""The ranking criteria, declared once (light: the CLI's help text reads them without loading numpy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One ranking criterion, declared once: its weight parameter, the column it reads, label and help text."""
+
+    weight: str  # parameter name (weight_*); `--weights` takes it without the prefix
+    column: str  # every criterion is "higher means replace sooner"
+    label: str
+    help: str
+
+    @property
+    def key(self) -> str:
+        """Return the name `estate rank --weights` uses (the weight without its prefix)."""
+        return self.weight.removeprefix("weight_")
+
+
+RANKING_CRITERIA = (
+    Criterion("weight_hidden_cost", "hidden_cost_p50_gbp", "Hidden annual cost (P50)",
+              "The system's median hidden cost a year."),
+    Criterion("weight_risk", "risk_score", "Risk score", "Impact x likelihood, 1-25."),
+    Criterion("weight_blast_radius", "blast_radius", "Blast radius",
+              "Systems that transitively depend on it."),
+    Criterion("weight_npv", "npv_gbp", "NPV of replacing", "Green Book net present value of replacing it."),
+    Criterion("weight_ease", "ease", "Ease of replacement",
+              "Small capex, small coupled cluster, few upstream dependencies."),
+)  # fmt: skip
+
+
+def weights_example() -> str:
+    """Return the --weights example: every criterion's key with its share of an even split."""
+    return ",".join(f"{c.key}=0.2" for c in RANKING_CRITERIA)

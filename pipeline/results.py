@@ -1,0 +1,235 @@
+"""One home for the stored results: every result table and its columns declared once, one reader, one error.
+
+`analyse` (pipeline.run) writes every table below in one transaction; the CLI, the app's views, the
+finance workbook, the report and `verify` read them through `read_results`, which raises
+`NotAnalysed` with what to run when they are missing, stale or from an earlier release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from costing.hidden import COMPONENT_COLUMNS
+from costing.inputs import SYSTEM_INPUTS
+from costing.ranking import CRITERIA, rank_systems
+from costing.uncertainty import PERCENTILE_COLUMNS
+from dependency_graph.metrics import METRIC_COLUMNS
+from estate.store import connect, replace_tables
+from pipeline.settings import AnalysisSettings, load_parameters
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """A stored result table: its columns in order, and the order its rows are published in."""
+
+    name: str
+    columns: tuple[str, ...]
+    order: str  # ORDER BY clause for published copies (the report's data/)
+    published: bool = True  # copied into the report's data/ folder
+
+
+ASSESSMENT_COLUMNS = (
+    "rank", "system_id", "name", "department", "platform", "technology", "score", "reported_cost_gbp",
+    "cost_imputed", "imputed_low_gbp", "imputed_high_gbp", *COMPONENT_COLUMNS,
+    "hidden_cost_gbp", *PERCENTILE_COLUMNS,
+    "replacement_capex_gbp", "capex_estimated", "replacement_duration_years", "npv_gbp", "payback_year",
+    "cost_of_delay_gbp", "impact", "likelihood", "risk_score", "risk_rag", "cddo_risk", "risk_disagrees",
+    "technical_fit", "business_value", "time_quadrant", "suggested_action", "action_reason", "blast_radius",
+    "upstream_dependencies", "cluster_size", "wave", "ease", "legacy", "top_n_stability",
+)  # fmt: skip
+MODEL_INPUT_COLUMNS = ("system_id", *SYSTEM_INPUTS, "replacement_cost_estimate_gbp", "replacement_years")
+RANK_FIELDS = (
+    "rank", "system_id", "name", "department", "score", "reported_cost_gbp", *PERCENTILE_COLUMNS,
+    "cost_imputed", "npv_gbp", "payback_year", "cost_of_delay_gbp",
+    "risk_score", "risk_rag", "time_quadrant", "suggested_action", "blast_radius", "wave", "top_n_stability",
+)  # fmt: skip
+RUN_COLUMNS = (
+    "as_of", "seed", "draws", "betweenness_samples", "parameter_files", "parameter_file_text", "imputation_method",
+    "imputation_training_rows", "imputation_cv_mape", "imputation_interval_coverage",
+    *(f"estate_{c}" for c in PERCENTILE_COLUMNS), "import_ids",
+)  # fmt: skip
+ROLLUP_LEVELS = ("category", "department", "platform", "technology")
+
+RESULT_TABLES: tuple[ResultTable, ...] = (
+    ResultTable("system_assessment", ASSESSMENT_COLUMNS, "rank"),
+    ResultTable("system_metrics", (*METRIC_COLUMNS, "betweenness_sources"), "system_id"),
+    ResultTable("department_costs", ("department", *PERCENTILE_COLUMNS), "department"),
+    ResultTable("department_links", ("source_department", "target_department", "interfaces"),
+                "source_department, target_department"),
+    ResultTable("department_silos", ("department", "interfaces", "cross_department_interfaces",
+                                     "cross_department_share"), "department"),
+    ResultTable("graph_findings", ("kind", "system_id", "interface_id", "detail"),
+                "kind, system_id, interface_id, detail"),
+    ResultTable("parameters_used", ("name", "value", "low", "high", "unit", "description", "source", "confidence"),
+                "name"),
+    *(ResultTable(f"reported_cost_by_{level}", (level, "reported_cost_gbp"), level) for level in ROLLUP_LEVELS),
+    ResultTable("model_inputs", MODEL_INPUT_COLUMNS, "system_id", published=False),
+    ResultTable("cost_model_runs", RUN_COLUMNS, "as_of", published=False),
+)  # fmt: skip
+RESULTS = {t.name: t for t in RESULT_TABLES}
+
+
+class NotAnalysed(LookupError):
+    """The store holds no usable analysis; the message says what to run."""
+
+
+def conform(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Return every result table with exactly its declared columns, in order; raise if one is missing."""
+    if set(tables) != set(RESULTS):
+        raise ValueError(f"an analysis writes every result table: got {sorted(tables)}, expected {sorted(RESULTS)}")
+    result = {}
+    for table in RESULT_TABLES:
+        frame = tables[table.name]
+        missing = [c for c in table.columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"result table {table.name} lacks declared column(s) {missing}")
+        result[table.name] = frame[list(table.columns)]
+    return result
+
+
+def write_results(connection: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
+    """Replace every result table in one transaction: all of them land, or none does."""
+    replace_tables(connection, conform(tables))
+
+
+def current_import_ids(connection: duckdb.DuckDBPyConnection) -> str:
+    """Return the current imports as text ("1,3,4"): an analysis records which inputs it read."""
+    rows = connection.execute("SELECT import_id FROM imports WHERE status = 'current' ORDER BY import_id").fetchall()
+    return ",".join(str(r[0]) for r in rows)
+
+
+def check_analysed(connection: duckdb.DuckDBPyConnection) -> None:
+    """Raise NotAnalysed unless every result table is stored, as this release declares it, for today's inputs."""
+    stored: dict[str, set[str]] = {}
+    for table, column in connection.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+    ).fetchall():
+        stored.setdefault(table, set()).add(column)
+    if "systems" not in stored or not connection.execute("SELECT count(*) FROM systems").fetchone()[0]:
+        raise NotAnalysed("No inventory loaded: run `estate import FILE` (or use the app's Import page) first.")
+    if not all(t.name in stored for t in RESULT_TABLES):
+        raise NotAnalysed(
+            "The inventory has not been analysed yet: run `estate analyse` (or commit an import in the app)."
+        )
+    if not all(set(t.columns) <= stored[t.name] for t in RESULT_TABLES):
+        raise NotAnalysed(
+            "The stored results come from an earlier release of estate: run `estate analyse` to refresh them."
+        )
+    recorded = connection.execute("SELECT import_ids FROM cost_model_runs").fetchone()
+    if recorded is None or recorded[0] != current_import_ids(connection):
+        raise NotAnalysed("The inventory changed since the last analysis: run `estate analyse` to bring it up to date.")
+
+
+@dataclass(frozen=True)
+class AnalysedEstate:
+    """Every stored result table (as declared), read once."""
+
+    tables: dict[str, pd.DataFrame]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    @property
+    def run(self) -> dict:
+        """Return the cost_model_runs row: recorded settings and estate totals."""
+        return self.tables["cost_model_runs"].iloc[0].to_dict()
+
+    @property
+    def settings(self) -> AnalysisSettings:
+        """Return the settings the stored analysis ran with."""
+        return AnalysisSettings.from_record(self.run)
+
+    @property
+    def assessment(self) -> pd.DataFrame:
+        """Return system_assessment, sorted by rank."""
+        return self.tables["system_assessment"]
+
+
+def read_results(connection: duckdb.DuckDBPyConnection, names: tuple[str, ...] | None = None) -> AnalysedEstate:
+    """Return the stored result tables (all, or `names`), rows in published order; raise NotAnalysed."""
+    check_analysed(connection)
+    chosen = [RESULTS[n] for n in names] if names else RESULT_TABLES
+    tables = {
+        t.name: connection.sql(f"SELECT {', '.join(t.columns)} FROM {t.name} ORDER BY {t.order}").df() for t in chosen
+    }
+    return AnalysedEstate(tables)
+
+
+def read_stored(db: Path, names: tuple[str, ...] | None = None) -> AnalysedEstate:
+    """Return the stored results of the database at `db` (read-only); raise NotAnalysed or StoreError."""
+    with connect(db, read_only=True) as connection:
+        return read_results(connection, names)
+
+
+def recorded_settings(db: Path) -> AnalysisSettings | None:
+    """Return the settings of the stored analysis, or None when there is none usable."""
+    if not db.exists():
+        return None
+    with connect(db, read_only=True) as connection:
+        try:
+            check_analysed(connection)
+        except NotAnalysed:
+            has_run = connection.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cost_model_runs'"
+            ).fetchone()[0]
+            if not has_run:
+                return None
+        try:
+            run = connection.sql("SELECT * FROM cost_model_runs").df()
+        except duckdb.Error:
+            return None
+    return AnalysisSettings.from_record(run.iloc[0].to_dict()) if len(run) else None
+
+
+def recorded_parameters(parameters_used: pd.DataFrame):
+    """Return the parameters with the central values recorded with a run (not today's defaults)."""
+    return load_parameters().with_values(
+        **dict(zip(parameters_used["name"], parameters_used["value"].astype(float), strict=True))
+    )
+
+
+def stored_weights(db: Path) -> dict[str, float]:
+    """Return the ranking weights recorded with the stored analysis; raise NotAnalysed before `estate analyse`."""
+    used = read_stored(db, ("parameters_used",))["parameters_used"]
+    return {n: float(v) for n, v in zip(used["name"], used["value"], strict=True) if n.startswith("weight_")}
+
+
+def stored_ranking(db: Path, weights: dict[str, float] | None, top_n: int, limit: int | None = None) -> pd.DataFrame:
+    """Return the stored assessment re-ranked with these weights (stored defaults if None), best first.
+
+    All systems, or the first `limit`. With the recorded weights and N it is the stored ranking itself.
+    """
+    estate = read_stored(db, ("system_assessment", "parameters_used", "cost_model_runs"))
+    used = estate["parameters_used"]
+    recorded = dict(zip(used["name"], used["value"], strict=True))
+    if (weights is None or all(weights[k] == recorded[k] for k in weights)) and top_n == recorded["stability_top_n"]:
+        return estate.assessment.head(limit) if limit else estate.assessment
+    return rerank(estate.assessment, used, estate.settings.seed, weights, top_n).head(limit)
+
+
+def rerank(
+    assessment: pd.DataFrame, parameters_used: pd.DataFrame, seed: int, weights: dict[str, float] | None, top_n: int
+) -> pd.DataFrame:
+    """Return a stored assessment ranked again with other weights (the recorded ones if None), all systems.
+
+    Scores and top-N stability use the recorded perturbation and seed, so the default weights give
+    back exactly the stored ranking.
+    """
+    used = dict(zip(parameters_used["name"], parameters_used["value"].astype(float), strict=True))
+    defaults = {name: used[name] for name in CRITERIA}
+    return rank_systems(
+        assessment.drop(columns=["score", "rank", "top_n_stability"]),
+        weights or defaults,
+        top_n,
+        used["stability_perturbation"],
+        seed,
+    )
+
+
+def parameter_table(parameters) -> pd.DataFrame:
+    """Return every parameter used as a row: name, value, low, high, unit, description, source, confidence."""
+    return pd.DataFrame([vars(p) for p in parameters.values.values()])

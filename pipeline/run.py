@@ -1,0 +1,149 @@
+"""One orchestration: load the stored inputs, run the graph and the cost model (pure), store every result at once."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from costing.model import Assessment, assess
+from dependency_graph.graph import NODE_ATTRIBUTES, EstateGraph, build_graph
+from dependency_graph.metrics import GraphAnalysis, analyse_graph
+from estate.issues import Issue
+from estate.mapping import MappingProfile
+from estate.store import ImportSummary, connect, import_files
+from pipeline.results import current_import_ids, parameter_table, recorded_settings, write_results
+from pipeline.settings import AnalysisSettings
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """The stored inventory as the graph and the cost model read it."""
+
+    systems: pd.DataFrame  # every stored systems column but extra and provenance
+    costs: pd.DataFrame  # system_id, financial_year, category, amount_gbp
+    interfaces: pd.DataFrame  # interface_id, source/target_system_id, kind, frequency, criticality (file order)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What one analysis produced (and stored)."""
+
+    graph: GraphAnalysis
+    assessment: Assessment
+    settings: AnalysisSettings
+
+
+def load_inputs(connection: duckdb.DuckDBPyConnection) -> ModelInputs:
+    """Return the stored systems, cost lines and interfaces."""
+    return ModelInputs(
+        systems=connection.sql(
+            "SELECT * EXCLUDE (extra, import_id, source_file, source_sheet, source_row) FROM systems"
+        ).df(),
+        costs=connection.sql("SELECT system_id, financial_year, category, amount_gbp FROM costs").df(),
+        interfaces=connection.sql(
+            "SELECT interface_id, source_system_id, target_system_id, kind, frequency, criticality FROM interfaces "
+            "ORDER BY source_file, source_row"
+        ).df(),
+    )
+
+
+def estate_graph(inputs: ModelInputs) -> EstateGraph:
+    """Return the dependency graph of the stored inventory."""
+    return build_graph(inputs.systems[["system_id", *NODE_ATTRIBUTES]], inputs.interfaces)
+
+
+def load_graph(connection: duckdb.DuckDBPyConnection) -> EstateGraph:
+    """Return the graph of the systems and interfaces in the store."""
+    return estate_graph(load_inputs(connection))
+
+
+def compute(inputs: ModelInputs, settings: AnalysisSettings, timings: dict | None = None) -> Analysis:
+    """Return the graph analysis and the cost assessment of these inputs (pure: nothing is read or written)."""
+    graph = analyse_graph(estate_graph(inputs), settings.betweenness_samples, settings.seed)
+    metrics = graph.metrics.assign(betweenness_sources=graph.betweenness_sources)
+    assessment = assess(
+        inputs.systems, inputs.costs, inputs.interfaces, metrics, settings.parameters(),
+        settings.as_of, settings.seed, settings.draws, timings,
+    )  # fmt: skip
+    return Analysis(graph, assessment, settings)
+
+
+def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame]:
+    """Return every result table of an analysis, as pipeline.results declares them."""
+    graph, assessment, settings = analysis.graph, analysis.assessment, analysis.settings
+    parameters = settings.parameters()
+    imputation = assessment.imputation
+    run = pd.DataFrame([{
+        **settings.record(), "parameter_files": json.dumps(parameters.source_files),
+        "imputation_method": imputation.method, "imputation_training_rows": imputation.training_rows,
+        "imputation_cv_mape": imputation.cv_mape, "imputation_interval_coverage": imputation.interval_coverage,
+        **{f"estate_{k}": v for k, v in assessment.uncertainty.estate.items()}, "import_ids": import_ids,
+    }])  # fmt: skip
+    return {
+        "system_metrics": graph.metrics.assign(betweenness_sources=graph.betweenness_sources),
+        "graph_findings": graph.findings.astype({"interface_id": "string"}),
+        "department_links": graph.department_links,
+        "department_silos": graph.department_silos,
+        "system_assessment": assessment.systems,
+        "department_costs": assessment.uncertainty.departments,
+        "cost_model_runs": run,
+        "parameters_used": parameter_table(parameters),
+        "model_inputs": assessment.systems.sort_values("system_id", ignore_index=True),
+        **{f"reported_cost_by_{level}": frame for level, frame in assessment.rollups.items()},
+    }
+
+
+def analyse(db: Path, settings: AnalysisSettings, timings: dict | None = None) -> Analysis:
+    """Analyse the stored estate and replace every result table in one transaction; return the analysis.
+
+    A failure anywhere (bad parameters, an error in the cost model, the process killed) leaves every
+    result table exactly as it was.
+    """
+    settings.parameters()  # a bad parameter text fails before anything is read
+    with connect(db) as connection:
+        inputs = load_inputs(connection)
+        import_ids = current_import_ids(connection)
+        analysis = compute(inputs, settings, timings)
+        write_results(connection, result_tables(analysis, import_ids))
+    return analysis
+
+
+def settings_for(db: Path, today: date | None = None) -> AnalysisSettings:
+    """Return the recorded settings of the stored analysis, else the defaults assessed today."""
+    return recorded_settings(db) or AnalysisSettings(as_of=today or date.today())
+
+
+def import_and_analyse(
+    db: Path,
+    paths: Sequence[Path],
+    profile: MappingProfile | None = None,
+    names: Sequence[str] | None = None,
+    settings: AnalysisSettings | None = None,
+) -> tuple[list[ImportSummary], list[Issue], Analysis]:
+    """Import files (all or nothing), then analyse with `settings` (else the recorded ones, else defaults today)."""
+    chosen = settings or settings_for(db)
+    summaries, issues = import_files(db, paths, profile, names)
+    return summaries, issues, analyse(db, chosen)
+
+
+def import_sample_if_empty(db: Path, settings: AnalysisSettings | None = None) -> list[ImportSummary]:
+    """Import the synthetic sample and analyse it when the database has no systems; return what was imported."""
+    from estate.sample import write_sample
+
+    if db.exists():
+        with connect(db, read_only=True) as connection:
+            tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if "systems" in tables and connection.execute("SELECT count(*) FROM systems").fetchone()[0]:
+                return []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sample_inventory.xlsx"
+        write_sample(path)
+        summaries, _, _ = import_and_analyse(db, [path], settings=settings)
+    return summaries
