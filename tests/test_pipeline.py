@@ -174,7 +174,7 @@ def test_a_failure_while_writing_leaves_every_result_as_it_was(analysed, monkeyp
 def test_a_bad_parameter_file_changes_nothing(analysed, tmp_path):
     before = snapshot(analysed)
     bad = tmp_path / "bad.toml"
-    bad.write_text("[parameters.breach_cost]\nvalue = \"a lot\"\n")
+    bad.write_text('[parameters.breach_cost]\nvalue = "a lot"\n')
     result = run_estate("analyse", "--db", str(analysed), "--params", str(bad))
     assert result.returncode == 2 and "breach_cost" in result.stderr
     with pytest.raises(ParameterError):
