@@ -121,8 +121,8 @@ def stored_schema_version(connection: duckdb.DuckDBPyConnection) -> int:
     """Return the schema version a database records (1 for release 0.1, which recorded none; 0 when empty)."""
     tables = _table_names(connection)
     if "estate_meta" in tables:
-        row = connection.execute("SELECT value FROM estate_meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0]) if row else 1
+        rows = connection.execute("SELECT value FROM estate_meta WHERE key = 'schema_version'").fetchall()
+        return int(rows[0][0]) if rows else 1
     return 1 if tables else 0
 
 

@@ -109,7 +109,7 @@ def check_analysed(connection: duckdb.DuckDBPyConnection) -> None:
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
     ).fetchall():
         stored.setdefault(table, set()).add(column)
-    if "systems" not in stored or not connection.execute("SELECT count(*) FROM systems").fetchone()[0]:
+    if "systems" not in stored or not connection.execute("SELECT count(*) FROM systems").fetchall()[0][0]:
         raise NotAnalysed("No inventory loaded: run `estate import FILE` (or use the app's Import page) first.")
     if not all(t.name in stored for t in RESULT_TABLES):
         raise NotAnalysed(
@@ -119,8 +119,8 @@ def check_analysed(connection: duckdb.DuckDBPyConnection) -> None:
         raise NotAnalysed(
             "The stored results come from an earlier release of estate: run `estate analyse` to refresh them."
         )
-    recorded = connection.execute("SELECT import_ids FROM cost_model_runs").fetchone()
-    if recorded is None or recorded[0] != current_import_ids(connection):
+    recorded = connection.execute("SELECT import_ids FROM cost_model_runs").fetchall()
+    if not recorded or recorded[0][0] != current_import_ids(connection):
         raise NotAnalysed("The inventory changed since the last analysis: run `estate analyse` to bring it up to date.")
 
 
@@ -175,7 +175,7 @@ def recorded_settings(db: Path) -> AnalysisSettings | None:
         except NotAnalysed:
             has_run = connection.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cost_model_runs'"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             if not has_run:
                 return None
         try:

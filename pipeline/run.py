@@ -140,7 +140,7 @@ def import_sample_if_empty(db: Path, settings: AnalysisSettings | None = None) -
     if db.exists():
         with connect(db, read_only=True) as connection:
             tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-            if "systems" in tables and connection.execute("SELECT count(*) FROM systems").fetchone()[0]:
+            if "systems" in tables and connection.execute("SELECT count(*) FROM systems").fetchall()[0][0]:
                 return []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "sample_inventory.xlsx"
