@@ -4,6 +4,7 @@ import altair as alt
 import streamlit as st
 
 from app import ui
+from costing.hidden import LEGACY_PREMIUM
 from reporting.views import components_in_words, department_summary, headline
 
 ui.page(
@@ -15,14 +16,27 @@ figures = headline(data.assessment, data.results["model_inputs"], data.run)
 as_of = data.run["as_of"]
 
 st.subheader("Annual cost, £m a year")
-reported, hidden, share = st.columns(3)
-reported.metric("Reported annual cost", ui.gbp_m(figures["reported_gbp"]), help="Latest financial year, as imported.")
-hidden.metric(
-    "Hidden annual cost (P50)",
-    ui.gbp_m(figures["hidden_p50_gbp"]),
-    help=f"{components_in_words().capitalize()}. Median of the Monte Carlo.",
+reported, premium, hidden, share = st.columns(4)
+reported.metric(
+    "Reported annual cost",
+    ui.gbp_m(figures["reported_cost_gbp"]),
+    help="Observed cost lines, latest financial year per system. Imputed costs are shown apart, never inside.",
 )
-hidden.caption(f"P10–P90 range: {ui.gbp_m(figures['hidden_p10_gbp'])} – {ui.gbp_m(figures['hidden_p90_gbp'])}")
+reported.caption(f"Imputed beside it: {ui.gbp_m(figures['imputed_cost_gbp'])} ({figures['imputed']:,} systems)")
+premium.metric(
+    "Legacy premium (expected)",
+    ui.gbp_m(figures["legacy_premium_gbp"]),
+    help=f"Within reported cost: {components_in_words(LEGACY_PREMIUM)} a modern equivalent would not cost.",
+)
+hidden.metric(
+    "Hidden annual cost (expected)",
+    ui.gbp_m(figures["hidden_cost_gbp"]),
+    help=f"{components_in_words().capitalize()}: costs no IT budget shows. Mean of the Monte Carlo draws.",
+)
+hidden.caption(
+    f"P10–P90 range: {ui.gbp_m(figures['hidden_cost_p10_gbp'])} – {ui.gbp_m(figures['hidden_cost_p90_gbp'])}; "
+    f"{figures['assumed_share']:.0%} rests on assumed inputs"
+)
 share.metric("Legacy share", f"{figures['legacy_share']:.0%} of systems", help="Systems the model treats as legacy.")
 share.caption(f"{figures['legacy_systems']:,} of {figures['systems']:,} systems")
 
@@ -39,8 +53,8 @@ if figures["imputed"]:
 st.subheader("By department")
 departments = department_summary(data)
 long = departments.melt(
-    id_vars=["department"], value_vars=["reported_cost_gbp", "hidden_cost_p50_gbp"], var_name="measure"
-).replace({"reported_cost_gbp": "Reported", "hidden_cost_p50_gbp": "Hidden (P50)"})
+    id_vars=["department"], value_vars=["reported_cost_gbp", "hidden_cost_gbp"], var_name="measure"
+).replace({"reported_cost_gbp": "Reported", "hidden_cost_gbp": "Hidden (expected)"})
 long["value_m"] = long["value"] / 1e6
 bars = (
     alt.Chart(long)
@@ -48,26 +62,24 @@ bars = (
     .encode(
         y=alt.Y("department:N", sort="-x", title="Department", axis=alt.Axis(labelLimit=280)),
         x=alt.X("sum(value_m):Q", title="£m a year"),
-        color=alt.Color("measure:N", title="Cost", sort=["Reported", "Hidden (P50)"]),
+        color=alt.Color("measure:N", title="Cost", sort=["Reported", "Hidden (expected)"]),
         tooltip=["department", "measure", alt.Tooltip("value_m:Q", title="£m a year", format=",.2f")],
     )
 )
 ui.chart(
     bars,
     "Reported and hidden annual cost by department (£m a year)",
-    "Stacked horizontal bars: for each department, reported run cost and the median hidden cost, in £m a year.",
+    "Stacked horizontal bars: for each department, reported run cost and the expected hidden cost, in £m a year.",
 )
 st.dataframe(
-    ui.in_millions(
-        departments, ["reported_cost_gbp", "hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp"]
-    ),
+    ui.in_millions(departments, ["reported_cost_gbp", "hidden_cost_p10_gbp", "hidden_cost_gbp", "hidden_cost_p90_gbp"]),
     hide_index=True,
     column_config={
         "department": "Department",
         "systems": st.column_config.NumberColumn("Systems", format="%d"),
         "reported_cost_gbp": ui.money_column("Reported (£m/year)"),
         "hidden_cost_p10_gbp": ui.money_column("Hidden P10 (£m/year)"),
-        "hidden_cost_p50_gbp": ui.money_column("Hidden P50 (£m/year)"),
+        "hidden_cost_gbp": ui.money_column("Hidden, expected (£m/year)"),
         "hidden_cost_p90_gbp": ui.money_column("Hidden P90 (£m/year)"),
         "legacy_systems": st.column_config.NumberColumn("Legacy (systems)", format="%d"),
         "past_support": st.column_config.NumberColumn("Past end of support (systems)", format="%d"),

@@ -282,9 +282,10 @@ def analyse_command(
 ) -> None:
     from costing.parameters import ParameterError
     from dependency_graph import EmptyEstate
-    from pipeline.results import RESULT_TABLES
+    from pipeline.results import RESULT_TABLES, NotAnalysed, read_stored
     from pipeline.run import analyse
     from pipeline.settings import AnalysisSettings
+    from reporting.views import headline
 
     db_path = db or default_db_path()
     try:
@@ -299,48 +300,80 @@ def analyse_command(
     with _exit_on(StoreError, EmptyEstate):
         result = analyse(db_path, settings)
     analysis, assessment = result.graph, result.assessment
+    with _exit_on(StoreError, NotAnalysed):
+        stored = read_stored(db_path)
+    figures = headline(stored.assessment, stored["model_inputs"], stored.run)
     metrics = analysis.metrics
-    top = assessment.systems.head(10)
+    top = stored.assessment.head(10)
     finding_counts = analysis.findings["kind"].value_counts().sort_index().to_dict()
-    estate = assessment.uncertainty.estate
-    reported = float(assessment.systems["reported_cost_gbp"].sum())
     imputation = assessment.imputation
+    coverage = stored["input_coverage"]
+    calibration = stored["calibration"]
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "systems": len(metrics),
-                    "as_of": assessed_at.isoformat(),
-                    "reported_cost_gbp": reported,
-                    "hidden_cost_gbp": estate,
-                    "imputed_systems": int(assessment.systems["cost_imputed"].sum()),
-                    "imputation": {
-                        "method": imputation.method,
-                        "cv_mape": imputation.cv_mape,
-                        "interval_coverage": imputation.interval_coverage,
-                    },
-                    "waves": analysis.waves,
-                    "clusters": analysis.clusters,
-                    "betweenness_sources": analysis.betweenness_sources,
-                    "findings": {k: int(v) for k, v in finding_counts.items()},
-                    "top": top[["rank", "system_id", "score", "hidden_cost_p50_gbp"]].to_dict("records"),
-                    "department_silos": analysis.department_silos.to_dict("records"),
-                },
-                indent=2,
-                default=str,
-            )
-        )
+        summary = {
+            "systems": len(metrics),
+            "as_of": assessed_at.isoformat(),
+            "headline": figures,
+            "reported_cost_gbp": figures["reported_cost_gbp"],
+            "imputed_cost_gbp": figures["imputed_cost_gbp"],
+            "hidden_cost_gbp": figures["hidden_cost_gbp"],
+            "imputed_systems": figures["imputed"],
+            "imputation": {
+                "method": imputation.method,
+                "imputed": imputation.imputed,
+                "message": imputation.message,
+                "cv_mape": imputation.cv_mape,
+                "cv_mdape": imputation.cv_mdape,
+                "interval_coverage": imputation.interval_coverage,
+                "smearing_factor": imputation.smearing_factor,
+            },
+            "coverage": dict(zip(coverage["input"], coverage["share_of_systems"], strict=True)),
+            "coverage_of_reported_cost": dict(zip(coverage["input"], coverage["share_of_reported_cost"], strict=True)),
+            "calibration": [
+                {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+                for row in calibration[["anchor", "source", "published", "estate", "unit"]].to_dict("records")
+            ],
+            "warnings": list(assessment.warnings),
+            "waves": analysis.waves,
+            "clusters": analysis.clusters,
+            "betweenness_sources": analysis.betweenness_sources,
+            "findings": {k: int(v) for k, v in finding_counts.items()},
+            "top": top[["rank", "system_id", "score", "total_cost_of_legacy_gbp", "hidden_cost_gbp"]].to_dict(
+                "records"
+            ),
+            "department_silos": analysis.department_silos.to_dict("records"),
+        }
+        typer.echo(json.dumps(summary, indent=2, default=str))
         return
+    m = lambda value: f"£{value / 1e6:,.1f}m"  # noqa: E731
     typer.echo(f"{len(metrics):,} systems assessed at {assessed_at:%d/%m/%Y}; {draws:,} Monte Carlo draws, seed {seed}")
     typer.echo(
-        f"reported annual cost: £{reported / 1e6:,.1f}m "
-        f"({int(assessment.systems['cost_imputed'].sum())} systems imputed: {imputation.method}; "
-        f"cross-validated MAPE {imputation.cv_mape:.0%}, P10-P90 interval coverage {imputation.interval_coverage:.0%})"
+        f"reported annual cost: {m(figures['reported_cost_gbp'])} (observed cost lines, latest financial year); "
+        f"imputed beside it: {m(figures['imputed_cost_gbp'])} for {figures['imputed']} system(s)"
+        + (
+            f"; {figures['assumed_costs']} run cost(s) unknown (assumed from the prior)"
+            if figures["assumed_costs"]
+            else ""
+        )
     )
+    typer.echo(f"imputation: {imputation.message or imputation.method}")
+    typer.echo(f"legacy premium within reported cost (expected): {m(figures['legacy_premium_gbp'])} a year")
     typer.echo(
-        f"hidden annual cost: £{estate['hidden_cost_p50_gbp'] / 1e6:,.1f}m "
-        f"(P10 £{estate['hidden_cost_p10_gbp'] / 1e6:,.1f}m - P90 £{estate['hidden_cost_p90_gbp'] / 1e6:,.1f}m)"
+        f"hidden annual cost (expected): {m(figures['hidden_cost_gbp'])} "
+        f"(P10 {m(figures['hidden_cost_p10_gbp'])} - P90 {m(figures['hidden_cost_p90_gbp'])}); "
+        f"{figures['assumed_share']:.0%} of it rests on assumed inputs"
     )
+    typer.echo(f"implied breaches a year across the estate (sanity figure): {figures['implied_breaches_per_year']:.1f}")
+    typer.echo(
+        "input coverage (share of systems observed): "
+        + ", ".join(f"{r.input} {r.share_of_systems:.0%}" for r in coverage.itertuples())
+    )
+    typer.echo("calibration (published -> this estate):")
+    for row in calibration.itertuples():
+        published = "-" if row.published != row.published else f"{row.published:.2f}"
+        typer.echo(f"  {row.anchor}: {published} -> {row.estate:.2f} ({row.unit})")
+    for warning in assessment.warnings:
+        typer.echo(f"warning: {warning}")
     typer.echo(
         f"{analysis.waves} modernisation wave(s); {analysis.clusters} coupled cluster(s), "
         f"largest {int(metrics['cluster_size'].max())} systems"
@@ -356,8 +389,8 @@ def analyse_command(
     for row in top.itertuples():
         typer.echo(
             f"  {row.rank:>3}. {row.system_id} score {row.score:.1f}: "
-            f"hidden £{row.hidden_cost_p50_gbp / 1e6:,.2f}m/year, "
-            f"{row.risk_rag}, {row.suggested_action}"
+            f"cost of legacy £{row.total_cost_of_legacy_gbp / 1e6:,.2f}m/year "
+            f"(hidden £{row.hidden_cost_gbp / 1e6:,.2f}m), {row.risk_rag}, {row.suggested_action}"
         )
     typer.echo(f"stored in {db_path}: {', '.join(t.name for t in RESULT_TABLES)}")
 
@@ -376,12 +409,15 @@ def rank_command(
 ) -> None:
     """Rank replacement candidates from the stored analysis, optionally with other weights.
 
-    score = 100 x weighted mean of criteria normalised to 0-1 by rank: hidden cost (P50),
-    risk score, blast radius, NPV of replacing, ease. top_n_stability is the share of 500
-    perturbed weight vectors under which the system stays in the top N.
+    score = 100 x weighted mean of criteria normalised to 0-1 by rank: cost of legacy (expected
+    legacy premium + hidden cost), risk score, blast radius, NPV of replacing, ease. top_n_stability
+    is the share of 500 perturbed weight vectors under which the system stays in the top N.
+    --format json adds `components` (component -> expected GBP a year; they add up to
+    legacy_premium_gbp + hidden_cost_gbp).
 
     Example: estate rank --top 10 --weights hidden_cost=0.5,risk=0.3,npv=0.2 --format json
     """
+    from costing.hidden import COMPONENT_COLUMNS
     from costing.ranking import parse_weights
     from pipeline.results import RANK_FIELDS, NotAnalysed, stored_ranking, stored_weights
 
@@ -394,15 +430,19 @@ def rank_command(
     with _exit_on(ValueError, code=2):
         chosen = parse_weights(weights, defaults) if weights else None
     with _exit_on(StoreError, NotAnalysed):
-        ranked = stored_ranking(db_path, chosen, top, limit=top)[list(RANK_FIELDS)]
+        stored = stored_ranking(db_path, chosen, top, limit=top)
+    ranked = stored[list(RANK_FIELDS)].assign(legacy=stored["legacy"].astype(bool))
     if output == "json":
-        typer.echo(ranked.to_json(orient="records", indent=2))
+        records = json.loads(ranked.to_json(orient="records"))
+        for record, components in zip(records, stored[list(COMPONENT_COLUMNS)].to_dict("records"), strict=True):
+            record["components"] = components
+        typer.echo(json.dumps(records, indent=2))
     elif output == "csv":
         typer.echo(ranked.to_csv(index=False), nl=False)
     else:
         for row in ranked.itertuples():
             typer.echo(
-                f"{row.rank:>4}  {row.system_id:<12} {row.score:5.1f}  hidden £{row.hidden_cost_p50_gbp / 1e6:8,.2f}m "
+                f"{row.rank:>4}  {row.system_id:<12} {row.score:5.1f}  hidden £{row.hidden_cost_gbp / 1e6:8,.2f}m "
                 f"(£{row.hidden_cost_p10_gbp / 1e6:,.2f}m-£{row.hidden_cost_p90_gbp / 1e6:,.2f}m)  "
                 f"NPV £{row.npv_gbp / 1e6:8,.2f}m  risk {row.risk_score:>2.0f} {row.risk_rag:<5}  "
                 f"{row.time_quadrant:<9} {row.suggested_action:<10} stable {row.top_n_stability:.0%}  {row.name}"

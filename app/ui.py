@@ -90,7 +90,7 @@ def ranking_columns() -> dict[str, object]:
         "system_id": "System ID",
         "name": "Name",
         "department": "Department",
-        "hidden_cost_p50_gbp": money_column("Hidden P50 (£m/year)"),
+        "hidden_cost_gbp": money_column("Hidden, expected (£m/year)"),
     }
 
 

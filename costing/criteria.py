@@ -21,8 +21,8 @@ class Criterion:
 
 
 RANKING_CRITERIA = (
-    Criterion("weight_hidden_cost", "hidden_cost_p50_gbp", "Hidden annual cost (P50)",
-              "The system's median hidden cost a year."),
+    Criterion("weight_hidden_cost", "total_cost_of_legacy_gbp", "Cost of legacy a year (expected)",
+              "Expected legacy premium + hidden cost a year."),
     Criterion("weight_risk", "risk_score", "Risk score", "Impact x likelihood, 1-25."),
     Criterion("weight_blast_radius", "blast_radius", "Blast radius",
               "Systems that transitively depend on it."),

@@ -1,10 +1,20 @@
-"""Hidden-cost components: each a small vectorised function returning annual GBP, zero where it does not apply.
+"""The cost of keeping legacy: legacy-premium and hidden-cost components, each a small vectorised function.
+
+Two parts, never added to each other twice:
+- legacy premium: the part of the *reported* run cost that a modern equivalent would not incur
+  (extended support, scarce skills, mainframe/on-premises hosting). Each is counted *within* its
+  reported line as line x premium / (1 + premium), so it can never exceed the line it sits in.
+- hidden (off-ledger) cost: business and people costs no IT budget shows (manual workarounds,
+  outages above a modern baseline, security expected loss above a modern baseline, change blocked
+  for direct dependents), each the difference from a modern equivalent.
+The total cost of legacy is their sum. A modern, supported system has about 0 of both unless its
+own inputs (workaround hours, say) say otherwise.
 
 Every function takes `s`, the system inputs (numpy arrays, one entry per system, see
 `costing.inputs.SYSTEM_INPUTS`), and `p`, the parameters by name. Parameters are scalars for the
-central estimate, or arrays of Monte Carlo draws; system arrays are then shaped (systems, 1) so
-the result is (systems, draws). Inputs are never NaN: `costing.inputs` fills unknowns with 0 and
-records what was missing.
+central estimate, or arrays of Monte Carlo draws; system arrays are then shaped (systems, 1) or
+(systems, draws) and the result is (systems, draws). Inputs are never NaN: an unknown input holds
+its prior (see `costing.inputs.PRIORS`) and is flagged assumed.
 """
 
 from __future__ import annotations
@@ -19,55 +29,61 @@ Inputs = Mapping[str, np.ndarray]
 Params = Mapping[str, float | np.ndarray]
 
 INTERFACE_KINDS = ("api", "file", "batch", "database_link", "message_queue", "other")
+LEGACY_PREMIUM = "legacy_premium"
+HIDDEN = "hidden"
 
 
 def extended_support_premium(s: Inputs, p: Params) -> np.ndarray:
-    """Extended-support premium: licence x (first-year share + step per further year, capped), once past end of support.
+    """Extended support, within the licence and support lines: L x share / (1 + share), only while the vendor sells it.
 
-    years past = (as-of date - end of support) in years; in year k past (k = floor(years) + 1)
-    the share is min(esu_first_year_share + esu_yearly_step x (k - 1), esu_max_share).
+    share = esu_first_year_share + esu_yearly_step x floor(years past end of support), for 0 < years past
+    <= esu_years (after that no extended support is sold: no cash premium, but a higher breach
+    likelihood); L = the licence + support-contract lines, else licence_share_of_run_cost x run cost.
     """
-    years_past = s["years_past_end_of_support"]
-    k = np.floor(np.maximum(years_past, 0)) + 1
-    share = np.minimum(p["esu_first_year_share"] + p["esu_yearly_step"] * (k - 1), p["esu_max_share"])
-    licence = np.where(
+    years = s["years_past_end_of_support"]
+    share = p["esu_first_year_share"] + p["esu_yearly_step"] * np.floor(np.maximum(years, 0.0))
+    lines = np.where(
         s["licence_cost_gbp"] > 0, s["licence_cost_gbp"], p["licence_share_of_run_cost"] * s["run_cost_gbp"]
     )
-    return np.where(years_past > 0, share * licence, 0.0)
+    return np.where((years > 0) & (years <= p["esu_years"]), lines * share / (1.0 + share), 0.0)
+
+
+def staff_cost(s: Inputs, p: Params) -> np.ndarray:
+    """Return the staff cost a system carries: the staff line, else support FTE x support_fte_cost (at most the run
+    cost), else staff_share_of_run_cost x run cost."""
+    run = s["run_cost_gbp"]
+    from_fte = np.minimum(s["support_fte"] * p["support_fte_cost"], run)
+    fallback = np.where(s["support_fte"] > 0, from_fte, p["staff_share_of_run_cost"] * run)
+    return np.where(s["staff_cost_gbp"] > 0, s["staff_cost_gbp"], fallback)
+
+
+def support_effort_premium(s: Inputs, p: Params) -> np.ndarray:
+    """Support effort, within the staff line: staff x effort / (1 + effort), legacy systems only.
+
+    effort = legacy_support_effort_premium (1.5: keeping the legacy system running takes 2.5 times the staff
+    effort of a modern equivalent); staff = the staff line, else support FTE x support_fte_cost (at most the
+    run cost), else staff_share_of_run_cost x run cost.
+    """
+    effort = p["legacy_support_effort_premium"]
+    return np.where(s["legacy"] > 0, staff_cost(s, p) * effort / (1.0 + effort), 0.0)
 
 
 def scarce_skills_premium(s: Inputs, p: Params) -> np.ndarray:
-    """Scarce-skills premium: support FTE x FTE cost x premium, legacy technologies only (default FTE if unknown)."""
-    fte = np.where(s["support_fte"] > 0, s["support_fte"], p["default_support_fte"])
-    return np.where(s["scarce_skills"] > 0, fte * p["support_fte_cost"] * p["scarce_skills_premium"], 0.0)
+    """Scarce skills, within the staff line left after support effort: that staff x premium / (1 + premium).
 
-
-def manual_workaround_labour(s: Inputs, p: Params) -> np.ndarray:
-    """Manual labour: (workaround hours/month x 12 + half of each manual interface's hours/year) x hourly cost."""
-    hours = s["manual_workaround_hours_per_month"] * 12 + 0.5 * s["manual_interfaces"] * p["manual_interface_hours"]
-    return hours * p["loaded_hourly_cost"]
-
-
-def integration_upkeep(s: Inputs, p: Params) -> np.ndarray:
-    """Integration upkeep: half of each non-manual interface's annual upkeep by kind (the partner pays the rest)."""
-    return sum(0.5 * s[f"interfaces_{kind}"] * p[f"integration_upkeep_{kind}"] for kind in INTERFACE_KINDS)
-
-
-def security_loss(s: Inputs, p: Params) -> np.ndarray:
-    """Expected annual security loss: (1 - (1 - p)^vulnerabilities) x breach cost."""
-    probability = 1.0 - (1.0 - p["breach_probability_per_vulnerability"]) ** s["known_vulnerabilities"]
-    return probability * p["breach_cost"]
-
-
-def outage_cost(s: Inputs, p: Params) -> np.ndarray:
-    """Expected outage cost: outage hours/year x users x cost per user-hour."""
-    return s["outage_hours_per_year"] * s["users"] * p["outage_cost_per_user_hour"]
+    For scarce legacy technologies only; premium = scarce_skills_premium; the staff left after support effort
+    is staff / (1 + legacy_support_effort_premium) for a legacy system, so the two never exceed the staff line.
+    """
+    effort = np.where(s["legacy"] > 0, p["legacy_support_effort_premium"], 0.0)
+    premium = p["scarce_skills_premium"]
+    left = staff_cost(s, p) / (1.0 + effort)
+    return np.where(s["scarce_skills"] > 0, left * premium / (1.0 + premium), 0.0)
 
 
 def hosting_premium(s: Inputs, p: Params) -> np.ndarray:
-    """Hosting premium over a cloud equivalent: hosting x premium / (1 + premium), mainframe and on-premises only.
+    """Hosting, within the hosting line: hosting x premium / (1 + premium), mainframe and on-premises only.
 
-    Hosting is the reported hosting line, else hosting_share_of_run_cost x run cost.
+    hosting = the hosting line, else hosting_share_of_run_cost x run cost.
     """
     hosting = np.where(
         s["hosting_cost_gbp"] > 0, s["hosting_cost_gbp"], p["hosting_share_of_run_cost"] * s["run_cost_gbp"]
@@ -80,22 +96,72 @@ def hosting_premium(s: Inputs, p: Params) -> np.ndarray:
     return hosting * premium / (1.0 + premium)
 
 
+def manual_workaround_labour(s: Inputs, p: Params) -> np.ndarray:
+    """Manual workarounds: (workaround hours/month x 12 + half of each manual interface's hours/year) x hourly cost.
+
+    hourly cost = loaded_hourly_cost; a manual interface's hours are split between its two systems.
+    """
+    hours = s["manual_workaround_hours_per_month"] * 12 + 0.5 * s["manual_interfaces"] * p["manual_interface_hours"]
+    return hours * p["loaded_hourly_cost"]
+
+
+def outage_cost(s: Inputs, p: Params) -> np.ndarray:
+    """Outages above a modern baseline: max(0, outage hours - modern_outage_hours) x people affected x value of an hour.
+
+    people affected in an outage hour = users x concurrent_user_share; value = outage_value_per_person_hour.
+    """
+    excess = np.maximum(s["outage_hours_per_year"] - p["modern_outage_hours"], 0.0)
+    return excess * s["users"] * p["concurrent_user_share"] * p["outage_value_per_person_hour"]
+
+
+def unsupported_probability(s: Inputs, p: Params) -> np.ndarray:
+    """Return 1 where the system is past end of support with no extended support sold, the prior where unknown."""
+    known = np.where(s["years_past_end_of_support"] > p["esu_years"], 1.0, 0.0)
+    prior = np.where(s["legacy"] > 0, p["prior_unsupported_legacy"], p["prior_unsupported_modern"])
+    return np.where(s["end_of_support_known"] > 0, known, prior)
+
+
+def breach_probability(s: Inputs, p: Params) -> np.ndarray:
+    """Return each system's annual breach probability (calibrated base, raised by lapsed support, vulnerabilities)."""
+    raised = (1.0 + unsupported_probability(s, p) * (p["unsupported_breach_multiplier"] - 1.0)) * (
+        1.0 + p["vulnerability_breach_coefficient"] * np.log1p(s["known_vulnerabilities"])
+    )
+    return np.minimum(p["breach_base_probability"] * raised, 1.0)
+
+
+def security_loss(s: Inputs, p: Params) -> np.ndarray:
+    """Security expected loss above a modern baseline: (breach probability - breach_base_probability) x impact.
+
+    breach probability = min(1, breach_base_probability x (1 + unsupported x (unsupported_breach_multiplier - 1))
+    x (1 + vulnerability_breach_coefficient x ln(1 + known vulnerabilities))); unsupported = 1 past the
+    extended-support years, else 0, or prior_unsupported_legacy/_modern when end of support is unknown;
+    impact = breach_cost x clip(log10(1 + users) / log10(1 + breach_reference_users), 0.1, 1).
+    """
+    scale = np.clip(np.log10(1.0 + s["users"]) / np.log10(1.0 + p["breach_reference_users"]), 0.1, 1.0)
+    return (breach_probability(s, p) - p["breach_base_probability"]) * p["breach_cost"] * scale
+
+
 def blocking_cost(s: Inputs, p: Params) -> np.ndarray:
-    """Blocking cost on dependents: blast radius x cost per dependent, for legacy systems only."""
-    return np.where(s["legacy"] > 0, s["blast_radius"] * p["blocking_cost_per_dependent"], 0.0)
+    """Change blocked: legacy systems only, blocking_cost_per_dependent x direct dependents shared by their providers.
+
+    blocked dependents = the sum over the systems that directly depend on it of 1 / (how many legacy
+    systems that dependent directly depends on), so a dependent is charged once in all.
+    """
+    return np.where(s["legacy"] > 0, s["blocked_dependents"] * p["blocking_cost_per_dependent"], 0.0)
 
 
 @dataclass(frozen=True)
 class Component:
-    """One hidden-cost component, declared once: every surface (store, app, workbook, report) derives from it.
+    """One component of the cost of legacy, declared once: every surface (store, app, workbook, report) derives from it.
 
     `excel` is the Finance workbook's formula for one Systems-sheet row: `{input}` stands for the
     column of that model input on the Systems sheet, `{r}` for the row number, bare names for
     Assumptions-sheet cells of the same name as the parameter.
     """
 
-    column: str  # stored column, GBP a year
+    column: str  # stored column, GBP a year (expected value)
     label: str  # what people read
+    part: str  # legacy_premium (within reported lines) | hidden (off-ledger)
     kind: str  # cash-releasing | non-cash-releasing | risk (Green Book benefit classes)
     function: Callable[[Inputs, Params], np.ndarray]
     inputs: tuple[str, ...]  # model inputs it reads (costing.inputs.SYSTEM_INPUTS)
@@ -108,45 +174,43 @@ class Component:
         return " ".join(inspect.getdoc(self.function).split())
 
 
-_KINDS_SUM = "+".join(f"{{interfaces_{k}}}{{r}}*integration_upkeep_{k}" for k in INTERFACE_KINDS)
+_ESU_SHARE = "(esu_first_year_share+esu_yearly_step*INT(MAX({years_past_end_of_support}{r},0)))"
+_ESU_LINES = "IF({licence_cost_gbp}{r}>0,{licence_cost_gbp}{r},licence_share_of_run_cost*{run_cost_gbp}{r})"
+_STAFF = (
+    "IF({staff_cost_gbp}{r}>0,{staff_cost_gbp}{r},IF({support_fte}{r}>0,"
+    "MIN({support_fte}{r}*support_fte_cost,{run_cost_gbp}{r}),staff_share_of_run_cost*{run_cost_gbp}{r}))"
+)
+_UNSUPPORTED = (
+    "IF({end_of_support_known}{r}>0,IF({years_past_end_of_support}{r}>esu_years,1,0),"
+    "IF({legacy}{r}>0,prior_unsupported_legacy,prior_unsupported_modern))"
+)
+_BREACH = (
+    f"MIN(breach_base_probability*(1+{_UNSUPPORTED}*(unsupported_breach_multiplier-1))"
+    "*(1+vulnerability_breach_coefficient*LN(1+{known_vulnerabilities}{r})),1)"
+)
 COMPONENTS: tuple[Component, ...] = (
     Component(
-        "extended_support_gbp", "Extended support", "cash-releasing", extended_support_premium,
+        "extended_support_gbp", "Extended support", LEGACY_PREMIUM, "cash-releasing", extended_support_premium,
         ("years_past_end_of_support", "licence_cost_gbp", "run_cost_gbp"),
-        ("esu_first_year_share", "esu_yearly_step", "esu_max_share", "licence_share_of_run_cost"),
-        "=IF({years_past_end_of_support}{r}>0,MIN(esu_first_year_share+esu_yearly_step"
-        "*INT({years_past_end_of_support}{r}),esu_max_share)*IF({licence_cost_gbp}{r}>0,{licence_cost_gbp}{r},"
-        "licence_share_of_run_cost*{run_cost_gbp}{r}),0)",
+        ("esu_first_year_share", "esu_yearly_step", "esu_years", "licence_share_of_run_cost"),
+        f"=IF(AND({{years_past_end_of_support}}{{r}}>0,{{years_past_end_of_support}}{{r}}<=esu_years),"
+        f"{_ESU_LINES}*{_ESU_SHARE}/(1+{_ESU_SHARE}),0)",
     ),
     Component(
-        "scarce_skills_gbp", "Scarce skills", "cash-releasing", scarce_skills_premium,
-        ("scarce_skills", "support_fte"), ("default_support_fte", "support_fte_cost", "scarce_skills_premium"),
-        "=IF({scarce_skills}{r}>0,IF({support_fte}{r}>0,{support_fte}{r},default_support_fte)"
-        "*support_fte_cost*scarce_skills_premium,0)",
+        "support_effort_gbp", "Support effort", LEGACY_PREMIUM, "cash-releasing", support_effort_premium,
+        ("legacy", "staff_cost_gbp", "support_fte", "run_cost_gbp"),
+        ("support_fte_cost", "staff_share_of_run_cost", "legacy_support_effort_premium"),
+        f"=IF({{legacy}}{{r}}>0,{_STAFF}*legacy_support_effort_premium/(1+legacy_support_effort_premium),0)",
     ),
     Component(
-        "manual_workarounds_gbp", "Manual workarounds", "non-cash-releasing", manual_workaround_labour,
-        ("manual_workaround_hours_per_month", "manual_interfaces"), ("manual_interface_hours", "loaded_hourly_cost"),
-        "=({manual_workaround_hours_per_month}{r}*12+0.5*{manual_interfaces}{r}*manual_interface_hours)"
-        "*loaded_hourly_cost",
+        "scarce_skills_gbp", "Scarce skills", LEGACY_PREMIUM, "cash-releasing", scarce_skills_premium,
+        ("scarce_skills", "legacy", "staff_cost_gbp", "support_fte", "run_cost_gbp"),
+        ("support_fte_cost", "staff_share_of_run_cost", "scarce_skills_premium", "legacy_support_effort_premium"),
+        f"=IF({{scarce_skills}}{{r}}>0,{_STAFF}/(1+IF({{legacy}}{{r}}>0,legacy_support_effort_premium,0))"
+        "*scarce_skills_premium/(1+scarce_skills_premium),0)",
     ),
     Component(
-        "integration_upkeep_gbp", "Integration upkeep", "cash-releasing", integration_upkeep,
-        tuple(f"interfaces_{k}" for k in INTERFACE_KINDS), tuple(f"integration_upkeep_{k}" for k in INTERFACE_KINDS),
-        f"=0.5*({_KINDS_SUM})",
-    ),
-    Component(
-        "security_loss_gbp", "Security (expected loss)", "risk", security_loss,
-        ("known_vulnerabilities",), ("breach_probability_per_vulnerability", "breach_cost"),
-        "=(1-(1-breach_probability_per_vulnerability)^{known_vulnerabilities}{r})*breach_cost",
-    ),
-    Component(
-        "outage_gbp", "Outages", "non-cash-releasing", outage_cost,
-        ("outage_hours_per_year", "users"), ("outage_cost_per_user_hour",),
-        "={outage_hours_per_year}{r}*{users}{r}*outage_cost_per_user_hour",
-    ),
-    Component(
-        "hosting_premium_gbp", "Hosting premium", "cash-releasing", hosting_premium,
+        "hosting_premium_gbp", "Hosting premium", LEGACY_PREMIUM, "cash-releasing", hosting_premium,
         ("hosting_cost_gbp", "run_cost_gbp", "mainframe", "on_premises"),
         ("hosting_share_of_run_cost", "mainframe_hosting_premium", "on_premises_hosting_premium"),
         "=IF({hosting_cost_gbp}{r}>0,{hosting_cost_gbp}{r},hosting_share_of_run_cost*{run_cost_gbp}{r})"
@@ -154,29 +218,60 @@ COMPONENTS: tuple[Component, ...] = (
         "IF({on_premises}{r}>0,on_premises_hosting_premium/(1+on_premises_hosting_premium),0))",
     ),
     Component(
-        "blocking_gbp", "Blocked change", "non-cash-releasing", blocking_cost,
-        ("legacy", "blast_radius"), ("blocking_cost_per_dependent",),
-        "=IF({legacy}{r}>0,{blast_radius}{r}*blocking_cost_per_dependent,0)",
+        "manual_workarounds_gbp", "Manual workarounds", HIDDEN, "non-cash-releasing", manual_workaround_labour,
+        ("manual_workaround_hours_per_month", "manual_interfaces"), ("manual_interface_hours", "loaded_hourly_cost"),
+        "=({manual_workaround_hours_per_month}{r}*12+0.5*{manual_interfaces}{r}*manual_interface_hours)"
+        "*loaded_hourly_cost",
+    ),
+    Component(
+        "outage_gbp", "Outages", HIDDEN, "non-cash-releasing", outage_cost,
+        ("outage_hours_per_year", "users"),
+        ("modern_outage_hours", "concurrent_user_share", "outage_value_per_person_hour"),
+        "=MAX({outage_hours_per_year}{r}-modern_outage_hours,0)*{users}{r}*concurrent_user_share"
+        "*outage_value_per_person_hour",
+    ),
+    Component(
+        "security_loss_gbp", "Security (expected loss)", HIDDEN, "risk", security_loss,
+        ("years_past_end_of_support", "end_of_support_known", "legacy", "known_vulnerabilities", "users"),
+        ("esu_years", "prior_unsupported_legacy", "prior_unsupported_modern", "unsupported_breach_multiplier",
+         "vulnerability_breach_coefficient", "breach_base_probability", "breach_cost", "breach_reference_users"),
+        f"=({_BREACH}-breach_base_probability)*breach_cost"
+        "*MIN(MAX(LOG10(1+{users}{r})/LOG10(1+breach_reference_users),0.1),1)",
+    ),
+    Component(
+        "blocking_gbp", "Change blocked", HIDDEN, "non-cash-releasing", blocking_cost,
+        ("legacy", "blocked_dependents"), ("blocking_cost_per_dependent",),
+        "=IF({legacy}{r}>0,{blocked_dependents}{r}*blocking_cost_per_dependent,0)",
     ),
 )  # fmt: skip
 COMPONENT_COLUMNS = tuple(c.column for c in COMPONENTS)
 COMPONENT_LABELS = {c.column: c.label for c in COMPONENTS}
+PREMIUM_COMPONENTS = tuple(c for c in COMPONENTS if c.part == LEGACY_PREMIUM)
+HIDDEN_COMPONENTS = tuple(c for c in COMPONENTS if c.part == HIDDEN)
 
 
 def hidden_components(s: Inputs, p: Params) -> dict[str, np.ndarray]:
-    """Return every component's annual GBP by column name."""
+    """Return every component's annual GBP by column name (legacy premium and hidden)."""
     return {c.column: np.asarray(c.function(s, p), dtype=np.float64) for c in COMPONENTS}
 
 
 def hidden_total(s: Inputs, p: Params) -> np.ndarray:
-    """Return the sum of all hidden-cost components."""
+    """Return the hidden (off-ledger) cost: the sum of the hidden components."""
     total = 0.0
-    for component in COMPONENTS:
+    for component in HIDDEN_COMPONENTS:
         total = total + component.function(s, p)
     return np.asarray(total, dtype=np.float64)
 
 
-def components_in_words() -> str:
-    """Return the components' labels as a sentence fragment, in order ("a, b and c"), lower case."""
-    labels = [c.label.lower() for c in COMPONENTS]
+def legacy_premium_total(s: Inputs, p: Params) -> np.ndarray:
+    """Return the legacy premium within reported cost: the sum of the premium components."""
+    total = 0.0
+    for component in PREMIUM_COMPONENTS:
+        total = total + component.function(s, p)
+    return np.asarray(total, dtype=np.float64)
+
+
+def components_in_words(part: str = HIDDEN) -> str:
+    """Return one part's component labels as a sentence fragment, in order ("a, b and c"), lower case."""
+    labels = [c.label.lower() for c in COMPONENTS if c.part == part]
     return ", ".join(labels[:-1]) + " and " + labels[-1]

@@ -10,13 +10,22 @@ import pandas as pd
 
 from costing.hidden import INTERFACE_KINDS
 
-# Numeric inputs the hidden-cost components read; unknown values become 0 (never NaN).
+# Numeric inputs the components read. Never NaN: an unknown input with a prior (PRIORS) holds the prior's
+# mean and is flagged `<input>_assumed`; cost lines a system does not report are 0 (the component then
+# uses a share of run cost); an unknown end of support is 0 years past it with end_of_support_known = 0.
 SYSTEM_INPUTS = (
-    "years_past_end_of_support", "licence_cost_gbp", "hosting_cost_gbp", "run_cost_gbp", "support_fte",
-    "scarce_skills", "manual_workaround_hours_per_month", "manual_interfaces", "known_vulnerabilities",
-    "outage_hours_per_year", "users", "mainframe", "on_premises", "legacy", "blast_radius",
-    *(f"interfaces_{kind}" for kind in INTERFACE_KINDS),
+    "years_past_end_of_support", "end_of_support_known", "licence_cost_gbp", "staff_cost_gbp", "hosting_cost_gbp",
+    "run_cost_gbp", "support_fte", "scarce_skills", "manual_workaround_hours_per_month", "manual_interfaces",
+    "known_vulnerabilities", "outage_hours_per_year", "users", "mainframe", "on_premises", "legacy",
+    "blocked_dependents",
 )  # fmt: skip
+# Inputs an inventory often lacks -> (prior parameter for legacy systems, for modern systems): unknown is not zero.
+PRIORS = {
+    "users": ("prior_users_legacy", "prior_users_modern"),
+    "outage_hours_per_year": ("prior_outage_hours_legacy", "prior_outage_hours_modern"),
+    "known_vulnerabilities": ("prior_vulnerabilities_legacy", "prior_vulnerabilities_modern"),
+    "manual_workaround_hours_per_month": ("prior_workaround_hours_legacy", "prior_workaround_hours_modern"),
+}
 
 
 def latest_reported_costs(costs: pd.DataFrame) -> pd.DataFrame:
@@ -24,7 +33,7 @@ def latest_reported_costs(costs: pd.DataFrame) -> pd.DataFrame:
     if costs.empty:
         return pd.DataFrame(columns=["system_id", "financial_year", "reported_cost_gbp"]).set_index("system_id")
     latest = costs.groupby("system_id")["financial_year"].transform("max")
-    lines = costs[costs["financial_year"] == latest]
+    lines = costs[costs["financial_year"] == latest].fillna({"category": "other"})  # never drop a line
     wide = lines.pivot_table(index="system_id", columns="category", values="amount_gbp", aggfunc="sum", fill_value=0.0)
     wide.columns = [f"{c}_cost_gbp" for c in wide.columns]
     wide["reported_cost_gbp"] = wide.sum(axis=1)
@@ -35,6 +44,7 @@ def latest_reported_costs(costs: pd.DataFrame) -> pd.DataFrame:
 def cost_rollups(costs: pd.DataFrame, systems: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Return latest-year reported cost rolled up TBM-style: by category, department, platform and technology."""
     latest = costs[costs["financial_year"] == costs.groupby("system_id")["financial_year"].transform("max")]
+    latest = latest.fillna({"category": "other"})
     joined = latest.merge(systems[["system_id", "department", "platform", "technology"]], on="system_id", how="left")
     result = {}
     for level in ("category", "department", "platform", "technology"):
@@ -72,6 +82,26 @@ def scarce_skills_mask(technology: pd.Series, patterns: tuple[str, ...]) -> np.n
     return technology.fillna("").map(lambda text: bool(pattern.search(text))).to_numpy(bool)
 
 
+def blocked_dependents(interfaces: pd.DataFrame, system_ids: pd.Series, legacy: np.ndarray) -> np.ndarray:
+    """Return, per system, its direct dependents shared among their legacy providers (sum of 1 / legacy providers).
+
+    A dependent is a system in the inventory that an interface from this system feeds (source -> target:
+    the target depends on the source). A dependent fed by k legacy systems counts 1/k for each, so the
+    estate total is the number of systems that depend on any legacy system: linear in estate size.
+    """
+    index = pd.Index(system_ids)
+    source = index.get_indexer(interfaces["source_system_id"])
+    target = index.get_indexer(interfaces["target_system_id"])
+    keep = (source >= 0) & (target >= 0) & (source != target)
+    pairs = np.unique(np.stack([source[keep], target[keep]], axis=1), axis=0) if keep.any() else np.empty((0, 2), int)
+    pairs = pairs[legacy[pairs[:, 0]]] if len(pairs) else pairs
+    result = np.zeros(len(index))
+    if len(pairs):
+        providers = np.bincount(pairs[:, 1], minlength=len(index))
+        np.add.at(result, pairs[:, 0], 1.0 / providers[pairs[:, 1]])
+    return result
+
+
 def build_inputs(
     systems: pd.DataFrame,
     costs: pd.DataFrame,
@@ -79,24 +109,40 @@ def build_inputs(
     metrics: pd.DataFrame,
     scarce_patterns: tuple[str, ...],
     as_of: date,
+    prior_means: dict[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Return one row per system with every model input (numeric, NaN-free) and descriptive columns."""
+    """Return one row per system with every model input (numeric, NaN-free), assumed flags and descriptive columns.
+
+    `prior_means` (prior parameter -> mean) fills unknown PRIORS inputs; they are flagged `<input>_assumed`.
+    Run cost is left as reported (NaN where no cost lines): imputation fills it.
+    """
     frame = systems.sort_values("system_id", ignore_index=True)
     reported = latest_reported_costs(costs).reindex(frame["system_id"])
     frame["reported_cost_gbp"] = reported["reported_cost_gbp"].to_numpy()
-    for column in ("licence_cost_gbp", "hosting_cost_gbp"):
-        frame[column] = reported[column].to_numpy() if column in reported else 0.0
+    lines = {"licence_cost_gbp": ("licence", "support_contract"), "staff_cost_gbp": ("staff",),
+             "hosting_cost_gbp": ("hosting",)}  # fmt: skip
+    for column, categories in lines.items():
+        present = [f"{c}_cost_gbp" for c in categories if f"{c}_cost_gbp" in reported]
+        frame[column] = reported[present].sum(axis=1, min_count=1).to_numpy() if present else 0.0
     frame["cost_financial_year"] = reported["financial_year"].to_numpy()
     metric_columns = ["blast_radius", "manual_interfaces", "wave", "cluster_size", "upstream_dependencies"]
     frame = frame.merge(metrics[["system_id", *metric_columns]], on="system_id", how="left")
-    frame = pd.concat([frame, interface_counts_by_kind(interfaces, frame["system_id"])], axis=1)
     eos = pd.to_datetime(frame["end_of_support"])
+    frame["end_of_support_known"] = eos.notna().to_numpy()
     frame["years_past_end_of_support"] = ((pd.Timestamp(as_of) - eos).dt.days / 365.25).fillna(0.0).to_numpy()
     frame["scarce_skills"] = scarce_skills_mask(frame["technology"], scarce_patterns)
     frame["mainframe"] = frame["platform"].eq("mainframe").to_numpy()
     frame["on_premises"] = frame["platform"].eq("on_premises").to_numpy()
     frame["legacy"] = (frame["years_past_end_of_support"] > 0) | frame["scarce_skills"] | frame["mainframe"]
+    frame["blocked_dependents"] = blocked_dependents(interfaces, frame["system_id"], frame["legacy"].to_numpy(bool))
     frame["age_years"] = as_of.year - frame["go_live_year"]
+    legacy = frame["legacy"].to_numpy(bool)
+    for column, (legacy_prior, modern_prior) in PRIORS.items():
+        values = pd.to_numeric(frame[column], errors="coerce")
+        frame[f"{column}_assumed"] = values.isna().to_numpy()
+        if prior_means:
+            prior = np.where(legacy, prior_means[legacy_prior], prior_means[modern_prior])
+            frame[column] = values.fillna(pd.Series(prior, index=frame.index))
     for column in SYSTEM_INPUTS:
         if column == "run_cost_gbp":
             continue
@@ -111,3 +157,30 @@ def input_arrays(frame: pd.DataFrame, column_shape: bool = False) -> dict[str, n
         values = frame[column].to_numpy(np.float64)
         arrays[column] = values[:, None] if column_shape else values
     return arrays
+
+
+COVERAGE_INPUTS = ("run_cost_gbp", "end_of_support", *PRIORS)
+
+
+def input_coverage(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return, per model input an inventory may lack, the share of systems (and of reported cost) where it was observed.
+
+    frame: the model's per-system frame (after imputation), with `cost_basis` and the `<input>_assumed` flags.
+    """
+    reported = frame["reported_cost_gbp"].fillna(0.0).to_numpy(np.float64)
+    total = reported.sum()
+    rows = []
+    for name in COVERAGE_INPUTS:
+        if name == "run_cost_gbp":
+            observed = frame["cost_basis"].eq("observed").to_numpy()
+        elif name == "end_of_support":
+            observed = frame["end_of_support_known"].to_numpy(bool)
+        else:
+            observed = ~frame[f"{name}_assumed"].to_numpy(bool)
+        rows.append({
+            "input": name,
+            "systems_observed": int(observed.sum()),
+            "share_of_systems": float(observed.mean()) if len(observed) else 0.0,
+            "share_of_reported_cost": float(reported[observed].sum() / total) if total > 0 else 0.0,
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=["input", "systems_observed", "share_of_systems", "share_of_reported_cost"])

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from costing.appraisal import appraise, discount_factors
-from costing.hidden import hidden_components
+from costing.calibration import calibration
+from costing.hidden import COMPONENTS
 from costing.imputation import Imputation, impute_costs
-from costing.inputs import build_inputs, cost_rollups, input_arrays
+from costing.inputs import PRIORS, build_inputs, cost_rollups, input_coverage
 from costing.parameters import Parameters
 from costing.ranking import CRITERIA, rank_systems
 from costing.risk import impact_score, likelihood_score, rag, suggested_actions, time_quadrant
@@ -30,6 +31,9 @@ class Assessment:
     imputation: Imputation
     rollups: dict[str, pd.DataFrame]
     as_of: date
+    coverage: pd.DataFrame  # input, systems_observed, share_of_systems, share_of_reported_cost
+    calibration: pd.DataFrame  # anchor, source, published, estate
+    warnings: tuple[str, ...]  # what the user should know about the inputs (imputation refused, £0 costs ...)
 
 
 def weights_from(parameters: Parameters) -> dict[str, float]:
@@ -53,24 +57,23 @@ def assess(
     If `timings` is given, the seconds spent in each stage are added to it.
     """
     clock = _Clock(timings)
-    frame = build_inputs(systems, costs, interfaces, metrics, parameters.lists.get("scarce_skills", ()), as_of)
+    prior_means = {name: parameters.values[name].mean for pair in PRIORS.values() for name in pair}
+    scarce = parameters.lists.get("scarce_skills", ())
+    frame = build_inputs(systems, costs, interfaces, metrics, scarce, as_of, prior_means)
     clock("inputs")
     imputation = impute_costs(frame, frame["reported_cost_gbp"], random_state=seed)
-    frame["cost_imputed"] = frame.index.isin(imputation.predicted_gbp.index)
-    frame["imputed_low_gbp"] = imputation.low_gbp.reindex(frame.index)
-    frame["imputed_high_gbp"] = imputation.high_gbp.reindex(frame.index)
-    frame["reported_cost_gbp"] = frame["reported_cost_gbp"].where(~frame["cost_imputed"], imputation.predicted_gbp)
-    frame["run_cost_gbp"] = frame["reported_cost_gbp"].fillna(0.0)
+    _run_cost(frame, imputation, parameters)
     clock("imputation")
-    point = parameters.point()
-    components = hidden_components(input_arrays(frame), point)
-    for name, values in components.items():
-        frame[name] = values
-    frame["hidden_cost_gbp"] = sum(components.values())
-    clock("hidden cost (central)")
     uncertainty = simulate(frame, parameters, draws, seed)
     frame = frame.merge(uncertainty.systems, on="system_id", how="left")
+    frame["total_cost_of_legacy_gbp"] = frame["legacy_premium_gbp"] + frame["hidden_cost_gbp"]
+    hidden = frame["hidden_cost_gbp"].to_numpy(np.float64)
+    frame["assumed_share"] = np.divide(
+        frame["assumed_hidden_gbp"].to_numpy(np.float64), hidden, out=np.zeros(len(frame)), where=hidden > 0
+    )
+    frame["outliers"] = _outliers(frame, parameters["outlier_multiple"])
     clock("Monte Carlo")
+    point = parameters.point()
     _appraise(frame, point)
     clock("appraisal")
     _risk(frame, parameters)
@@ -80,8 +83,48 @@ def assess(
     )
     clock("ranking and stability")
     rollups = cost_rollups(costs, systems)
+    coverage = input_coverage(frame)
     clock("roll-ups")
-    return Assessment(ranked, uncertainty, imputation, rollups, as_of)
+    return Assessment(
+        ranked, uncertainty, imputation, rollups, as_of, coverage, calibration(frame), _warnings(frame, imputation)
+    )
+
+
+def _run_cost(frame: pd.DataFrame, imputation: Imputation, parameters: Parameters) -> None:
+    """Set run cost (the model's input) = reported, else imputed, else the prior's mean; record which."""
+    reported = frame["reported_cost_gbp"]
+    imputed = imputation.predicted_gbp.reindex(frame.index)
+    frame["imputed_cost_gbp"] = imputed
+    frame["imputed_low_gbp"] = imputation.low_gbp.reindex(frame.index)
+    frame["imputed_high_gbp"] = imputation.high_gbp.reindex(frame.index)
+    frame["imputed_sigma"] = imputation.sigma.reindex(frame.index)
+    frame["cost_basis"] = np.select([reported.notna(), imputed.notna()], ["observed", "imputed"], "assumed")
+    frame["cost_imputed"] = frame["cost_basis"].eq("imputed")
+    frame["run_cost_gbp"] = reported.fillna(imputed).fillna(parameters.values["prior_run_cost"].mean)
+
+
+def _outliers(frame: pd.DataFrame, multiple: float) -> np.ndarray:
+    """Return, per system, the components above `multiple` x run cost (comma-separated; empty when none)."""
+    run = frame["run_cost_gbp"].to_numpy(np.float64)
+    flags = [np.where(frame[c.column].to_numpy(np.float64) > multiple * run, c.column, "") for c in COMPONENTS]
+    return np.array([",".join(filter(None, names)) for names in zip(*flags, strict=True)], dtype=object)
+
+
+def _warnings(frame: pd.DataFrame, imputation: Imputation) -> tuple[str, ...]:
+    warnings = []
+    if imputation.message and not imputation.imputed and frame["cost_basis"].eq("assumed").any():
+        warnings.append(f"imputation: {imputation.message}")
+    zero = frame["reported_cost_gbp"].eq(0) & frame["legacy"]
+    if zero.any():
+        shown = ", ".join(frame.loc[zero, "system_id"].head(5))
+        warnings.append(
+            f"{int(zero.sum())} legacy system(s) report a run cost of £0 ({shown}{' ...' if zero.sum() > 5 else ''}): "
+            "kept as reported; check the cost lines"
+        )
+    outliers = frame["outliers"].ne("")
+    if outliers.any():
+        warnings.append(f"{int(outliers.sum())} system(s) have a component above the outlier multiple of run cost")
+    return tuple(warnings)
 
 
 class _Clock:
@@ -101,6 +144,7 @@ class _Clock:
 def _appraise(frame: pd.DataFrame, p: dict[str, float]) -> None:
     run = frame["run_cost_gbp"].to_numpy(np.float64)
     hidden = frame["hidden_cost_gbp"].to_numpy(np.float64)
+    premium = frame["legacy_premium_gbp"].to_numpy(np.float64)
     estimate = pd.to_numeric(frame["replacement_cost_estimate_gbp"], errors="coerce").to_numpy(np.float64)
     base_capex = np.where(np.isfinite(estimate), estimate, p["replacement_capex_multiple"] * run)
     years = pd.to_numeric(frame["replacement_years"], errors="coerce").to_numpy(np.float64)
@@ -108,7 +152,7 @@ def _appraise(frame: pd.DataFrame, p: dict[str, float]) -> None:
     factors = discount_factors(int(p["appraisal_horizon_years"]), p["discount_rate"], p["discount_rate_after_30"])
     result = appraise(
         run + hidden,
-        run * p["new_run_cost_share"] + hidden * p["residual_hidden_share"],
+        (run - premium) * p["new_run_cost_share"] + (premium + hidden) * p["residual_hidden_share"],
         base_capex,
         base_years,
         p["optimism_bias_capex"],

@@ -31,6 +31,13 @@ class Parameter:
     confidence: str
 
     @property
+    def mean(self) -> float:
+        """Return the mean of the PERT distribution the Monte Carlo draws from ((low + 4 mode + high) / 6)."""
+        if not self.uncertain:
+            return self.value
+        return (self.low + PERT_LAMBDA * self.value + self.high) / (PERT_LAMBDA + 2)
+
+    @property
     def uncertain(self) -> bool:
         """Return True when the Monte Carlo draws this parameter from a range."""
         return self.high > self.low

@@ -14,7 +14,7 @@ SCENARIO_DRAWS = 200  # enough for stable P50s at interactive speed; the stored 
 TOTALS = (  # (label, column summed over systems; GBP)
     ("Reported cost a year", "reported_cost_gbp"),
     ("Hidden cost a year, P10", "hidden_cost_p10_gbp"),
-    ("Hidden cost a year, P50", "hidden_cost_p50_gbp"),
+    ("Hidden cost a year, expected value", "hidden_cost_gbp"),
     ("Hidden cost a year, P90", "hidden_cost_p90_gbp"),
     ("NPV of replacing every system", "npv_gbp"),
     ("Cost of a year's delay, all systems", "cost_of_delay_gbp"),
@@ -26,7 +26,7 @@ class ScenarioResult:
     """Baseline against scenario: estate totals, and the scenario's ranking with each system's baseline rank."""
 
     totals: pd.DataFrame  # measure, baseline, scenario, change, change_share
-    ranking: pd.DataFrame  # rank, system_id, name, department, score, hidden_cost_p50_gbp, baseline_rank, moved
+    ranking: pd.DataFrame  # rank, system_id, name, department, score, hidden_cost_gbp, baseline_rank, moved
     changes: dict[str, float]
 
 
@@ -51,7 +51,7 @@ def compare_scenario(
         share = (after - before) / abs(before) if before else 0.0
         rows.append({"measure": label, "baseline": before, "scenario": after, "change": after - before,
                      "change_share": share})  # fmt: skip
-    ranking = scenario[["rank", "system_id", "name", "department", "score", "hidden_cost_p50_gbp"]].merge(
+    ranking = scenario[["rank", "system_id", "name", "department", "score", "hidden_cost_gbp"]].merge(
         baseline[["system_id", "rank"]].rename(columns={"rank": "baseline_rank"}), on="system_id", how="left"
     )
     ranking["moved"] = ranking["baseline_rank"] - ranking["rank"]  # positive: moved up the list

@@ -1,4 +1,15 @@
-"""Monte Carlo over the parameter ranges: P10/P50/P90 of hidden cost per system, department and estate."""
+"""Monte Carlo over every uncertain parameter and every assumed input: expected values and P10/P90.
+
+The expected value (the mean of the draws) is the central figure everywhere: it is what adds up,
+component by component, system by system, department by department. P10 and P90 are beside it.
+
+Parameters are drawn once per draw (PERT between low and high). An assumed input (one the inventory
+lacks, see `costing.inputs.PRIORS`) is drawn from its prior *for each system separately*: each system
+reads the prior's draws rotated by its own seeded offset, so every system has the prior's
+distribution while systems stay independent and nothing is recomputed per system. An imputed run
+cost is drawn lognormally around its expected value with the imputation's spread; a run cost that
+could not be imputed is drawn from prior_run_cost.
+"""
 
 from __future__ import annotations
 
@@ -8,61 +19,120 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from costing.hidden import hidden_total
-from costing.inputs import input_arrays
+from costing.hidden import COMPONENTS, breach_probability
+from costing.inputs import PRIORS, input_arrays
 from costing.parameters import Parameters
 
-PERCENTILES = (10, 50, 90)
+PERCENTILES = (10, 90)
 PERCENTILE_COLUMNS = tuple(f"hidden_cost_p{q}_gbp" for q in PERCENTILES)
-SYSTEMS_PER_CHUNK = 5000  # bounds memory: chunk x draws float64 per intermediate array
+SYSTEMS_PER_CHUNK = 2500  # bounds memory: about 15 arrays of chunk x draws float64 at once
+SYSTEM_COLUMNS = (
+    "system_id", *(c.column for c in COMPONENTS), "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS,
+    "breach_probability", "assumed_hidden_gbp",
+)  # fmt: skip
+DEPARTMENT_COLUMNS = ("department", "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS)
 
 
 @dataclass
 class Uncertainty:
-    """Percentiles of annual hidden cost (GBP)."""
+    """Expected values and P10/P90 of annual cost (GBP) by system, department and estate."""
 
-    systems: pd.DataFrame  # system_id, hidden_cost_p10_gbp, _p50_, _p90_
-    departments: pd.DataFrame  # department, p10, p50, p90
-    estate: dict[str, float]  # p10, p50, p90
+    systems: pd.DataFrame  # SYSTEM_COLUMNS
+    departments: pd.DataFrame  # DEPARTMENT_COLUMNS
+    estate: dict[str, float]  # legacy_premium_gbp, hidden_cost_gbp, P10/P90, implied_breaches_per_year, assumed
     draws: int
     seed: int
 
 
 def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int) -> Uncertainty:
-    """Return hidden-cost percentiles from `draws` seeded parameter draws; the same seed gives the same bits.
+    """Return expected values and percentiles from `draws` seeded draws; the same seed gives the same bits.
 
-    Systems are processed in chunks (bounded memory), two at a time: numpy releases the GIL.
+    `frame` is the model frame: SYSTEM_INPUTS, `department`, `legacy`, `cost_basis` (observed, imputed
+    or assumed), `imputed_sigma` and the `<input>_assumed` flags. Systems are processed in chunks
+    (bounded memory), two at a time: numpy releases the GIL.
     """
     rng = np.random.default_rng(seed)
     p = parameters.draws(draws, rng)
+    offsets = rng.integers(0, draws, size=(len(frame), len(PRIORS) + 1))
+    normal = rng.standard_normal(draws)
     departments = frame["department"].fillna("(unknown)").to_numpy()
     names, codes = np.unique(departments, return_inverse=True)
+    steps = np.arange(draws)
 
-    def run(start: int) -> tuple[np.ndarray, np.ndarray]:
+    def run(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chunk = frame.iloc[start : start + SYSTEMS_PER_CHUNK]
-        totals = np.broadcast_to(hidden_total(input_arrays(chunk, column_shape=True), p), (len(chunk), draws))
-        percentiles = np.percentile(totals, PERCENTILES, axis=1).T
-        chunk_codes = codes[start : start + len(chunk)]
+        m = len(chunk)
+        rotation = (offsets[start : start + m, :, None] + steps) % draws  # (m, priors + 1, draws)
+        s = input_arrays(chunk, column_shape=True)
+        legacy = chunk["legacy"].to_numpy(bool)[:, None]
+        assumed_inputs = {}
+        for k, (column, (legacy_prior, modern_prior)) in enumerate(PRIORS.items()):
+            assumed = chunk[f"{column}_assumed"].to_numpy(bool)
+            assumed_inputs[column] = assumed
+            if assumed.any():
+                index = rotation[:, k]
+                prior = np.where(legacy, p[legacy_prior][index], p[modern_prior][index])
+                s[column] = np.where(assumed[:, None], prior, s[column])
+        basis = chunk["cost_basis"].to_numpy()
+        assumed_inputs["run_cost_gbp"] = basis != "observed"
+        if assumed_inputs["run_cost_gbp"].any():
+            index = rotation[:, -1]
+            sigma = chunk["imputed_sigma"].fillna(0.0).to_numpy(np.float64)[:, None]
+            imputed = s["run_cost_gbp"] * np.exp(sigma * normal[index] - sigma**2 / 2)  # mean-preserving
+            prior = p["prior_run_cost"][index]
+            s["run_cost_gbp"] = np.where(
+                (basis == "imputed")[:, None],
+                imputed,
+                np.where((basis == "assumed")[:, None], prior, s["run_cost_gbp"]),
+            )
+        means = np.empty((m, len(SYSTEM_COLUMNS) - 1))
+        hidden = np.zeros((m, draws))
+        premium = np.zeros((m, draws))
+        assumed_hidden = np.zeros(m)
+        for c, component in enumerate(COMPONENTS):
+            values = np.broadcast_to(component.function(s, p), (m, draws))
+            means[:, c] = values.mean(axis=1)
+            if component.part == "hidden":
+                hidden += values
+                flagged = np.zeros(m, bool)
+                for name in component.inputs:
+                    flagged |= assumed_inputs.get(name, False)
+                assumed_hidden += np.where(flagged, means[:, c], 0.0)
+            else:
+                premium += values
+        n = len(COMPONENTS)
+        means[:, n] = premium.mean(axis=1)
+        means[:, n + 1] = hidden.mean(axis=1)
+        means[:, n + 2 : n + 2 + len(PERCENTILES)] = np.percentile(hidden, PERCENTILES, axis=1).T
+        means[:, -2] = np.broadcast_to(breach_probability(s, p), (m, draws)).mean(axis=1)
+        means[:, -1] = assumed_hidden
+        chunk_codes = codes[start : start + m]
         order = np.argsort(chunk_codes, kind="stable")
         present, first = np.unique(chunk_codes[order], return_index=True)
-        by_department = np.zeros((len(names), draws))
-        by_department[present] = np.add.reduceat(totals[order], first, axis=0)
-        return percentiles, by_department
+        by_department = np.zeros((2, len(names), draws))
+        by_department[0, present] = np.add.reduceat(premium[order], first, axis=0)
+        by_department[1, present] = np.add.reduceat(hidden[order], first, axis=0)
+        return means, by_department
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(run, range(0, len(frame), SYSTEMS_PER_CHUNK)))
-    percentiles = np.concatenate([r[0] for r in results]) if results else np.empty((0, len(PERCENTILES)))
-    department_totals = np.zeros((len(names), draws))
+    values = np.concatenate([r[0] for r in results]) if results else np.empty((0, len(SYSTEM_COLUMNS) - 1))
+    totals = np.zeros((2, len(names), draws))
     for _, by_department in results:  # in chunk order, so sums are reproducible
-        department_totals += by_department
-    estate = department_totals.sum(axis=0)
-    columns = list(PERCENTILE_COLUMNS)
-    systems = pd.DataFrame(percentiles, columns=columns).assign(system_id=frame["system_id"].to_numpy())
-    department_pct = np.percentile(department_totals, PERCENTILES, axis=1).T if len(names) else np.empty((0, 3))
-    return Uncertainty(
-        systems=systems[["system_id", *columns]],
-        departments=pd.DataFrame(department_pct, columns=columns).assign(department=names)[["department", *columns]],
-        estate=dict(zip(columns, np.percentile(estate, PERCENTILES).tolist(), strict=True)),
-        draws=draws,
-        seed=seed,
-    )
+        totals += by_department
+    systems = pd.DataFrame(values, columns=list(SYSTEM_COLUMNS[1:])).assign(system_id=frame["system_id"].to_numpy())
+    department = pd.DataFrame({
+        "department": names,
+        "legacy_premium_gbp": totals[0].mean(axis=1),
+        "hidden_cost_gbp": totals[1].mean(axis=1),
+        **dict(zip(PERCENTILE_COLUMNS, np.percentile(totals[1], PERCENTILES, axis=1), strict=True)),
+    })  # fmt: skip
+    estate_hidden = totals[1].sum(axis=0)
+    estate = {
+        "legacy_premium_gbp": float(totals[0].sum(axis=0).mean()),
+        "hidden_cost_gbp": float(estate_hidden.mean()),
+        **dict(zip(PERCENTILE_COLUMNS, np.percentile(estate_hidden, PERCENTILES).tolist(), strict=True)),
+        "implied_breaches_per_year": float(systems["breach_probability"].sum()),
+        "assumed_hidden_gbp": float(systems["assumed_hidden_gbp"].sum()),
+    }
+    return Uncertainty(systems[list(SYSTEM_COLUMNS)], department[list(DEPARTMENT_COLUMNS)], estate, draws, seed)

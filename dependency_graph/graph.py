@@ -120,18 +120,23 @@ def build_graph(systems: pd.DataFrame, interfaces: pd.DataFrame) -> EstateGraph:
     if systems.empty:
         raise EmptyEstate("no systems to analyse: run `estate import FILE` first")
     nodes = systems.sort_values("system_id", kind="stable").reset_index(drop=True).assign(missing=False)
-    known = pa.array(nodes["system_id"], pa.string())
-    sources = pa.array(interfaces["source_system_id"], pa.string())
-    targets = pa.array(interfaces["target_system_id"], pa.string())
+    known = _strings(nodes["system_id"])
+    sources = _strings(interfaces["source_system_id"])
+    targets = _strings(interfaces["target_system_id"])
     referenced = pc.unique(pa.concat_arrays([sources, targets]))
     unknown = pc.filter(referenced, pc.invert(pc.is_in(referenced, value_set=known)))
     if len(unknown):
         placeholders = pd.DataFrame({"system_id": sorted(unknown.to_pylist()), "missing": True})
         nodes = pd.concat([nodes, placeholders], ignore_index=True)
-        known = pa.array(nodes["system_id"], pa.string())
+        known = _strings(nodes["system_id"])
     edges = interfaces.reset_index(drop=True).assign(
         source=pc.index_in(sources, value_set=known).to_numpy(zero_copy_only=False).astype(np.int64),
         target=pc.index_in(targets, value_set=known).to_numpy(zero_copy_only=False).astype(np.int64),
     )
     nodes["missing"] = nodes["missing"].astype(bool)
     return EstateGraph(nodes, edges)
+
+
+def _strings(values: pd.Series) -> pa.Array:
+    """Return a column of IDs as one Arrow string array, whatever pandas dtype holds it."""
+    return pa.array(values.to_numpy(dtype=object, na_value=None), pa.string())

@@ -79,16 +79,16 @@ class Archetype:
 
 ARCHETYPES = (
     Archetype(
-        0.12,
+        0.07,
         "mainframe",
         ("COBOL", "COBOL on z/OS 2.4", "PL/I", "Assembler", "COBOL on VME"),
         ("IBM", "Fujitsu", "in-house"),
         (1974, 1996),
-        2_500_000,
+        1_800_000,
         True,
     ),
     Archetype(
-        0.12,
+        0.06,
         "on_premises",
         ("Oracle Forms 6i", "Oracle Forms 11g", "Oracle Database 11g"),
         ("Oracle", "in-house"),
@@ -97,7 +97,7 @@ ARCHETYPES = (
         True,
     ),
     Archetype(
-        0.12,
+        0.04,
         "on_premises",
         ("Java 6", "Java 8", "JDK 1.6"),
         ("in-house", "Capita", "Atos"),
@@ -106,7 +106,7 @@ ARCHETYPES = (
         True,
     ),
     Archetype(
-        0.10,
+        0.04,
         "on_premises",
         ("Visual Basic 6", ".NET Framework 4.6.1", "Windows Server 2008"),
         ("in-house", "Sopra Steria"),
@@ -114,9 +114,9 @@ ARCHETYPES = (
         300_000,
         True,
     ),
-    Archetype(0.06, "private_cloud", ("SAP ECC 6.0",), ("SAP",), (2005, 2014), 1_800_000, True),
+    Archetype(0.03, "private_cloud", ("SAP ECC 6.0",), ("SAP",), (2005, 2014), 1_800_000, True),
     Archetype(
-        0.08,
+        0.04,
         "on_premises",
         ("SQL Server 2012", "Windows Server 2012", "RHEL 6"),
         ("in-house", "CGI"),
@@ -125,7 +125,7 @@ ARCHETYPES = (
         True,
     ),
     Archetype(
-        0.22,
+        0.30,
         "saas",
         ("Salesforce", "ServiceNow", "Workday", "Microsoft 365"),
         ("Salesforce", "ServiceNow", "Workday", "Microsoft"),
@@ -134,7 +134,7 @@ ARCHETYPES = (
         False,
     ),
     Archetype(
-        0.18,
+        0.30,
         "public_cloud",
         ("Java 17", "Python 3.12", ".NET 8", "Node.js 20"),
         ("in-house", "AWS", "Microsoft"),
@@ -142,7 +142,16 @@ ARCHETYPES = (
         200_000,
         False,
     ),
-)
+    Archetype(
+        0.12,
+        "private_cloud",
+        ("Java 21 on RHEL 9", ".NET 8 on Windows Server 2022", "PostgreSQL 16"),
+        ("in-house", "Red Hat", "Microsoft"),
+        (2018, 2025),
+        300_000,
+        False,
+    ),
+)  # about 28% legacy, as the State of Digital Government Review (2025) found for central government
 
 KINDS = (
     ("api", 0.30),
@@ -154,6 +163,7 @@ KINDS = (
 )
 FREQUENCIES = (("realtime", 0.3), ("daily", 0.4), ("weekly", 0.12), ("monthly", 0.12), ("adhoc", 0.06))
 COST_SPLIT = (("licence", 0.25), ("support_contract", 0.3), ("hosting", 0.2), ("staff", 0.25))
+MAINFRAME_COST_SPLIT = (("licence", 0.15), ("support_contract", 0.1), ("hosting", 0.45), ("staff", 0.3))
 FINANCIAL_YEARS = ("2022-23", "2023-24", "2024-25")
 INTERFACES_PER_SYSTEM = 5  # about 20 cost lines per system: 12 category-years x 0.95 x 2 lines x 0.88 costed
 SHEET_ROW_LIMIT = 100_000  # a larger table is written beside the workbook (a worksheet holds 1,048,576 rows)
@@ -173,6 +183,7 @@ def generate(systems: int = 400, seed: int = 2024) -> dict[str, list[list[object
     departments: list[int] = []
     legacy: list[bool] = []
     scales: list[float] = []
+    splits: list[tuple[tuple[str, float], ...]] = []
     for n in range(systems):
         d = rng.randrange(len(DEPARTMENTS)) if n >= len(DEPARTMENTS) else n
         code, department = DEPARTMENTS[d]
@@ -182,8 +193,10 @@ def generate(systems: int = 400, seed: int = 2024) -> dict[str, list[list[object
         users = int(rng.lognormvariate(7, 1.6))
         criticality = rng.choices((1, 2, 3, 4, 5), (0.08, 0.2, 0.32, 0.25, 0.15))[0]
         eos = None
-        if kind.legacy and rng.random() < 0.45:
-            eos = date(rng.randint(2012, 2028), rng.choice((3, 6, 9, 12)), 28)
+        if kind.legacy and rng.random() < 0.8:
+            eos = date(rng.randint(2012, 2027), rng.choice((3, 6, 9, 12)), 28)
+        elif not kind.legacy and rng.random() < 0.5:
+            eos = date(rng.randint(2028, 2034), rng.choice((3, 6, 9, 12)), 28)
         system_rows.append(
             [
                 system_id,
@@ -214,14 +227,15 @@ def generate(systems: int = 400, seed: int = 2024) -> dict[str, list[list[object
         departments.append(d)
         legacy.append(kind.legacy)
         scales.append(kind.cost_scale * rng.lognormvariate(0, 0.5))
+        splits.append(MAINFRAME_COST_SPLIT if kind.platform == "mainframe" else COST_SPLIT)
     interfaces = _interfaces(rng, ids, departments, target=systems * INTERFACES_PER_SYSTEM)
     costs = []
-    for system_id, scale in zip(ids, scales, strict=True):
+    for system_id, scale, split in zip(ids, scales, splits, strict=True):
         if rng.random() < 0.12:
             continue  # some systems have no reported cost: imputation has something to do
         for y, year in enumerate(FINANCIAL_YEARS):
             growth = 1.04**y
-            for category, share in COST_SPLIT:
+            for category, share in split:
                 if rng.random() < 0.95:
                     amount = scale * share * growth * rng.uniform(0.8, 1.2)
                     lines = rng.randint(1, 3)  # ledger lines (invoices, cost centres) making up the amount
@@ -230,11 +244,22 @@ def generate(systems: int = 400, seed: int = 2024) -> dict[str, list[list[object
     return {SYSTEMS.sheet: system_rows, INTERFACES.sheet: interfaces, COSTS.sheet: costs}
 
 
+LAYERS = (0.2, 0.5, 0.3)  # data and platform systems, business systems, channels and reporting
+
+
 def _interfaces(rng: random.Random, ids: list[str], departments: list[int], target: int) -> list[list[object]]:
+    """Return interface rows: providers in a lower layer feed consumers in a higher one (80% within a department).
+
+    Layers keep dependency chains short and fan-in realistic: no system sits upstream of most of the
+    estate, as happens in a random DAG over an ordering.
+    """
     rows: list[list[object]] = []
-    by_department: dict[int, list[int]] = {}
-    for i, d in enumerate(departments):
-        by_department.setdefault(d, []).append(i)
+    layer = [rng.choices((0, 1, 2), LAYERS)[0] for _ in ids]
+    below: dict[tuple[int | None, int], list[int]] = {}  # (department or None, layer) -> systems in lower layers
+    for i, (d, own) in enumerate(zip(departments, layer, strict=True)):
+        for upper in range(own + 1, 3):
+            below.setdefault((d, upper), []).append(i)
+            below.setdefault((None, upper), []).append(i)
 
     def add(source: str, target_id: str) -> None:
         rows.append(
@@ -249,14 +274,18 @@ def _interfaces(rng: random.Random, ids: list[str], departments: list[int], targ
         )
 
     cycles = max(3, len(ids) // 80)
-    while len(rows) < target - cycles * 3 - 5 and len(ids) > 1:
-        a = rng.randrange(len(ids))
-        peers = by_department[departments[a]] if rng.random() < 0.8 else None
-        # the same draw as rng.choice(peers), without copying the peers for every interface
-        b = peers[rng.randrange(len(peers))] if peers is not None else rng.randrange(len(ids))
-        lo, hi = sorted((a, b))
-        if lo != hi:
-            add(ids[lo], ids[hi])  # older index feeds newer: a DAG before cycles are added
+    consumers = [i for i, own in enumerate(layer) if own > 0]
+    attempts = 0
+    while len(rows) < target - cycles * 3 - 5 and consumers and attempts < target * 20:
+        attempts += 1
+        b = consumers[rng.randrange(len(consumers))]
+        department = departments[b] if rng.random() < 0.8 else None
+        providers = below.get((department, layer[b])) or below.get((None, layer[b]))
+        if providers:
+            add(ids[providers[rng.randrange(len(providers))]], ids[b])
+    by_department: dict[int, list[int]] = {}
+    for i, d in enumerate(departments):
+        by_department.setdefault(d, []).append(i)
     large = [members for _, members in sorted(by_department.items()) if len(members) >= 3]
     for _ in range(cycles if large else 0):  # tightly coupled clusters that must move together
         members = rng.sample(rng.choice(large), 3)

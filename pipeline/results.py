@@ -13,10 +13,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from costing.calibration import COLUMNS as CALIBRATION_COLUMNS
 from costing.hidden import COMPONENT_COLUMNS
-from costing.inputs import SYSTEM_INPUTS
+from costing.inputs import PRIORS, SYSTEM_INPUTS
 from costing.ranking import CRITERIA, rank_systems
-from costing.uncertainty import PERCENTILE_COLUMNS
+from costing.uncertainty import DEPARTMENT_COLUMNS, PERCENTILE_COLUMNS
 from dependency_graph.metrics import METRIC_COLUMNS
 from estate.store import connect, replace_tables
 from pipeline.settings import AnalysisSettings, load_parameters
@@ -34,30 +35,38 @@ class ResultTable:
 
 ASSESSMENT_COLUMNS = (
     "rank", "system_id", "name", "department", "platform", "technology", "score", "reported_cost_gbp",
-    "cost_imputed", "imputed_low_gbp", "imputed_high_gbp", *COMPONENT_COLUMNS,
-    "hidden_cost_gbp", *PERCENTILE_COLUMNS,
+    "imputed_cost_gbp", "run_cost_gbp", "cost_basis", "cost_imputed", "imputed_low_gbp", "imputed_high_gbp",
+    *COMPONENT_COLUMNS, "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS, "total_cost_of_legacy_gbp",
+    "assumed_share", "outliers", "breach_probability",
     "replacement_capex_gbp", "capex_estimated", "replacement_duration_years", "npv_gbp", "payback_year",
     "cost_of_delay_gbp", "impact", "likelihood", "risk_score", "risk_rag", "cddo_risk", "risk_disagrees",
     "technical_fit", "business_value", "time_quadrant", "suggested_action", "action_reason", "blast_radius",
     "upstream_dependencies", "cluster_size", "wave", "ease", "legacy", "top_n_stability",
 )  # fmt: skip
-MODEL_INPUT_COLUMNS = ("system_id", *SYSTEM_INPUTS, "replacement_cost_estimate_gbp", "replacement_years")
+MODEL_INPUT_COLUMNS = (
+    "system_id", *SYSTEM_INPUTS, *(f"{name}_assumed" for name in PRIORS), "cost_basis",
+    "replacement_cost_estimate_gbp", "replacement_years",
+)  # fmt: skip
 RANK_FIELDS = (
-    "rank", "system_id", "name", "department", "score", "reported_cost_gbp", *PERCENTILE_COLUMNS,
+    "rank", "system_id", "name", "department", "score", "legacy", "reported_cost_gbp", "imputed_cost_gbp",
+    "run_cost_gbp", "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS, "total_cost_of_legacy_gbp",
     "cost_imputed", "npv_gbp", "payback_year", "cost_of_delay_gbp",
     "risk_score", "risk_rag", "time_quadrant", "suggested_action", "blast_radius", "wave", "top_n_stability",
 )  # fmt: skip
+ESTATE_TOTALS = (
+    "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS, "implied_breaches_per_year", "assumed_hidden_gbp",
+)  # fmt: skip
 RUN_COLUMNS = (
     "as_of", "seed", "draws", "betweenness_samples", "parameter_files", "parameter_file_text", "imputation_method",
-    "imputation_training_rows", "imputation_cv_mape", "imputation_interval_coverage",
-    *(f"estate_{c}" for c in PERCENTILE_COLUMNS), "import_ids",
+    "imputation_training_rows", "imputation_cv_mape", "imputation_cv_mdape", "imputation_interval_coverage",
+    "imputation_smearing_factor", *(f"estate_{c}" for c in ESTATE_TOTALS), "warnings", "import_ids",
 )  # fmt: skip
 ROLLUP_LEVELS = ("category", "department", "platform", "technology")
 
 RESULT_TABLES: tuple[ResultTable, ...] = (
     ResultTable("system_assessment", ASSESSMENT_COLUMNS, "rank"),
     ResultTable("system_metrics", (*METRIC_COLUMNS, "betweenness_sources"), "system_id"),
-    ResultTable("department_costs", ("department", *PERCENTILE_COLUMNS), "department"),
+    ResultTable("department_costs", DEPARTMENT_COLUMNS, "department"),
     ResultTable("department_links", ("source_department", "target_department", "interfaces"),
                 "source_department, target_department"),
     ResultTable("department_silos", ("department", "interfaces", "cross_department_interfaces",
@@ -67,6 +76,8 @@ RESULT_TABLES: tuple[ResultTable, ...] = (
     ResultTable("parameters_used", ("name", "value", "low", "high", "unit", "description", "source", "confidence"),
                 "name"),
     *(ResultTable(f"reported_cost_by_{level}", (level, "reported_cost_gbp"), level) for level in ROLLUP_LEVELS),
+    ResultTable("input_coverage", ("input", "systems_observed", "share_of_systems", "share_of_reported_cost"), "input"),
+    ResultTable("calibration", CALIBRATION_COLUMNS, "anchor"),
     ResultTable("model_inputs", MODEL_INPUT_COLUMNS, "system_id", published=False),
     ResultTable("cost_model_runs", RUN_COLUMNS, "as_of", published=False),
 )  # fmt: skip
@@ -111,11 +122,11 @@ def check_analysed(connection: duckdb.DuckDBPyConnection) -> None:
         stored.setdefault(table, set()).add(column)
     if "systems" not in stored or not connection.execute("SELECT count(*) FROM systems").fetchall()[0][0]:
         raise NotAnalysed("No inventory loaded: run `estate import FILE` (or use the app's Import page) first.")
-    if not all(t.name in stored for t in RESULT_TABLES):
+    if not any(t.name in stored for t in RESULT_TABLES):
         raise NotAnalysed(
             "The inventory has not been analysed yet: run `estate analyse` (or commit an import in the app)."
         )
-    if not all(set(t.columns) <= stored[t.name] for t in RESULT_TABLES):
+    if not all(t.name in stored and set(t.columns) <= stored[t.name] for t in RESULT_TABLES):
         raise NotAnalysed(
             "The stored results come from an earlier release of estate: run `estate analyse` to refresh them."
         )

@@ -83,8 +83,11 @@ def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame
     run = pd.DataFrame([{
         **settings.record(), "parameter_files": json.dumps(parameters.source_files),
         "imputation_method": imputation.method, "imputation_training_rows": imputation.training_rows,
-        "imputation_cv_mape": imputation.cv_mape, "imputation_interval_coverage": imputation.interval_coverage,
-        **{f"estate_{k}": v for k, v in assessment.uncertainty.estate.items()}, "import_ids": import_ids,
+        "imputation_cv_mape": imputation.cv_mape, "imputation_cv_mdape": imputation.cv_mdape,
+        "imputation_interval_coverage": imputation.interval_coverage,
+        "imputation_smearing_factor": imputation.smearing_factor,
+        **{f"estate_{k}": v for k, v in assessment.uncertainty.estate.items()},
+        "warnings": json.dumps(list(assessment.warnings)), "import_ids": import_ids,
     }])  # fmt: skip
     return {
         "system_metrics": graph.metrics.assign(betweenness_sources=graph.betweenness_sources),
@@ -96,6 +99,8 @@ def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame
         "cost_model_runs": run,
         "parameters_used": parameter_table(parameters),
         "model_inputs": assessment.systems.sort_values("system_id", ignore_index=True),
+        "input_coverage": assessment.coverage,
+        "calibration": assessment.calibration,
         **{f"reported_cost_by_{level}": frame for level, frame in assessment.rollups.items()},
     }
 

@@ -61,15 +61,11 @@ def load_finance_inputs(
 
 
 def _department_totals(rest: pd.DataFrame) -> pd.DataFrame:
-    """Return systems, run cost and central hidden cost per department of the systems not itemised."""
-    return (
-        rest.assign(run_cost_gbp=rest["reported_cost_gbp"].fillna(0.0))
-        .groupby("department")
-        .agg(
-            systems=("system_id", "size"),
-            run_cost_gbp=("run_cost_gbp", "sum"),
-            hidden_cost_gbp=("hidden_cost_gbp", "sum"),
-        )
+    """Return systems, run cost and expected hidden cost per department of the systems not itemised."""
+    return rest.groupby("department").agg(
+        systems=("system_id", "size"),
+        run_cost_gbp=("run_cost_gbp", "sum"),
+        hidden_cost_gbp=("hidden_cost_gbp", "sum"),
     )
 
 

@@ -18,8 +18,10 @@ import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from costing.appraisal import discount_factors, net_benefit
-from costing.hidden import COMPONENTS, INTERFACE_KINDS, Component
+from costing.hidden import COMPONENTS, LEGACY_PREMIUM, Component, hidden_components
+from costing.inputs import input_arrays
 from costing.ranking import CRITERIA, criteria_matrix
+from costing.uncertainty import PERCENTILE_COLUMNS
 from estate.files import atomic_path
 from estate.workbook import close_workbook
 from reporting.text import is_formula_like
@@ -27,18 +29,26 @@ from reporting.text import is_formula_like
 GBP = "£#,##0;-£#,##0"
 SYSTEM_COLUMNS = (  # (column in model inputs or assessment, header)
     ("system_id", "System ID"), ("name", "Name"), ("department", "Department"), ("platform", "Platform"),
-    ("technology", "Technology"), ("run_cost_gbp", "Run cost (£/year)"), ("cost_imputed", "Run cost imputed"),
-    ("licence_cost_gbp", "Licence cost (£/year)"), ("hosting_cost_gbp", "Hosting cost (£/year)"),
-    ("years_past_end_of_support", "Years past end of support"), ("support_fte", "Support FTE"),
+    ("technology", "Technology"), ("run_cost_gbp", "Run cost (£/year)"), ("cost_basis", "Run cost basis"),
+    ("licence_cost_gbp", "Licence + support contract (£/year)"), ("staff_cost_gbp", "Staff cost (£/year)"),
+    ("hosting_cost_gbp", "Hosting cost (£/year)"),
+    ("years_past_end_of_support", "Years past end of support"), ("end_of_support_known", "End of support known (1/0)"),
+    ("support_fte", "Support FTE"),
     ("scarce_skills", "Scarce skills (1/0)"), ("manual_workaround_hours_per_month", "Workaround hours/month"),
     ("manual_interfaces", "Manual interfaces"),
-    *((f"interfaces_{k}", f"{k.replace('_', ' ').capitalize()} interfaces") for k in INTERFACE_KINDS),
     ("known_vulnerabilities", "Known vulnerabilities"), ("outage_hours_per_year", "Outage hours/year"),
     ("users", "Users"), ("mainframe", "Mainframe (1/0)"), ("on_premises", "On premises (1/0)"),
-    ("legacy", "Legacy (1/0)"), ("blast_radius", "Blast radius (systems)"),
+    ("legacy", "Legacy (1/0)"), ("blocked_dependents", "Direct dependents, shared (systems)"),
     ("replacement_cost_estimate_gbp", "Replacement estimate (£)"), ("replacement_years", "Replacement years"),
 )  # fmt: skip
-MONEY_COLUMNS = {"run_cost_gbp", "licence_cost_gbp", "hosting_cost_gbp", "replacement_cost_estimate_gbp"}
+MONEY_COLUMNS = {
+    "run_cost_gbp",
+    "licence_cost_gbp",
+    "staff_cost_gbp",
+    "hosting_cost_gbp",
+    "replacement_cost_estimate_gbp",
+}
+TEXT_COLUMNS = {"system_id", "name", "department", "platform", "technology", "cost_basis"}
 
 
 @dataclass
@@ -68,7 +78,22 @@ class _FastFormulaWorksheet(xlsxwriter.worksheet.Worksheet):
 
     _NEWER = re.compile(r"\b(?:_xlfn\.|[A-Z][A-Z.]*[A-Z])\(")
     _CLASSIC = frozenset(
-        {"IF", "MIN", "MAX", "INT", "SUM", "SUMPRODUCT", "IFERROR", "MATCH", "ISNUMBER", "AND", "COUNTIF", "SUMIFS"}
+        {
+            "IF",
+            "MIN",
+            "MAX",
+            "INT",
+            "SUM",
+            "SUMPRODUCT",
+            "IFERROR",
+            "MATCH",
+            "ISNUMBER",
+            "AND",
+            "COUNTIF",
+            "SUMIFS",
+            "LN",
+            "LOG10",
+        }
     )
 
     def _prepare_formula(self, formula, expand_future_functions=False):
@@ -103,8 +128,8 @@ class _Sheet:
         self.sheet.write_number(row, col, float(value), self.formats["gbp"] if money else None)
 
     def percentiles(self, row: int, col: int, values) -> None:
-        """Write the Monte Carlo P10, P50 and P90 of hidden cost (values, not formulas) from `col` on."""
-        for offset, column in enumerate(("hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp")):
+        """Write the Monte Carlo P10 and P90 of hidden cost (values, not formulas) from `col` on."""
+        for offset, column in enumerate(PERCENTILE_COLUMNS):
             self.number(row, col + offset, values[column], money=True)
 
     def formula(self, row: int, col: int, formula: str, value: float | str, money: bool = True) -> None:
@@ -130,10 +155,10 @@ def write_finance_workbook(data: FinanceInputs, out: Path) -> Path:
         _assumptions(book, data.parameters, formats)
         system_rows = _systems(book, data, formats)
         _reported(book, data.reported, formats)
-        hidden_total = _hidden(book, data, formats, system_rows)
-        _appraisal(book, data, formats, system_rows, hidden_total)
+        totals = _hidden(book, data, formats, system_rows)
+        _appraisal(book, data, formats, system_rows, totals)
         _ranking(book, data, formats)
-        _departments(book, data, formats, system_rows, hidden_total)
+        _departments(book, data, formats, system_rows, totals)
         close_workbook(book)
     return out
 
@@ -160,8 +185,8 @@ def _readme(book, data: FinanceInputs, formats) -> None:
             None,
         ),
         (
-            "Values, not formulas: Monte Carlo percentiles (P10/P50/P90), imputed run costs, rank-normalised "
-            "criteria, ranks and top-N stability. They are recomputed only by `estate analyse`.",
+            "Values, not formulas: Monte Carlo percentiles (P10/P90) and adjustments, imputed run costs, "
+            "rank-normalised criteria, ranks and top-N stability. They are recomputed only by `estate analyse`.",
             formats["note"],
         ),
         *_itemised_note(data, formats),
@@ -211,23 +236,18 @@ def _assumptions(book, parameters: pd.DataFrame, formats) -> None:
 
 def _systems(book, data: FinanceInputs, formats) -> dict[str, str]:
     """Write the Systems sheet; return column key -> column letter (rows align with the inputs' order)."""
-    frame = data.inputs.merge(
-        data.assessment[
-            ["system_id", "name", "department", "platform", "technology", "cost_imputed", "reported_cost_gbp"]
-        ],
+    frame = data.inputs.drop(columns=["cost_basis", "run_cost_gbp"]).merge(
+        data.assessment[["system_id", "name", "department", "platform", "technology", "cost_basis", "run_cost_gbp"]],
         on="system_id",
         how="left",
     )
-    frame["run_cost_gbp"] = frame["reported_cost_gbp"].fillna(0.0)
     sheet = _Sheet(book, "Systems", [h for _, h in SYSTEM_COLUMNS], formats)
     letters = {key: xl_col_to_name(c) for c, (key, _) in enumerate(SYSTEM_COLUMNS)}
     for r, record in enumerate(frame.to_dict("records"), start=1):
         for c, (key, _) in enumerate(SYSTEM_COLUMNS):
             value = record.get(key)
-            if key in ("system_id", "name", "department", "platform", "technology"):
+            if key in TEXT_COLUMNS:
                 sheet.text(r, c, value)
-            elif key == "cost_imputed":
-                sheet.text(r, c, "imputed (value)" if value else "reported")
             else:
                 sheet.number(r, c, value, money=key in MONEY_COLUMNS)
     sheet.finish(len(frame))
@@ -252,33 +272,56 @@ def _reported(book, reported: pd.DataFrame, formats) -> None:
     sheet.finish(len(wide))
 
 
-def _hidden(book, data: FinanceInputs, formats, letters) -> str:
-    """Write Hidden costs; return the column letter of its total."""
-    components = [c.column for c in COMPONENTS]
-    headers = [
-        "System ID",
-        *components,
-        "Hidden cost total (£/year)",
-        "P10 (£, Monte Carlo value)",
-        "P50 (£, Monte Carlo value)",
-        "P90 (£, Monte Carlo value)",
-    ]
-    sheet = _Sheet(book, "Hidden costs", headers, formats)
+def _hidden(book, data: FinanceInputs, formats, letters) -> dict[str, str]:
+    """Write Hidden costs; return the column letters of the expected legacy premium and hidden cost.
+
+    Each component is a live formula at the central parameter values. The Monte Carlo expected value
+    differs from the formula at central values (non-linear terms, inputs drawn from priors), so a
+    labelled value column carries the difference and the expected columns are formula + adjustment:
+    they equal the analysis's figures, which the Departments sheet and the headline total.
+    """
+    premium = [c for c in COMPONENTS if c.part == LEGACY_PREMIUM]
+    hidden = [c for c in COMPONENTS if c.part != LEGACY_PREMIUM]
+    ordered = premium + hidden
+    tail = [
+        "Legacy premium at central values (£/year)", "Hidden cost at central values (£/year)",
+        "Legacy premium Monte Carlo adjustment (£, value)", "Hidden cost Monte Carlo adjustment (£, value)",
+        "Legacy premium, expected (£/year)", "Hidden cost, expected (£/year)",
+        "Hidden P10 (£, Monte Carlo value)", "Hidden P90 (£, Monte Carlo value)",
+    ]  # fmt: skip
+    sheet = _Sheet(book, "Hidden costs", ["System ID", *[c.column for c in ordered], *tail], formats)
     rows = data.assessment.set_index("system_id").loc[data.inputs["system_id"]].reset_index().to_dict("records")
-    # Column letters and the sheet name are the same on every row: fill them in once, leaving {r}.
-    templates = [excel_template(c, letters) for c in COMPONENTS]
+    central = _central_components(data)
+    templates = [excel_template(c, letters) for c in ordered]
+    n = len(ordered)
+    col = {name: xl_col_to_name(n + 1 + k) for k, name in enumerate(("pc", "hc", "pa", "ha", "pe", "he"))}
+    first_hidden, last = xl_col_to_name(1 + len(premium)), xl_col_to_name(n)
     for r, row in enumerate(rows, start=1):
-        sheet.sheet.write_formula(r, 0, f"=Systems!A{r + 1}", None, row["system_id"])
-        for c, (component, template) in enumerate(zip(components, templates, strict=True), start=1):
-            sheet.formula(r, c, template.format(r=r + 1), float(row[component]))
-        first, last = xl_rowcol_to_cell(r, 1), xl_rowcol_to_cell(r, len(components))
-        sheet.formula(r, len(components) + 1, f"=SUM({first}:{last})", float(row["hidden_cost_gbp"]))
-        sheet.percentiles(r, len(components) + 2, row)
+        x = r + 1
+        sheet.sheet.write_formula(r, 0, f"=Systems!A{x}", None, row["system_id"])
+        for c, (component, template) in enumerate(zip(ordered, templates, strict=True), start=1):
+            sheet.formula(r, c, template.format(r=x), float(central[component.column][r - 1]))
+        premium_central = sum(float(central[c.column][r - 1]) for c in premium)
+        hidden_central = sum(float(central[c.column][r - 1]) for c in hidden)
+        sheet.formula(r, n + 1, f"=SUM(B{x}:{xl_col_to_name(len(premium))}{x})", premium_central)
+        sheet.formula(r, n + 2, f"=SUM({first_hidden}{x}:{last}{x})", hidden_central)
+        sheet.number(r, n + 3, float(row["legacy_premium_gbp"]) - premium_central, money=True)
+        sheet.number(r, n + 4, float(row["hidden_cost_gbp"]) - hidden_central, money=True)
+        sheet.formula(r, n + 5, f"={col['pc']}{x}+{col['pa']}{x}", float(row["legacy_premium_gbp"]))
+        sheet.formula(r, n + 6, f"={col['hc']}{x}+{col['ha']}{x}", float(row["hidden_cost_gbp"]))
+        sheet.percentiles(r, n + 7, row)
     sheet.finish(len(data.inputs))
-    return xl_col_to_name(len(components) + 1)
+    return {"premium": col["pe"], "hidden": col["he"]}
 
 
-def _appraisal(book, data: FinanceInputs, formats, letters, hidden_total: str) -> None:
+def _central_components(data: FinanceInputs) -> dict[str, np.ndarray]:
+    """Return each component at the recorded central parameter values, for the itemised systems (Python's figures)."""
+    from pipeline.results import recorded_parameters
+
+    return hidden_components(input_arrays(data.inputs), recorded_parameters(data.parameters).point())
+
+
+def _appraisal(book, data: FinanceInputs, formats, letters, totals: dict[str, str]) -> None:
     """Write the Appraisal sheet with a discount-factor row.
 
     Every formula carries Python's own figure as its cached value, so viewers that do not
@@ -318,22 +361,25 @@ def _appraisal(book, data: FinanceInputs, formats, letters, hidden_total: str) -
         )
     factors = f"${xl_col_to_name(n0)}${factor_row}:${xl_col_to_name(n0 + horizon - 1)}${factor_row}"
     a = data.assessment.set_index("system_id").loc[data.inputs["system_id"]]
-    run = a["reported_cost_gbp"].fillna(0.0).to_numpy(float)
+    run = a["run_cost_gbp"].to_numpy(float)
     hidden = a["hidden_cost_gbp"].to_numpy(float)
+    premium = a["legacy_premium_gbp"].to_numpy(float)
     estimate = pd.to_numeric(data.inputs["replacement_cost_estimate_gbp"], errors="coerce").to_numpy(float)
     base_capex = np.where(np.isfinite(estimate), estimate, p["replacement_capex_multiple"] * run)
     capex = a["replacement_capex_gbp"].to_numpy(float)
     duration = a["replacement_duration_years"].to_numpy(float)
-    status_quo, after = run + hidden, run * p["new_run_cost_share"] + hidden * p["residual_hidden_share"]
+    status_quo = run + hidden
+    after = (run - premium) * p["new_run_cost_share"] + (premium + hidden) * p["residual_hidden_share"]
     net = net_benefit(status_quo, after, capex, duration, horizon)
     cumulative = np.cumsum(net * factors_py, axis=1)
     for r, system_id in enumerate(data.inputs["system_id"]):
         x, i = r + 2, r
         sheet.sheet.write_formula(r + 1, 0, f"=Systems!A{x}", None, system_id)
         sheet.formula(r + 1, 1, f"=Systems!{letters['run_cost_gbp']}{x}", run[i])
-        sheet.formula(r + 1, 2, f"='Hidden costs'!{hidden_total}{x}", hidden[i])
+        sheet.formula(r + 1, 2, f"='Hidden costs'!{totals['hidden']}{x}", hidden[i])
         sheet.formula(r + 1, 3, f"=B{x}+C{x}", status_quo[i])
-        sheet.formula(r + 1, 4, f"=B{x}*new_run_cost_share+C{x}*residual_hidden_share", after[i])
+        prem = f"'Hidden costs'!{totals['premium']}{x}"
+        sheet.formula(r + 1, 4, f"=(B{x}-{prem})*new_run_cost_share+({prem}+C{x})*residual_hidden_share", after[i])
         given = f"Systems!{letters['replacement_cost_estimate_gbp']}{x}"
         sheet.formula(r + 1, 5, f"=IF(ISNUMBER({given}),{given},replacement_capex_multiple*B{x})", base_capex[i])
         sheet.formula(r + 1, 6, f"=F{x}*(1+optimism_bias_capex)", capex[i])
@@ -398,34 +444,34 @@ def _ranking(book, data: FinanceInputs, formats) -> None:
     sheet.finish(len(ranked))
 
 
-def _departments(book, data: FinanceInputs, formats, letters, hidden_total: str) -> None:
+def _departments(book, data: FinanceInputs, formats, letters, totals: dict[str, str]) -> None:
     headers = [
         "Department",
         "Systems",
         "Run cost (£/year)",
-        "Hidden cost, central (£/year)",
+        "Hidden cost, expected (£/year)",
         "Hidden P10 (£, Monte Carlo value)",
-        "Hidden P50 (£, Monte Carlo value)",
         "Hidden P90 (£, Monte Carlo value)",
     ]
     rest = data.not_itemised
     if not rest.empty:
-        headers[1:4] = ["Systems itemised", "Run cost itemised (£/year)", "Hidden cost itemised, central (£/year)"]
+        headers[1:4] = ["Systems itemised", "Run cost itemised (£/year)", "Hidden cost itemised, expected (£/year)"]
         headers += [
             "Systems not itemised (value)",
             "Run cost not itemised (£/year, value)",
-            "Hidden cost not itemised, central (£/year, value)",
+            "Hidden cost not itemised, expected (£/year, value)",
             "Systems, all",
             "Run cost, all (£/year)",
-            "Hidden cost, all, central (£/year)",
+            "Hidden cost, all, expected (£/year)",
         ]
     sheet = _Sheet(book, "Departments", headers, formats)
     rows = int(letters["_rows"]) + 1
     department = f"Systems!${letters['department']}$2:${letters['department']}${rows}"
     run = f"Systems!${letters['run_cost_gbp']}$2:${letters['run_cost_gbp']}${rows}"
-    hidden = f"'Hidden costs'!${hidden_total}$2:${hidden_total}${rows}"
-    totals = data.assessment.assign(run=data.assessment["reported_cost_gbp"].fillna(0.0)).groupby("department")
-    counts, runs, hiddens = totals.size(), totals["run"].sum(), totals["hidden_cost_gbp"].sum()
+    column = totals["hidden"]
+    hidden = f"'Hidden costs'!${column}$2:${column}${rows}"
+    grouped = data.assessment.groupby("department")
+    counts, runs, hiddens = grouped.size(), grouped["run_cost_gbp"].sum(), grouped["hidden_cost_gbp"].sum()
     for r, record in enumerate(data.departments.to_dict("records"), start=1):
         x = r + 1
         name = record["department"]
@@ -439,9 +485,9 @@ def _departments(book, data: FinanceInputs, formats, letters, hidden_total: str)
             other = rest.reindex([name]).fillna(0.0).iloc[0]
             values = (float(other["systems"]), float(other["run_cost_gbp"]), float(other["hidden_cost_gbp"]))
             for c, (value, money) in enumerate(zip(values, (False, True, True), strict=True)):
-                sheet.number(r, 7 + c, value, money=money)
-                column, extra = xl_col_to_name(1 + c), xl_col_to_name(7 + c)
-                sheet.formula(r, 10 + c, f"={column}{x}+{extra}{x}", own[c] + value, money=money)
+                sheet.number(r, 6 + c, value, money=money)
+                column, extra = xl_col_to_name(1 + c), xl_col_to_name(6 + c)
+                sheet.formula(r, 9 + c, f"={column}{x}+{extra}{x}", own[c] + value, money=money)
     sheet.finish(len(data.departments))
 
 

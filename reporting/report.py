@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from costing.hidden import COMPONENTS, components_in_words
+from costing.hidden import COMPONENTS, LEGACY_PREMIUM, components_in_words
 from costing.sensitivity import tornado
 from estate import __version__
 from estate.files import atomic_folder, atomic_path, sha256_of
@@ -153,14 +153,14 @@ def _write_table(folder: Path, name: str, frame: pd.DataFrame) -> list[Path]:
 
 def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame, settings: dict) -> str:
     assessment = frames["system_assessment"]
-    departments = frames["department_costs"].sort_values("hidden_cost_p50_gbp", ascending=False)
+    departments = frames["department_costs"].sort_values("hidden_cost_gbp", ascending=False)
     parameters = frames["parameters_used"]
     # the values recorded with the run, not today's defaults
     used = recorded_parameters(parameters)
     sensitivity = tornado(inputs, used)
     waves = (
         assessment.groupby("wave")
-        .agg(systems=("system_id", "size"), hidden=("hidden_cost_p50_gbp", "sum"), delay=("cost_of_delay_gbp", "sum"))
+        .agg(systems=("system_id", "size"), hidden=("hidden_cost_gbp", "sum"), delay=("cost_of_delay_gbp", "sum"))
         .reset_index()
     )
     quality = frames["graph_findings"]["kind"].value_counts().sort_index()
@@ -173,16 +173,25 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
     context = {
         "as_of": settings["as_of"], "version": __version__, "draws": settings["draws"], "seed": settings["seed"],
         "synthetic": any(_is_synthetic(bytes(content)) for content in imports["content"]),
-        "systems": f"{figures['systems']:,}", "reported": money(figures["reported_gbp"]),
-        "hidden_p10": money(figures["hidden_p10_gbp"]), "hidden_p50": money(figures["hidden_p50_gbp"]),
-        "hidden_p90": money(figures["hidden_p90_gbp"]), "past_support": figures["past_support"],
-        "red": figures["red"], "imputed": figures["imputed"], "waves": figures["waves"],
+        "systems": f"{figures['systems']:,}", "reported": money(figures["reported_cost_gbp"]),
+        "imputed": money(figures["imputed_cost_gbp"]), "premium": money(figures["legacy_premium_gbp"]),
+        "hidden_p10": money(figures["hidden_cost_p10_gbp"]), "hidden": money(figures["hidden_cost_gbp"]),
+        "hidden_p90": money(figures["hidden_cost_p90_gbp"]), "assumed_share": _percent(figures["assumed_share"]),
+        "breaches": f"{figures['implied_breaches_per_year']:.1f}",
+        "coverage": [{"input": r["input"], "systems": _percent(r["share_of_systems"]),
+                      "cost": _percent(r["share_of_reported_cost"])}
+                     for r in frames["input_coverage"].to_dict("records")],
+        "calibration": [{"anchor": r["anchor"], "source": r["source"],
+                         "published": _figure(r["published"], r["unit"]), "estate": _figure(r["estate"], r["unit"])}
+                        for r in frames["calibration"].to_dict("records")], "past_support": figures["past_support"],
+        "red": figures["red"], "imputed_systems": figures["imputed"], "waves": figures["waves"],
         "inputs": imports.drop(columns=["content", "mapping"]).to_dict("records"),
         "imputation_method": run["imputation_method"],
         "imputation_mape": _percent(run["imputation_cv_mape"]),
         "imputation_coverage": _percent(run["imputation_interval_coverage"]),
         "components": [{"name": c.column, "label": c.label, "kind": c.kind, "formula": c.formula} for c in COMPONENTS],
         "components_in_words": components_in_words(),
+        "premium_in_words": components_in_words(LEGACY_PREMIUM),
         "horizon": int(parameters.set_index("name").loc["appraisal_horizon_years", "value"]),
         "top_n": int(parameters.set_index("name").loc["stability_top_n", "value"]),
         "parameters": [{"name": p["name"], "value": f"{p['value']:g}", "range": f"{p['low']:g}-{p['high']:g}",
@@ -190,17 +199,17 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
                        for p in parameters.to_dict("records")],
         "top": [{"rank": int(r["rank"]), "system_id": r["system_id"], "name": r["name"] or "",
                  "department": r["department"] or "",
-                 "hidden": f"{money(r['hidden_cost_p50_gbp'])} ({money(r['hidden_cost_p10_gbp'])}-"
+                 "hidden": f"{money(r['hidden_cost_gbp'])} ({money(r['hidden_cost_p10_gbp'])}-"
                            f"{money(r['hidden_cost_p90_gbp'])})",
                  "npv": money(r["npv_gbp"]), "risk": f"{r['risk_score']:.0f} {r['risk_rag']}",
                  "action": r["suggested_action"], "stability": _percent(r["top_n_stability"])}
                 for r in assessment.head(20).to_dict("records")],
         "departments": [{"department": d["department"], "p10": money(d["hidden_cost_p10_gbp"]),
-                         "p50": money(d["hidden_cost_p50_gbp"]), "p90": money(d["hidden_cost_p90_gbp"])}
+                         "expected": money(d["hidden_cost_gbp"]), "p90": money(d["hidden_cost_p90_gbp"])}
                         for d in departments.to_dict("records")],
         "department_chart": charts.interval_bars(
             departments["department"].astype(str).tolist(), departments["hidden_cost_p10_gbp"].tolist(),
-            departments["hidden_cost_p50_gbp"].tolist(), departments["hidden_cost_p90_gbp"].tolist(),
+            departments["hidden_cost_gbp"].tolist(), departments["hidden_cost_p90_gbp"].tolist(),
             "Hidden cost a year by department"),
         "waves_table": [{"wave": int(w["wave"]), "systems": int(w["systems"]), "hidden": money(w["hidden"]),
                          "delay": money(w["delay"])} for w in waves.to_dict("records")],
@@ -253,3 +262,14 @@ def _write_pdf(path: Path, html: str, as_of: str) -> Path:
     with _source_date(as_of), atomic_path(path) as temporary:
         weasyprint.HTML(string=html).write_pdf(temporary)
     return path
+
+
+def _figure(value: float, unit: str) -> str:
+    """Return a calibration figure as text: a share as a percentage, a multiple with x, else one decimal."""
+    if value != value:  # NaN: no published figure
+        return "-"
+    if unit == "share":
+        return f"{value:.0%}"
+    if unit == "multiple":
+        return f"{value:.1f}x"
+    return f"{value:,.1f}"

@@ -91,29 +91,39 @@ def require_analysis(data: EstateData) -> None:
 
 
 def headline(assessment: pd.DataFrame, inputs: pd.DataFrame, run: dict) -> dict[str, float]:
-    """Return the estate's headline figures (GBP a year, counts, shares); the app and the report both state them.
+    """Return the estate's headline figures: every surface (CLI, app, report, workbook) states these.
 
+    Money is GBP a year. reported_cost_gbp is observed cost lines only (latest financial year per
+    system); imputed_cost_gbp is shown beside it, never inside it. legacy_premium_gbp (within reported
+    cost) and hidden_cost_gbp (off-ledger) are expected values (Monte Carlo means) with P10/P90 for hidden.
+    assumed_share: the share of hidden cost that rests on assumed inputs.
     assessment: system_assessment; inputs: model_inputs; run: the cost_model_runs row.
     """
     systems = len(assessment)
+    hidden = float(run["estate_hidden_cost_gbp"])
     return {
         "systems": systems,
         "departments": int(assessment["department"].nunique()),
-        "reported_gbp": float(assessment["reported_cost_gbp"].sum()),
-        "hidden_p10_gbp": float(run["estate_hidden_cost_p10_gbp"]),
-        "hidden_p50_gbp": float(run["estate_hidden_cost_p50_gbp"]),
-        "hidden_p90_gbp": float(run["estate_hidden_cost_p90_gbp"]),
+        "reported_cost_gbp": float(assessment["reported_cost_gbp"].fillna(0.0).sum()),
+        "imputed_cost_gbp": float(assessment["imputed_cost_gbp"].fillna(0.0).sum()),
+        "legacy_premium_gbp": float(run["estate_legacy_premium_gbp"]),
+        "hidden_cost_gbp": hidden,
+        "hidden_cost_p10_gbp": float(run["estate_hidden_cost_p10_gbp"]),
+        "hidden_cost_p90_gbp": float(run["estate_hidden_cost_p90_gbp"]),
+        "assumed_share": float(run["estate_assumed_hidden_gbp"]) / hidden if hidden > 0 else 0.0,
+        "implied_breaches_per_year": float(run["estate_implied_breaches_per_year"]),
         "legacy_systems": int(assessment["legacy"].sum()),
         "legacy_share": float(assessment["legacy"].mean()) if systems else 0.0,
         "past_support": int((inputs["years_past_end_of_support"] > 0).sum()),
         "red": int((assessment["risk_rag"] == "red").sum()),
-        "imputed": int(assessment["cost_imputed"].sum()),
+        "imputed": int(assessment["cost_basis"].eq("imputed").sum()),
+        "assumed_costs": int(assessment["cost_basis"].eq("assumed").sum()),
         "waves": int(assessment["wave"].max()) if systems else 0,
     }
 
 
 def department_summary(data: EstateData) -> pd.DataFrame:
-    """Return one row per department: systems, reported and hidden cost (P10/P50/P90), legacy, past support, red."""
+    """Return one row per department: systems, reported cost, legacy premium, hidden cost (expected, P10/P90) ..."""
     assessment = data.assessment.merge(
         data.results["model_inputs"][["system_id", "years_past_end_of_support"]], on="system_id", how="left"
     )
@@ -125,13 +135,14 @@ def department_summary(data: EstateData) -> pd.DataFrame:
     summary = assessment.groupby("department").agg(
         systems=("system_id", "size"),
         reported_cost_gbp=("reported_cost_gbp", "sum"),
+        imputed_cost_gbp=("imputed_cost_gbp", "sum"),
         legacy_systems=("legacy", "sum"),
         past_support=("past_support", "sum"),
         red=("red", "sum"),
     )
     percentiles = data.results["department_costs"].set_index("department")
     summary = summary.join(percentiles, how="left").reset_index()
-    return summary.sort_values("hidden_cost_p50_gbp", ascending=False, ignore_index=True)
+    return summary.sort_values("hidden_cost_gbp", ascending=False, ignore_index=True)
 
 
 def filter_ranking(
@@ -200,15 +211,18 @@ def system_profile(data: EstateData, system_id: str) -> SystemProfile:
 
 
 def cost_waterfall(row: dict) -> pd.DataFrame:
-    """Return reported run cost then each hidden component stacked on it (GBP/year), with a total bar."""
-    steps = [("Reported run cost", float(row["reported_cost_gbp"] or 0.0))]
-    steps += [(c.label, float(row[c.column])) for c in COMPONENTS]
-    frame = pd.DataFrame(steps, columns=["component", "annual_gbp"])
+    """Return a waterfall that adds up (GBP/year, expected values): run cost less legacy premium, each premium
+    component (together: the run cost), each hidden component, then the total cost a year."""
+    run = float(row["run_cost_gbp"] or 0.0)
+    basis = row.get("cost_basis") or "observed"
+    steps = [(f"Run cost less legacy premium ({basis})", run - float(row["legacy_premium_gbp"]), "run")]
+    steps += [(c.label, float(row[c.column]), c.part) for c in COMPONENTS]
+    frame = pd.DataFrame(steps, columns=["component", "annual_gbp", "kind"])
     frame["end_gbp"] = frame["annual_gbp"].cumsum()
     frame["start_gbp"] = frame["end_gbp"] - frame["annual_gbp"]
-    total = frame["end_gbp"].iloc[-1]
-    frame.loc[len(frame)] = {"component": "Total cost a year", "annual_gbp": total, "end_gbp": total, "start_gbp": 0.0}
-    frame["kind"] = ["reported", *["hidden"] * len(COMPONENTS), "total"]
+    total = run + float(row["hidden_cost_gbp"])
+    frame.loc[len(frame)] = {"component": "Total cost a year", "annual_gbp": total, "kind": "total",
+                             "end_gbp": total, "start_gbp": 0.0}  # fmt: skip
     return frame
 
 
@@ -281,7 +295,7 @@ def roadmap(data: EstateData) -> pd.DataFrame:
         assessment.groupby("wave")
         .agg(
             systems=("system_id", "size"),
-            hidden_cost_p50_gbp=("hidden_cost_p50_gbp", "sum"),
+            hidden_cost_gbp=("hidden_cost_gbp", "sum"),
             cost_of_delay_gbp=("cost_of_delay_gbp", "sum"),
             npv_gbp=("npv_gbp", "sum"),
             duration_years=("replacement_duration_years", "median"),

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 from datetime import date
+from html import unescape
 from pathlib import Path
 
 import duckdb
@@ -343,7 +344,7 @@ def test_every_surface_shows_the_declared_components(analysed, tmp_path):
     html = (report / "report.html").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for component in COMPONENTS:
-        assert component.label in html and component.formula in html.replace("&#39;", "'")
+        assert component.label in html and component.formula in unescape(html)
         assert f"`{component.column}`" in readme
 
 

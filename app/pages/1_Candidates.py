@@ -10,8 +10,8 @@ from costing.ranking import RANKING_CRITERIA
 from pipeline.results import rerank
 from reporting.views import filter_ranking
 
-MONEY = ["hidden_cost_p10_gbp", "hidden_cost_p50_gbp", "hidden_cost_p90_gbp", "npv_gbp", "cost_of_delay_gbp"]
-SHOWN = ["rank", "system_id", "name", "department", "platform", "score", "hidden_cost_p50_gbp", "hidden_cost_p10_gbp",
+MONEY = ["hidden_cost_p10_gbp", "hidden_cost_gbp", "hidden_cost_p90_gbp", "npv_gbp", "cost_of_delay_gbp"]
+SHOWN = ["rank", "system_id", "name", "department", "platform", "score", "hidden_cost_gbp", "hidden_cost_p10_gbp",
          "hidden_cost_p90_gbp", "npv_gbp", "cost_of_delay_gbp", "risk_score", "risk_rag", "time_quadrant",
          "suggested_action", "wave", "top_n_stability"]  # fmt: skip
 

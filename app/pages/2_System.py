@@ -41,7 +41,7 @@ row = profile.assessment
 if row:
     rank, hidden, npv, risk = st.columns(4)
     rank.metric("Rank", f"{int(row['rank']):,} of {len(data.assessment):,}", help=f"Score {row['score']:.1f} of 100")
-    hidden.metric("Hidden cost a year (P50)", ui.gbp_m(row["hidden_cost_p50_gbp"]))
+    hidden.metric("Hidden cost a year (expected)", ui.gbp_m(row["hidden_cost_gbp"]))
     hidden.caption(f"P10–P90: {ui.gbp_m(row['hidden_cost_p10_gbp'])} – {ui.gbp_m(row['hidden_cost_p90_gbp'])}")
     npv.metric("NPV of replacing", ui.gbp_m(row["npv_gbp"]), help="Green Book appraisal, optimism bias applied.")
     payback = "beyond the horizon" if pd.isna(row["payback_year"]) else f"year {int(row['payback_year'])}"
@@ -49,7 +49,7 @@ if row:
     risk.metric("Risk", f"{int(row['risk_score'])} of 25 ({row['risk_rag']})")
     risk.caption(f"Impact {int(row['impact'])} × likelihood {int(row['likelihood'])}")
 
-    st.subheader("Cost a year, reported and hidden (£m a year)")
+    st.subheader("Cost a year: run cost, legacy premium within it, and hidden cost (£m a year, expected)")
     waterfall = profile.components.assign(start_m=lambda f: f["start_gbp"] / 1e6, end_m=lambda f: f["end_gbp"] / 1e6,
                                           amount_m=lambda f: f["annual_gbp"] / 1e6)  # fmt: skip
     bars = (
@@ -59,24 +59,30 @@ if row:
             x=alt.X("component:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30, labelOverlap=False)),
             y=alt.Y("start_m:Q", title="£m a year"),
             y2="end_m:Q",
-            color=alt.Color("kind:N", title="Cost", sort=["reported", "hidden", "total"]),
+            color=alt.Color("kind:N", title="Cost", sort=["run", "legacy_premium", "hidden", "total"]),
             tooltip=["component", alt.Tooltip("amount_m:Q", title="£m a year", format=",.3f")],
         )
     )
     ui.chart(
         bars,
-        "Annual cost of this system: reported run cost plus each hidden component (£m a year)",
-        "Waterfall: the reported run cost, then each hidden-cost component stacked on it, then the total.",
+        "Annual cost of this system: run cost (of which legacy premium) plus each hidden component (£m a year)",
+        "Waterfall: run cost less legacy premium, each premium component (together the run cost), each hidden "
+        "component stacked on it, then the total; expected values that add up.",
     )
     st.markdown(
         f"**Disposition:** TIME quadrant **{row['time_quadrant']}**, suggested action **{row['suggested_action']}** "
         f"— {row['action_reason']}. Modernisation wave {int(row['wave'])}; blast radius {int(row['blast_radius']):,} "
         f"systems downstream; {int(row['upstream_dependencies']):,} upstream."
     )
-    if row["cost_imputed"]:
+    if row["cost_basis"] == "imputed":
         st.caption(
-            f"No reported cost: run cost imputed at {ui.gbp_m(row['reported_cost_gbp'])} a year "
+            f"No reported cost: run cost imputed at {ui.gbp_m(row['imputed_cost_gbp'])} a year "
             f"(interval {ui.gbp_m(row['imputed_low_gbp'])} – {ui.gbp_m(row['imputed_high_gbp'])})."
+        )
+    elif row["cost_basis"] == "assumed":
+        st.caption(
+            f"No reported cost and too little to impute from: run cost assumed at {ui.gbp_m(row['run_cost_gbp'])} "
+            "a year (the prior_run_cost range; see Assumptions)."
         )
 else:
     st.info("This system has no assessment yet: run `estate analyse` to see its costs and risk.")

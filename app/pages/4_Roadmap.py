@@ -22,7 +22,7 @@ total.metric("Cost of waiting, all waves", ui.gbp_m(waves["waiting_cost_gbp"].su
 longest.metric("Roadmap ends", f"{waves['end_year'].max():.0f}", help=f"{len(waves)} waves laid end to end.")
 
 shown = waves.assign(**{c.replace("_gbp", "_m"): waves[c] / 1e6 for c in
-                        ["hidden_cost_p50_gbp", "cost_of_delay_gbp", "waiting_cost_gbp",
+                        ["hidden_cost_gbp", "cost_of_delay_gbp", "waiting_cost_gbp",
                          "cumulative_waiting_cost_gbp"]})  # fmt: skip
 gantt = (
     alt.Chart(shown)
@@ -31,13 +31,13 @@ gantt = (
         y=alt.Y("wave:O", title="Wave"),
         x=alt.X("start_year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
         x2="end_year:Q",
-        color=alt.Color("hidden_cost_p50_m:Q", title="Hidden cost (£m/year)", scale=alt.Scale(scheme="oranges")),
+        color=alt.Color("hidden_cost_m:Q", title="Hidden cost (£m/year)", scale=alt.Scale(scheme="oranges")),
         tooltip=[
             "wave",
             "systems",
             alt.Tooltip("start_year:Q", format=".1f", title="Starts"),
             alt.Tooltip("end_year:Q", format=".1f", title="Ends"),
-            alt.Tooltip("hidden_cost_p50_m:Q", format=",.1f", title="Hidden cost (£m/year)"),
+            alt.Tooltip("hidden_cost_m:Q", format=",.1f", title="Hidden cost (£m/year)"),
             alt.Tooltip("waiting_cost_m:Q", format=",.1f", title="Waiting cost (£m)"),
         ],
     )
@@ -62,14 +62,14 @@ ui.chart(
     "Line chart: the running total of waiting cost as each wave starts.",
 )
 st.dataframe(
-    shown[["wave", "systems", "start_year", "end_year", "hidden_cost_p50_m", "cost_of_delay_m", "waiting_cost_m"]],
+    shown[["wave", "systems", "start_year", "end_year", "hidden_cost_m", "cost_of_delay_m", "waiting_cost_m"]],
     hide_index=True,
     column_config={
         "wave": st.column_config.NumberColumn("Wave", format="%d"),
         "systems": st.column_config.NumberColumn("Systems", format="%d"),
         "start_year": st.column_config.NumberColumn("Starts (year)", format="%.1f"),
         "end_year": st.column_config.NumberColumn("Ends (year)", format="%.1f"),
-        "hidden_cost_p50_m": st.column_config.NumberColumn("Hidden cost P50 (£m/year)", format="£%.1fm"),
+        "hidden_cost_m": st.column_config.NumberColumn("Hidden cost, expected (£m/year)", format="£%.1fm"),
         "cost_of_delay_m": st.column_config.NumberColumn("Cost of a year's delay (£m)", format="£%.1fm"),
         "waiting_cost_m": st.column_config.NumberColumn("Waiting cost (£m)", format="£%.1fm"),
     },

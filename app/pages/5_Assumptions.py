@@ -85,7 +85,7 @@ st.dataframe(
 )
 st.subheader("Ranking under the scenario (top 20)")
 st.dataframe(
-    ui.in_millions(result.ranking.head(20), ["hidden_cost_p50_gbp"]),
+    ui.in_millions(result.ranking.head(20), ["hidden_cost_gbp"]),
     hide_index=True,
     column_config={
         **ui.ranking_columns(),
