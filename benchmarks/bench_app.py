@@ -119,7 +119,7 @@ def browser_first_render(db: Path) -> list[float] | None:
             page = browser.new_page()
             start = time.perf_counter()
             page.goto(url)
-            page.get_by_text("Hidden annual cost (P50)").first.wait_for(timeout=60_000)
+            page.get_by_text("Hidden annual cost (expected)").first.wait_for(timeout=60_000)
             seconds.append(time.perf_counter() - start)
             page.close()
         browser.close()
