@@ -28,22 +28,12 @@ AS_OF = date(2026, 11, 25)
 
 def child(size: int, draws: int) -> None:
     """Generate, analyse (graph + cost model) and print one JSON line of figures."""
-    import pandas as pd
-
     from costing.model import assess
     from dependency_graph import analyse_graph, build_graph
-    from estate.sample import generate
-    from estate.schema import COSTS, INTERFACES, SYSTEMS
+    from estate.sample import sample_frames
     from pipeline.settings import load_parameters
 
-    rows = generate(size, seed=7)
-    frames = []
-    for table in (SYSTEMS, COSTS, INTERFACES):
-        names = [f.name for f in table.fields if f.stored]
-        frames.append(pd.DataFrame(rows[table.sheet], columns=names[: len(rows[table.sheet][0])]))
-    systems, costs, interfaces = frames
-    systems["criticality"] = pd.to_numeric(systems["criticality"])
-    del rows
+    systems, costs, interfaces = sample_frames(size, seed=7)
     parameters = load_parameters()
     start = time.perf_counter()
     metrics = analyse_graph(build_graph(systems, interfaces), 64, 0).metrics

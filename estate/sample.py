@@ -244,6 +244,19 @@ def generate(systems: int = 400, seed: int = 2024) -> dict[str, list[list[object
     return {SYSTEMS.sheet: system_rows, INTERFACES.sheet: interfaces, COSTS.sheet: costs}
 
 
+def sample_frames(systems: int = 400, seed: int = 2024):
+    """Return (systems, costs, interfaces) of a synthetic estate as DataFrames, as the store holds them (no I/O)."""
+    import pandas as pd
+
+    rows = generate(systems, seed)
+    frames = []
+    for table in (SYSTEMS, COSTS, INTERFACES):
+        names = [f.name for f in table.fields if f.stored]
+        frames.append(pd.DataFrame(rows[table.sheet], columns=names[: len(rows[table.sheet][0])]))
+    frames[0]["criticality"] = pd.to_numeric(frames[0]["criticality"])
+    return tuple(frames)
+
+
 LAYERS = (0.2, 0.5, 0.3)  # data and platform systems, business systems, channels and reporting
 
 

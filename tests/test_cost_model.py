@@ -138,18 +138,9 @@ def test_the_legacy_premium_never_exceeds_the_run_cost_it_sits_in(row):
 
 def estate(systems: int, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Return (systems, costs, interfaces) of a synthetic estate from the sample generator, as the store holds them."""
-    from estate.sample import generate
-    from estate.schema import COSTS, INTERFACES, SYSTEMS
+    from estate.sample import sample_frames
 
-    rows = generate(systems, seed)
-    frames = []
-    for table in (SYSTEMS, COSTS, INTERFACES):
-        names = [f.name for f in table.fields if f.stored]
-        frames.append(pd.DataFrame(rows[table.sheet], columns=names[: len(rows[table.sheet][0])]))
-    systems_frame, costs, interfaces = frames
-    systems_frame["criticality"] = pd.to_numeric(systems_frame["criticality"])
-    systems_frame["platform"] = systems_frame["platform"].astype(str)
-    return systems_frame, costs, interfaces
+    return sample_frames(systems, seed)
 
 
 def assessed(systems: pd.DataFrame, costs: pd.DataFrame, interfaces: pd.DataFrame, draws: int = 300):
@@ -336,3 +327,29 @@ def test_the_inputs_frame_flags_assumed_values_and_fills_them_with_the_prior_mea
     expected = np.where(frame["legacy"], means["prior_users_legacy"], means["prior_users_modern"])
     assert np.allclose(frame["users"], expected)
     assert not np.isnan(np.stack(list(input_arrays(frame.assign(run_cost_gbp=1.0)).values()))).any()
+
+
+def test_analyse_json_carries_the_headline_coverage_and_calibration(tmp_path):
+    import json
+
+    from tests.conftest import run_estate
+
+    db = tmp_path / "e.duckdb"
+    assert run_estate("import", str(ROOT / "sample_inventory.xlsx"), "--db", str(db)).returncode == 0
+    result = run_estate("analyse", "--db", str(db), "--as-of", "2026-11-25", "--draws", "100", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    figures = summary["headline"]
+    for key in ("reported_cost_gbp", "imputed_cost_gbp", "legacy_premium_gbp", "hidden_cost_gbp",
+                "hidden_cost_p10_gbp", "hidden_cost_p90_gbp", "assumed_share"):  # fmt: skip
+        assert isinstance(figures[key], float), key
+    assert figures["hidden_cost_p10_gbp"] <= figures["hidden_cost_gbp"] <= figures["hidden_cost_p90_gbp"]
+    assert set(summary["coverage"]) >= {"run_cost_gbp", "end_of_support", *PRIORS}
+    assert all(0 <= share <= 1 for share in summary["coverage"].values())
+    anchors = {row["anchor"]: row for row in summary["calibration"]}
+    assert anchors["legacy share of systems"]["published"] == 0.28
+    assert all({"anchor", "source", "published", "estate"} <= set(row) for row in summary["calibration"])
+    ranked = json.loads(run_estate("rank", "--db", str(db), "--top", "400", "--format", "json").stdout)
+    assert sum(r["hidden_cost_gbp"] for r in ranked) == pytest.approx(figures["hidden_cost_gbp"], rel=1e-9)
+    assert sum(r["reported_cost_gbp"] or 0 for r in ranked) == pytest.approx(figures["reported_cost_gbp"], rel=1e-9)
+    assert all(r["imputed_cost_gbp"] is None for r in ranked if r["reported_cost_gbp"] is not None)
