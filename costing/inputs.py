@@ -138,7 +138,7 @@ def build_inputs(
     frame["age_years"] = as_of.year - frame["go_live_year"]
     legacy = frame["legacy"].to_numpy(bool)
     for column, (legacy_prior, modern_prior) in PRIORS.items():
-        values = pd.to_numeric(frame[column], errors="coerce")
+        values = pd.to_numeric(frame[column], errors="coerce").astype(np.float64)  # nullable ints hold no prior
         frame[f"{column}_assumed"] = values.isna().to_numpy()
         if prior_means:
             prior = np.where(legacy, prior_means[legacy_prior], prior_means[modern_prior])

@@ -62,7 +62,7 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
     def run(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chunk = frame.iloc[start : start + SYSTEMS_PER_CHUNK]
         m = len(chunk)
-        rotation = (offsets[start : start + m, :, None] + steps) % draws  # (m, priors + 1, draws)
+        rotation = lambda k: (offsets[start : start + m, k, None] + steps) % draws  # noqa: E731 - (m, draws)
         s = input_arrays(chunk, column_shape=True)
         legacy = chunk["legacy"].to_numpy(bool)[:, None]
         assumed_inputs = {}
@@ -70,13 +70,13 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
             assumed = chunk[f"{column}_assumed"].to_numpy(bool)
             assumed_inputs[column] = assumed
             if assumed.any():
-                index = rotation[:, k]
+                index = rotation(k)
                 prior = np.where(legacy, p[legacy_prior][index], p[modern_prior][index])
                 s[column] = np.where(assumed[:, None], prior, s[column])
         basis = chunk["cost_basis"].to_numpy()
         assumed_inputs["run_cost_gbp"] = basis != "observed"
         if assumed_inputs["run_cost_gbp"].any():
-            index = rotation[:, -1]
+            index = rotation(len(PRIORS))
             sigma = chunk["imputed_sigma"].fillna(0.0).to_numpy(np.float64)[:, None]
             imputed = s["run_cost_gbp"] * np.exp(sigma * normal[index] - sigma**2 / 2)  # mean-preserving
             prior = p["prior_run_cost"][index]

@@ -353,3 +353,16 @@ def test_analyse_json_carries_the_headline_coverage_and_calibration(tmp_path):
     assert sum(r["hidden_cost_gbp"] for r in ranked) == pytest.approx(figures["hidden_cost_gbp"], rel=1e-9)
     assert sum(r["reported_cost_gbp"] or 0 for r in ranked) == pytest.approx(figures["reported_cost_gbp"], rel=1e-9)
     assert all(r["imputed_cost_gbp"] is None for r in ranked if r["reported_cost_gbp"] is not None)
+
+
+def test_the_monte_carlo_is_reproducible_and_does_not_depend_on_chunking(monkeypatch):
+    import costing.uncertainty as uncertainty
+
+    frames = estate(120, seed=8)
+    first, again = assessed(*frames, 200), assessed(*frames, 200)
+    columns = ["hidden_cost_gbp", "legacy_premium_gbp", "hidden_cost_p10_gbp", "hidden_cost_p90_gbp"]
+    assert first.systems[columns].equals(again.systems[columns])
+    monkeypatch.setattr(uncertainty, "SYSTEMS_PER_CHUNK", 7)
+    chunked = assessed(*frames, 200)
+    assert np.array_equal(first.systems[columns].to_numpy(), chunked.systems[columns].to_numpy())
+    assert first.uncertainty.estate["hidden_cost_gbp"] == pytest.approx(chunked.uncertainty.estate["hidden_cost_gbp"])
