@@ -334,6 +334,9 @@ def analyse_command(
                 for row in calibration[["anchor", "source", "published", "estate", "unit"]].to_dict("records")
             ],
             "warnings": list(assessment.warnings),
+            "candidates": int(stored.assessment["candidate"].sum()),
+            "method_agreement": stored["method_agreement"].to_dict("records"),
+            "method_disagreements": stored["method_disagreements"].to_dict("records"),
             "waves": analysis.waves,
             "clusters": analysis.clusters,
             "betweenness_sources": analysis.betweenness_sources,
@@ -374,6 +377,14 @@ def analyse_command(
         typer.echo(f"  {row.anchor}: {published} -> {row.estate:.2f} ({row.unit})")
     for warning in assessment.warnings:
         typer.echo(f"warning: {warning}")
+    agreement = stored["method_agreement"]
+    if len(agreement):
+        typer.echo(
+            f"rank agreement over {int(agreement['candidates'].iloc[0])} candidates (Kendall tau; top-N overlap): "
+            + ", ".join(
+                f"{r.method_a}-{r.method_b} {r.kendall_tau:.2f}; {r.top_n_overlap:.0%}" for r in agreement.itertuples()
+            )
+        )
     typer.echo(
         f"{analysis.waves} modernisation wave(s); {analysis.clusters} coupled cluster(s), "
         f"largest {int(metrics['cluster_size'].max())} systems"
@@ -385,12 +396,15 @@ def analyse_command(
     )
     typer.echo(f"betweenness: {exact}")
     typer.echo("findings: " + (", ".join(f"{v} {k.replace('_', ' ')}" for k, v in finding_counts.items()) or "none"))
-    typer.echo("top 10 replacement candidates (see `estate rank`):")
-    for row in top.itertuples():
+    typer.echo(
+        f"top replacement candidates of {int(stored.assessment['candidate'].sum())} (by expected NPV per £ of "
+        "capex; see `estate rank`):"
+    )
+    for row in top[top["candidate"].astype(bool)].itertuples():
         typer.echo(
-            f"  {row.rank:>3}. {row.system_id} score {row.score:.1f}: "
-            f"cost of legacy £{row.total_cost_of_legacy_gbp / 1e6:,.2f}m/year "
-            f"(hidden £{row.hidden_cost_gbp / 1e6:,.2f}m), {row.risk_rag}, {row.suggested_action}"
+            f"  {row.rank:>3}. {row.system_id} NPV/£ {row.score:.2f}: expected NPV £{row.npv_gbp / 1e6:,.2f}m "
+            f"(P(NPV>0) {row.probability_npv_positive:.0%}), cost of legacy £{row.total_cost_of_legacy_gbp / 1e6:,.2f}m"
+            f"/year, {row.risk_rag}, {row.suggested_action}"
         )
     typer.echo(f"stored in {db_path}: {', '.join(t.name for t in RESULT_TABLES)}")
 
@@ -403,26 +417,46 @@ def rank_command(
     ] = 20,
     weights: Annotated[
         str | None,
-        typer.Option("--weights", help=f"Weights by criterion, e.g. {weights_example()}."),
+        typer.Option(
+            "--weights",
+            help=f"Rank by weighted criteria instead of the decision measure, e.g. {weights_example()}.",
+        ),
     ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="estate (default), cddo, gao or time: whose ranking to show.")
+    ] = "estate",
+    everything: Annotated[
+        bool, typer.Option("--all", help="List every system: candidates first, then those to retain.")
+    ] = False,
     output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
-    """Rank replacement candidates from the stored analysis, optionally with other weights.
+    """Rank the replacement candidates from the stored analysis (systems to retain are listed apart, with --all).
 
-    score = 100 x weighted mean of criteria normalised to 0-1 by rank: cost of legacy (expected
-    legacy premium + hidden cost), risk score, blast radius, NPV of replacing, ease. top_n_stability
-    is the share of 500 perturbed weight vectors under which the system stays in the top N.
+    Candidates are the systems whose suggested action replaces them (retire, rehost, replatform,
+    refactor, repurchase). --method estate (default) orders them by the decision measure, expected
+    NPV per pound of capex (Green Book appraisal by Monte Carlo; ties by expected NPV, then ID);
+    top_n_stability is the probability of being in the top N under the joint uncertainty of
+    parameters and inputs (ties at the threshold not counted). --weights orders them by a weighted
+    mean of criteria on magnitude-preserving scales instead. --method cddo / gao / time orders them
+    by CDDO's Legacy IT Risk Assessment Framework, a GAO-style points profile or Gartner's TIME.
     --format json adds `components` (component -> expected GBP a year; they add up to
-    legacy_premium_gbp + hidden_cost_gbp).
+    legacy_premium_gbp + hidden_cost_gbp) and, for --method cddo, the CDDO scores.
 
-    Example: estate rank --top 10 --weights hidden_cost=0.5,risk=0.3,npv=0.2 --format json
+    Example: estate rank --top 10 --method cddo --format json
     """
     from costing.hidden import COMPONENT_COLUMNS
+    from costing.methods import METHODS
     from costing.ranking import parse_weights
-    from pipeline.results import RANK_FIELDS, NotAnalysed, stored_ranking, stored_weights
+    from pipeline.results import CDDO_RANK_FIELDS, RANK_FIELDS, NotAnalysed, stored_ranking, stored_weights
 
     if output not in ("table", "csv", "json"):
         typer.echo("Error: --format must be table, csv or json", err=True)
+        raise typer.Exit(2)
+    if method not in METHODS:
+        typer.echo(f"Error: --method must be one of {', '.join(METHODS)}", err=True)
+        raise typer.Exit(2)
+    if weights and method != "estate":
+        typer.echo("Error: --weights applies to --method estate only", err=True)
         raise typer.Exit(2)
     db_path = db or default_db_path()
     with _exit_on(StoreError, NotAnalysed):
@@ -430,8 +464,14 @@ def rank_command(
     with _exit_on(ValueError, code=2):
         chosen = parse_weights(weights, defaults) if weights else None
     with _exit_on(StoreError, NotAnalysed):
-        stored = stored_ranking(db_path, chosen, top, limit=top)
-    ranked = stored[list(RANK_FIELDS)].assign(legacy=stored["legacy"].astype(bool))
+        stored = stored_ranking(db_path, chosen, top, method=method)
+    if not everything:
+        stored = stored[stored["candidate"].astype(bool)]
+    stored = stored.head(top)
+    fields = [*RANK_FIELDS, *(CDDO_RANK_FIELDS if method == "cddo" else ())]
+    ranked = stored[fields].assign(legacy=stored["legacy"].astype(bool), candidate=stored["candidate"].astype(bool))
+    if method == "cddo":
+        ranked = ranked.assign(cddo_red=stored["cddo_red"].astype(bool))
     if output == "json":
         records = json.loads(ranked.to_json(orient="records"))
         for record, components in zip(records, stored[list(COMPONENT_COLUMNS)].to_dict("records"), strict=True):
@@ -440,13 +480,20 @@ def rank_command(
     elif output == "csv":
         typer.echo(ranked.to_csv(index=False), nl=False)
     else:
+        typer.echo(
+            f"{'rank':>4}  {'system':<12} {'score':>7}  {'expected NPV (P10 to P90)':>34}  {'P(NPV>0)':>8}  "
+            f"{'cost of legacy':>14}  {'risk':<8} {'action':<10} {'stable':>6}  name"
+        )
         for row in ranked.itertuples():
             typer.echo(
-                f"{row.rank:>4}  {row.system_id:<12} {row.score:5.1f}  hidden £{row.hidden_cost_gbp / 1e6:8,.2f}m "
-                f"(£{row.hidden_cost_p10_gbp / 1e6:,.2f}m-£{row.hidden_cost_p90_gbp / 1e6:,.2f}m)  "
-                f"NPV £{row.npv_gbp / 1e6:8,.2f}m  risk {row.risk_score:>2.0f} {row.risk_rag:<5}  "
-                f"{row.time_quadrant:<9} {row.suggested_action:<10} stable {row.top_n_stability:.0%}  {row.name}"
+                f"{row.rank:>4}  {row.system_id:<12} {row.score:7.2f}  "
+                f"£{row.npv_gbp / 1e6:9,.2f}m (£{row.npv_p10_gbp / 1e6:,.1f}m to £{row.npv_p90_gbp / 1e6:,.1f}m)  "
+                f"{row.probability_npv_positive:>8.0%}  £{row.total_cost_of_legacy_gbp / 1e6:12,.2f}m  "
+                f"{row.risk_score:>2.0f} {row.risk_rag:<5} {row.suggested_action:<10} {row.top_n_stability:>6.0%}  "
+                f"{row.name}"
             )
+        if ranked.empty:
+            typer.echo("no replacement candidates: every system's suggested action is to retain it (see --all)")
 
 
 @app.command("export")

@@ -13,6 +13,7 @@ class Criterion:
     column: str  # every criterion is "higher means replace sooner"
     label: str
     help: str
+    scale: str  # log: log10(1 + x) min-max (money, counts: keeps magnitude, tames no outlier away); linear: min-max
 
     @property
     def key(self) -> str:
@@ -22,14 +23,17 @@ class Criterion:
 
 RANKING_CRITERIA = (
     Criterion("weight_hidden_cost", "total_cost_of_legacy_gbp", "Cost of legacy a year (expected)",
-              "Expected legacy premium + hidden cost a year."),
-    Criterion("weight_risk", "risk_score", "Risk score", "Impact x likelihood, 1-25."),
+              "Expected legacy premium + hidden cost a year (log scale: a £100m problem outranks a £1m one).", "log"),
+    Criterion("weight_risk", "risk_score", "Risk score", "Impact x likelihood, 1-25 (linear).", "linear"),
     Criterion("weight_blast_radius", "blast_radius", "Blast radius",
-              "Systems that transitively depend on it."),
-    Criterion("weight_npv", "npv_gbp", "NPV of replacing", "Green Book net present value of replacing it."),
+              "Systems that transitively depend on it (log scale); counted here only.", "log"),
+    Criterion("weight_npv", "npv_per_capex", "NPV per £ of capex",
+              "Expected Green Book NPV of replacing per pound of capex (linear).", "linear"),
     Criterion("weight_ease", "ease", "Ease of replacement",
-              "Small capex, small coupled cluster, few upstream dependencies."),
+              "Minus the replacement effort: expected duration (years) x coupled cluster size (linear).", "linear"),
 )  # fmt: skip
+REPLACEMENT_ACTIONS = ("retire", "rehost", "replatform", "refactor", "repurchase")
+DECISION_MEASURE = "npv_per_capex"  # default order: expected NPV per pound of expected capex
 
 
 def weights_example() -> str:

@@ -125,7 +125,7 @@ def build_inputs(
         present = [f"{c}_cost_gbp" for c in categories if f"{c}_cost_gbp" in reported]
         frame[column] = reported[present].sum(axis=1, min_count=1).to_numpy() if present else 0.0
     frame["cost_financial_year"] = reported["financial_year"].to_numpy()
-    metric_columns = ["blast_radius", "manual_interfaces", "wave", "cluster_size", "upstream_dependencies"]
+    metric_columns = ["blast_radius", "fan_out", "manual_interfaces", "wave", "cluster_size", "upstream_dependencies"]
     frame = frame.merge(metrics[["system_id", *metric_columns]], on="system_id", how="left")
     eos = pd.to_datetime(frame["end_of_support"])
     frame["end_of_support_known"] = eos.notna().to_numpy()

@@ -9,11 +9,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from costing.appraisal import appraise, discount_factors
+from costing.appraisal import capex_and_duration, payback_years
 from costing.calibration import calibration
 from costing.hidden import COMPONENTS
 from costing.imputation import Imputation, impute_costs
 from costing.inputs import PRIORS, build_inputs, cost_rollups, input_coverage
+from costing.methods import agreement, cddo_assessment, gao_points
 from costing.parameters import Parameters
 from costing.ranking import CRITERIA, rank_systems
 from costing.risk import impact_score, likelihood_score, rag, suggested_actions, time_quadrant
@@ -32,6 +33,8 @@ class Assessment:
     rollups: dict[str, pd.DataFrame]
     as_of: date
     coverage: pd.DataFrame  # input, systems_observed, share_of_systems, share_of_reported_cost
+    agreement: pd.DataFrame  # method_a, method_b, kendall_tau, top_n_overlap, candidates
+    disagreements: pd.DataFrame  # system_id, method, estate_rank, method_rank, reason
     calibration: pd.DataFrame  # anchor, source, published, estate
     warnings: tuple[str, ...]  # what the user should know about the inputs (imputation refused, £0 costs ...)
 
@@ -77,17 +80,22 @@ def assess(
     _appraise(frame, point)
     clock("appraisal")
     _risk(frame, parameters)
+    frame = frame.join(cddo_assessment(frame, as_of))
+    frame["gao_points"] = gao_points(frame, point["esu_years"])
     clock("risk and disposition")
     ranked = rank_systems(
-        frame, weights_from(parameters), int(point["stability_top_n"]), point["stability_perturbation"], seed
-    )
+        frame, None, int(point["stability_top_n"]), point["stability_perturbation"], seed,
+        uncertainty.decision_draws,
+    )  # fmt: skip
+    agreement_table, disagreements = agreement(ranked, int(point["stability_top_n"]))
     clock("ranking and stability")
     rollups = cost_rollups(costs, systems)
     coverage = input_coverage(frame)
     clock("roll-ups")
     return Assessment(
-        ranked, uncertainty, imputation, rollups, as_of, coverage, calibration(frame), _warnings(frame, imputation)
-    )
+        ranked, uncertainty, imputation, rollups, as_of, coverage, agreement_table, disagreements,
+        calibration(frame), _warnings(frame, imputation),
+    )  # fmt: skip
 
 
 def _run_cost(frame: pd.DataFrame, imputation: Imputation, parameters: Parameters) -> None:
@@ -142,32 +150,25 @@ class _Clock:
 
 
 def _appraise(frame: pd.DataFrame, p: dict[str, float]) -> None:
-    run = frame["run_cost_gbp"].to_numpy(np.float64)
-    hidden = frame["hidden_cost_gbp"].to_numpy(np.float64)
-    premium = frame["legacy_premium_gbp"].to_numpy(np.float64)
+    """Add the appraisal's derived columns (the Monte Carlo gave expected NPV, P10/P90, P(NPV > 0), PVs)."""
+    capex = frame["replacement_capex_gbp"].to_numpy(np.float64)
+    costs = frame["costs_pv_gbp"].to_numpy(np.float64)
+    frame["npv_per_capex"] = np.divide(frame["npv_gbp"].to_numpy(np.float64), capex, out=np.zeros(len(frame)),
+                                       where=capex > 0)  # fmt: skip
+    frame["benefit_cost_ratio"] = np.divide(frame["benefits_pv_gbp"].to_numpy(np.float64), costs,
+                                            out=np.full(len(frame), np.nan), where=costs > 0)  # fmt: skip
+    frame["cost_of_delay_gbp"] = frame["npv_gbp"] - frame["npv_delayed_gbp"]
     estimate = pd.to_numeric(frame["replacement_cost_estimate_gbp"], errors="coerce").to_numpy(np.float64)
-    base_capex = np.where(np.isfinite(estimate), estimate, p["replacement_capex_multiple"] * run)
     years = pd.to_numeric(frame["replacement_years"], errors="coerce").to_numpy(np.float64)
-    base_years = np.where(np.isfinite(years) & (years > 0), years, p["replacement_years"])
-    factors = discount_factors(int(p["appraisal_horizon_years"]), p["discount_rate"], p["discount_rate_after_30"])
-    result = appraise(
-        run + hidden,
-        (run - premium) * p["new_run_cost_share"] + (premium + hidden) * p["residual_hidden_share"],
-        base_capex,
-        base_years,
-        p["optimism_bias_capex"],
-        p["optimism_bias_duration"],
-        factors,
-    )
     frame["capex_estimated"] = ~np.isfinite(estimate)
-    frame["replacement_capex_gbp"] = result.capex_gbp
-    frame["replacement_duration_years"] = result.duration_years
-    frame["npv_gbp"] = result.npv_gbp
-    frame["payback_year"] = result.payback_year
-    frame["cost_of_delay_gbp"] = result.cost_of_delay_gbp
+    run = frame["run_cost_gbp"].to_numpy(np.float64)
+    central_capex, central_duration = capex_and_duration(run, estimate, years, p["prior_run_cost"], p)
+    frame["payback_year"] = payback_years(
+        run, frame["legacy_premium_gbp"].to_numpy(np.float64), frame["hidden_cost_gbp"].to_numpy(np.float64),
+        central_capex, central_duration, p,
+    )  # fmt: skip
     cluster = frame["cluster_size"].fillna(1).to_numpy(np.float64)
-    upstream = frame["upstream_dependencies"].fillna(0).to_numpy(np.float64)
-    frame["ease"] = -(np.log1p(result.capex_gbp) + np.log1p(cluster - 1) + np.log1p(upstream))
+    frame["ease"] = -frame["replacement_duration_years"].to_numpy(np.float64) * cluster
 
 
 def _risk(frame: pd.DataFrame, parameters: Parameters) -> None:

@@ -5,26 +5,38 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from costing.criteria import RANKING_CRITERIA, Criterion
+from costing.criteria import DECISION_MEASURE, RANKING_CRITERIA, REPLACEMENT_ACTIONS, Criterion
 
-__all__ = ["CRITERIA", "RANKING_CRITERIA", "Criterion", "parse_weights", "rank_systems"]
+__all__ = ["CRITERIA", "RANKING_CRITERIA", "REPLACEMENT_ACTIONS", "Criterion", "parse_weights", "rank_systems"]
 
 
 CRITERIA = {c.weight: c.column for c in RANKING_CRITERIA}  # weight parameter -> column
-STABILITY_DRAWS = 500
+STABILITY_DRAWS = 500  # weight vectors drawn for the weighted view's stability
 
 
-def normalise(values: np.ndarray) -> np.ndarray:
-    """Return values scaled to 0-1 by rank (ties share the mean rank), so outliers cannot dominate."""
-    if len(values) <= 1:
-        return np.zeros(len(values))
-    ranks = pd.Series(values).rank(method="average").to_numpy()
-    return (ranks - 1) / (len(values) - 1)
+def scaled(values: np.ndarray, scale: str, reference: np.ndarray | None = None) -> np.ndarray:
+    """Return values on 0-1 keeping magnitude: min-max of log10(1 + x) ("log") or of x ("linear").
+
+    `reference` (default: the values themselves) fixes the min and max, so Monte Carlo draws are scaled
+    like the expected values; results are clipped to 0-1. No rank-normalisation: distances survive.
+    """
+
+    def transform(x: np.ndarray) -> np.ndarray:
+        x = np.nan_to_num(np.asarray(x, np.float64), nan=0.0)
+        return np.sign(x) * np.log10(1.0 + np.abs(x)) if scale == "log" else x
+
+    base = transform(values if reference is None else reference)
+    if len(base) == 0:
+        return np.zeros(np.shape(values))
+    low, high = float(base.min()), float(base.max())
+    if high <= low:
+        return np.zeros(np.shape(values))
+    return np.clip((transform(values) - low) / (high - low), 0.0, 1.0)
 
 
 def criteria_matrix(frame: pd.DataFrame) -> np.ndarray:
-    """Return the normalised criteria, one column per CRITERIA entry."""
-    return np.column_stack([normalise(frame[column].to_numpy(np.float64)) for column in CRITERIA.values()])
+    """Return the criteria on their magnitude-preserving 0-1 scales, one column per RANKING_CRITERIA entry."""
+    return np.column_stack([scaled(frame[c.column].to_numpy(np.float64), c.scale) for c in RANKING_CRITERIA])
 
 
 def score(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -32,35 +44,86 @@ def score(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return 100.0 * matrix @ (weights / weights.sum())
 
 
-def order(scores: np.ndarray, system_ids: np.ndarray) -> np.ndarray:
-    """Return positions sorted by score descending, ties by system_id."""
-    return np.lexsort((system_ids, -scores))
+def order(candidate: np.ndarray, scores: np.ndarray, npv: np.ndarray, system_ids: np.ndarray) -> np.ndarray:
+    """Return positions: candidates first, each group by score descending; ties by expected NPV, then system_id."""
+    return np.lexsort((system_ids, -np.nan_to_num(npv, nan=-np.inf), -np.nan_to_num(scores, nan=-np.inf), ~candidate))
+
+
+def top_n_share(values: np.ndarray, top_n: int) -> np.ndarray:
+    """Return, per row, the share of columns (draws) in which it is strictly above the first value outside the top N.
+
+    values: candidates x draws. A row tied with the (N+1)-th value is not counted as in the top N, so ties at
+    the threshold never read as stable.
+    """
+    rows, _ = values.shape
+    if rows <= top_n:
+        return np.ones(rows)
+    threshold = -np.partition(-values, top_n, axis=0)[top_n]  # the (N+1)-th largest per draw
+    return (values > threshold).mean(axis=1)
 
 
 def rank_systems(
-    frame: pd.DataFrame, weights: dict[str, float], top_n: int, perturbation: float, seed: int
+    frame: pd.DataFrame,
+    weights: dict[str, float] | None,
+    top_n: int,
+    perturbation: float,
+    seed: int,
+    decision_draws: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Return the frame with score, rank and top_n_stability, sorted by rank."""
-    names = list(CRITERIA)
-    base = np.array([weights[n] for n in names], dtype=np.float64)
-    if base.sum() <= 0:
-        raise ValueError("the ranking weights must not all be zero")
-    matrix = criteria_matrix(frame)
+    """Return the frame with candidate, score, rank and top_n_stability, sorted by rank.
+
+    Candidates (suggested action retire, rehost, replatform, refactor or repurchase) are ranked 1..C; systems
+    to retain follow, ranked among themselves, never among the candidates. Default (`weights` None): score =
+    the decision measure, expected NPV per pound of capex; stability = the share of Monte Carlo draws
+    (`decision_draws`, systems x draws, aligned with `frame`) in which the system is in the candidates' top N.
+    With `weights`: score = weighted mean of the criteria on magnitude-preserving scales (0-100); stability
+    perturbs the weights (x uniform in [1 - perturbation, 1 + perturbation]) and, draw by draw, the NPV
+    criterion.
+    """
+    candidate = frame["suggested_action"].isin(REPLACEMENT_ACTIONS).to_numpy()
+    npv = frame["npv_gbp"].to_numpy(np.float64)
     ids = frame["system_id"].to_numpy()
-    scores = score(matrix, base)
-    positions = order(scores, ids)
+    if weights is None:
+        scores = frame[DECISION_MEASURE].to_numpy(np.float64)
+    else:
+        base = np.array([weights[c.weight] for c in RANKING_CRITERIA], dtype=np.float64)
+        if base.sum() <= 0:
+            raise ValueError("the ranking weights must not all be zero")
+        matrix = criteria_matrix(frame)
+        scores = score(matrix, base)
+    positions = order(candidate, scores, npv, ids)
     rank = np.empty(len(frame), np.int64)
     rank[positions] = np.arange(1, len(frame) + 1)
-    rng = np.random.default_rng(seed)
-    factors = rng.uniform(1 - perturbation, 1 + perturbation, (STABILITY_DRAWS, len(names)))
-    perturbed = matrix @ (base * factors / (base * factors).sum(axis=1, keepdims=True)).T  # systems x draws
-    top = min(top_n, len(frame))
-    in_top = np.zeros(len(frame))
-    if top:
-        threshold = -np.partition(-perturbed, top - 1, axis=0)[top - 1]
-        in_top = (perturbed >= threshold).mean(axis=1)
-    result = frame.assign(score=scores, rank=rank, top_n_stability=in_top)
+    stability = np.zeros(len(frame))
+    if candidate.any():
+        if weights is None:
+            draws = decision_draws[candidate] if decision_draws is not None else scores[candidate, None]
+            stability[candidate] = top_n_share(np.asarray(draws, np.float64), top_n)
+        else:
+            stability[candidate] = _weighted_stability(
+                matrix[candidate], base, top_n, perturbation, seed,
+                None if decision_draws is None else decision_draws[candidate],
+                frame.loc[candidate, DECISION_MEASURE].to_numpy(np.float64),
+            )  # fmt: skip
+    result = frame.assign(candidate=candidate, score=scores, rank=rank, top_n_stability=stability)
     return result.sort_values("rank", ignore_index=True)
+
+
+def _weighted_stability(
+    matrix: np.ndarray, base: np.ndarray, top_n: int, perturbation: float, seed: int,
+    npv_draws: np.ndarray | None, npv_expected: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    rng = np.random.default_rng(seed)
+    count = STABILITY_DRAWS if npv_draws is None else npv_draws.shape[1]
+    factors = rng.uniform(1 - perturbation, 1 + perturbation, (count, len(base)))
+    weights = base * factors / (base * factors).sum(axis=1, keepdims=True)  # draws x criteria
+    scores = matrix @ weights.T  # candidates x draws
+    if npv_draws is not None:
+        column = next(i for i, c in enumerate(RANKING_CRITERIA) if c.column == DECISION_MEASURE)
+        criterion = RANKING_CRITERIA[column]
+        drawn = scaled(npv_draws, criterion.scale, reference=npv_expected)
+        scores += (drawn - matrix[:, [column]]) * weights[:, column]
+    return top_n_share(scores, top_n)
 
 
 def parse_weights(text: str, defaults: dict[str, float]) -> dict[str, float]:

@@ -11,29 +11,41 @@ TIME_RULE = (
 )
 
 
+def round_half_up(values: np.ndarray) -> np.ndarray:
+    """Return values rounded to whole numbers, halves up (2.5 -> 3), not to even as numpy's rint does."""
+    return np.floor(np.asarray(values, np.float64) + 0.5)
+
+
 def _band(values: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
     """Return bands 1..len(edges)+1; edges are the inclusive upper bounds of bands 1, 2, ... (unknown = 0)."""
     return 1 + np.searchsorted(np.asarray(edges), np.nan_to_num(values), side="left")
 
 
 def impact_score(frame: pd.DataFrame) -> np.ndarray:
-    """Impact 1-5: rounded mean of criticality (3 if unknown), users band and blast-radius band."""
+    """Impact 1-5: mean of criticality (3 if unknown) and the users band, rounded half up.
+
+    Blast radius is not here: it is a ranking criterion, counted once there.
+    """
     criticality = frame["criticality"].fillna(3).to_numpy(np.float64)
     users = _band(frame["users"].to_numpy(np.float64), (10, 100, 1000, 10000))
-    blast = _band(frame["blast_radius"].to_numpy(np.float64), (0, 2, 10, 50))
-    return np.clip(np.rint((criticality + users + blast) / 3), 1, 5)
+    return np.clip(round_half_up((criticality + users) / 2), 1, 5)
 
 
 def likelihood_score(frame: pd.DataFrame) -> np.ndarray:
-    """Likelihood 1-5: rounded mean of support status, vulnerabilities, incidents and skills scarcity."""
+    """Likelihood 1-5: mean of support status, vulnerabilities, incidents and skills scarcity, rounded half up.
+
+    Support: past its end 5, ending within a year 4, within 3 years 3, later 1; unknown 3, except SaaS
+    (the vendor keeps it current) 1.
+    """
     years = frame["years_past_end_of_support"].to_numpy(np.float64)
     known_eos = frame["end_of_support"].notna().to_numpy()
     support = np.where(years > 0, 5, np.where(years > -1, 4, np.where(years > -3, 3, 1)))
-    support = np.where(known_eos, support, 3)
+    saas = frame["platform"].eq("saas").to_numpy()
+    support = np.where(known_eos, support, np.where(saas, 1, 3))
     vulnerabilities = _band(frame["known_vulnerabilities"].to_numpy(np.float64), (0, 2, 5, 20))
     incidents = _band(frame["incidents_per_year"].to_numpy(np.float64), (0, 12, 50, 100))
     skills = np.where(frame["scarce_skills"].to_numpy(bool), 5, 1)
-    return np.clip(np.rint((support + vulnerabilities + incidents + skills) / 4), 1, 5)
+    return np.clip(round_half_up((support + vulnerabilities + incidents + skills) / 4), 1, 5)
 
 
 def rag(score: np.ndarray, red: float, amber: float) -> np.ndarray:
@@ -48,11 +60,11 @@ def time_quadrant(frame: pd.DataFrame, likelihood: np.ndarray) -> tuple[np.ndarr
         5,
         np.where(frame["platform"].eq("private_cloud").to_numpy(), 4, 2),
     )
-    fit = np.clip(np.rint((6 - likelihood + modern) / 2), 1, 5)
+    fit = np.clip(round_half_up((6 - likelihood + modern) / 2), 1, 5)
     criticality = frame["criticality"].fillna(3).to_numpy(np.float64)
     users = _band(frame["users"].to_numpy(np.float64), (10, 100, 1000, 10000))
     volume = _band(frame["transactions_per_year"].to_numpy(np.float64), (1000, 100_000, 1_000_000, 10_000_000))
-    value = np.clip(np.rint((2 * criticality + users + volume) / 4), 1, 5)
+    value = np.clip(round_half_up((2 * criticality + users + volume) / 4), 1, 5)
     quadrant = np.where(
         fit >= 3, np.where(value >= 3, "invest", "tolerate"), np.where(value >= 3, "migrate", "eliminate")
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from costing.appraisal import capex_and_duration, present_values
 from costing.hidden import COMPONENTS, breach_probability
 from costing.inputs import PRIORS, input_arrays
 from costing.parameters import Parameters
@@ -26,10 +27,15 @@ from costing.parameters import Parameters
 PERCENTILES = (10, 90)
 PERCENTILE_COLUMNS = tuple(f"hidden_cost_p{q}_gbp" for q in PERCENTILES)
 SYSTEMS_PER_CHUNK = 2500  # bounds memory: about 15 arrays of chunk x draws float64 at once
+APPRAISAL_COLUMNS = (
+    "npv_gbp", "npv_p10_gbp", "npv_p90_gbp", "probability_npv_positive", "benefits_pv_gbp", "costs_pv_gbp",
+    "npv_delayed_gbp", "replacement_capex_gbp", "replacement_duration_years",
+)  # fmt: skip
 SYSTEM_COLUMNS = (
     "system_id", *(c.column for c in COMPONENTS), "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS,
-    "breach_probability", "assumed_hidden_gbp",
+    "breach_probability", "assumed_hidden_gbp", *APPRAISAL_COLUMNS,
 )  # fmt: skip
+DECISION_DRAWS = 200  # draws of each system's NPV per GBP of capex kept for rank stability (float32)
 DEPARTMENT_COLUMNS = ("department", "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS)
 
 
@@ -42,6 +48,7 @@ class Uncertainty:
     estate: dict[str, float]  # legacy_premium_gbp, hidden_cost_gbp, P10/P90, implied_breaches_per_year, assumed
     draws: int
     seed: int
+    decision_draws: np.ndarray  # systems x min(draws, DECISION_DRAWS): NPV / capex in each draw
 
 
 def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int) -> Uncertainty:
@@ -58,6 +65,8 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
     departments = frame["department"].fillna("(unknown)").to_numpy()
     names, codes = np.unique(departments, return_inverse=True)
     steps = np.arange(draws)
+
+    kept = min(draws, DECISION_DRAWS)
 
     def run(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chunk = frame.iloc[start : start + SYSTEMS_PER_CHUNK]
@@ -104,21 +113,38 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
         means[:, n] = premium.mean(axis=1)
         means[:, n + 1] = hidden.mean(axis=1)
         means[:, n + 2 : n + 2 + len(PERCENTILES)] = np.percentile(hidden, PERCENTILES, axis=1).T
-        means[:, -2] = np.broadcast_to(breach_probability(s, p), (m, draws)).mean(axis=1)
-        means[:, -1] = assumed_hidden
+        means[:, n + 4] = np.broadcast_to(breach_probability(s, p), (m, draws)).mean(axis=1)
+        means[:, n + 5] = assumed_hidden
+        run_cost = np.broadcast_to(s["run_cost_gbp"], (m, draws))
+        capex, duration = capex_and_duration(
+            run_cost, chunk["replacement_cost_estimate_gbp"].to_numpy(np.float64)[:, None],
+            chunk["replacement_years"].to_numpy(np.float64)[:, None], p["prior_run_cost"], p,
+        )  # fmt: skip
+        now = present_values(run_cost, premium, hidden, capex, duration, p)
+        later = present_values(run_cost, premium, hidden, capex, duration, p, delay=1)
+        a = n + 6
+        means[:, a] = now.npv.mean(axis=1)
+        means[:, a + 1 : a + 3] = np.percentile(now.npv, PERCENTILES, axis=1).T
+        means[:, a + 3] = (now.npv > 0).mean(axis=1)
+        means[:, a + 4] = now.benefits.mean(axis=1)
+        means[:, a + 5] = now.costs.mean(axis=1)
+        means[:, a + 6] = later.npv.mean(axis=1)
+        means[:, a + 7] = np.broadcast_to(capex, (m, draws)).mean(axis=1)
+        means[:, a + 8] = np.broadcast_to(duration, (m, draws)).mean(axis=1)
+        decision = (now.npv[:, :kept] / np.broadcast_to(capex, (m, draws))[:, :kept]).astype(np.float32)
         chunk_codes = codes[start : start + m]
         order = np.argsort(chunk_codes, kind="stable")
         present, first = np.unique(chunk_codes[order], return_index=True)
         by_department = np.zeros((2, len(names), draws))
         by_department[0, present] = np.add.reduceat(premium[order], first, axis=0)
         by_department[1, present] = np.add.reduceat(hidden[order], first, axis=0)
-        return means, by_department
+        return means, by_department, decision
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(run, range(0, len(frame), SYSTEMS_PER_CHUNK)))
     values = np.concatenate([r[0] for r in results]) if results else np.empty((0, len(SYSTEM_COLUMNS) - 1))
     totals = np.zeros((2, len(names), draws))
-    for _, by_department in results:  # in chunk order, so sums are reproducible
+    for _, by_department, _ in results:  # in chunk order, so sums are reproducible
         totals += by_department
     systems = pd.DataFrame(values, columns=list(SYSTEM_COLUMNS[1:])).assign(system_id=frame["system_id"].to_numpy())
     department = pd.DataFrame({
@@ -135,4 +161,7 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
         "implied_breaches_per_year": float(systems["breach_probability"].sum()),
         "assumed_hidden_gbp": float(systems["assumed_hidden_gbp"].sum()),
     }
-    return Uncertainty(systems[list(SYSTEM_COLUMNS)], department[list(DEPARTMENT_COLUMNS)], estate, draws, seed)
+    decision = np.concatenate([r[2] for r in results]) if results else np.empty((0, kept), np.float32)
+    return Uncertainty(
+        systems[list(SYSTEM_COLUMNS)], department[list(DEPARTMENT_COLUMNS)], estate, draws, seed, decision
+    )

@@ -182,6 +182,30 @@ CRITICALITY_WORDS: dict[int, tuple[str, ...]] = {
 
 F = FieldType
 
+# The CDDO Legacy IT Risk Assessment Framework's criteria, when a department has scored them itself
+# (guidance of September 2023, updated March 2025): likelihood L1-L7 on 1-6, impact C1-C6 on 1-5.
+CDDO_LIKELIHOOD = (
+    ("l1", "end of life or end of support"), ("l2", "expired vendor contract"), ("l3", "lack of knowledge and skills"),
+    ("l4", "inability to meet business needs"), ("l5", "unsuitable physical environment"),
+    ("l6", "known security vulnerabilities"), ("l7", "historically recorded issues"),
+)  # fmt: skip
+CDDO_IMPACT = (
+    ("c1", "national security, health or safety"), ("c2", "reputational"), ("c3", "direct financial"),
+    ("c4", "external stakeholders"), ("c5", "operational hours lost"), ("c6", "impact on other systems"),
+)  # fmt: skip
+CDDO_SCORE_FIELDS = tuple(
+    Field(
+        f"cddo_{code}",
+        F.INTEGER,
+        f"Department's own CDDO legacy risk score for {criterion} "
+        f"({'likelihood, 1-6' if code[0] == 'l' else 'impact, 1-5'}).",
+        f"CDDO {code.upper()} score",
+        unit="score",
+        synonyms=(f"{code}", f"{code} score", f"cddo {code}", f"{criterion}", f"{criterion} score"),
+    )
+    for code, criterion in (*CDDO_LIKELIHOOD, *CDDO_IMPACT)
+)
+
 SYSTEMS = Table(
     name="systems",
     sheet="Systems",
@@ -400,6 +424,7 @@ SYSTEMS = Table(
             synonyms=("risk", "rag", "rag rating", "risk rating", "legacy risk", "cddo rating"),
             choices=CDDO_RISK,
         ),
+        *CDDO_SCORE_FIELDS,
         Field(
             "replacement_cost_estimate_gbp",
             F.MONEY,

@@ -20,9 +20,10 @@ from estate.schema import COSTS, INTERFACES, PROVENANCE_COLUMNS, SYSTEMS, TABLES
 from estate.validation import FileResult, TableData, validate_file
 
 DEFAULT_DB = "estate.duckdb"
-# The store's layout. 1: release 0.1 (no estate_meta table); 2: estate_meta records the version, and
-# input tables gain columns added to the schema module. Raise it when a table or column is added.
-SCHEMA_VERSION = 2
+# The store's layout. 1: release 0.1 (no estate_meta table); 2: estate_meta records the version;
+# 3: systems gain the CDDO framework's own scores (cddo_l1 ... cddo_c6). Raise it when a table or column
+# is added: opening an earlier database adds them (from the schema module) and keeps every row.
+SCHEMA_VERSION = 3
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "systems": (("end_of_support_derived", "BOOLEAN"), ("end_of_support_basis", "VARCHAR")),
 }

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from costing.calibration import COLUMNS as CALIBRATION_COLUMNS
 from costing.hidden import COMPONENT_COLUMNS
 from costing.inputs import PRIORS, SYSTEM_INPUTS
-from costing.ranking import CRITERIA, rank_systems
+from costing.ranking import rank_systems
 from costing.uncertainty import DEPARTMENT_COLUMNS, PERCENTILE_COLUMNS
 from dependency_graph.metrics import METRIC_COLUMNS
 from estate.store import connect, replace_tables
@@ -31,6 +33,7 @@ class ResultTable:
     columns: tuple[str, ...]
     order: str  # ORDER BY clause for published copies (the report's data/)
     published: bool = True  # copied into the report's data/ folder
+    eager: bool = True  # read by read_results unless named (decision_draws is large and rarely needed)
 
 
 ASSESSMENT_COLUMNS = (
@@ -38,8 +41,11 @@ ASSESSMENT_COLUMNS = (
     "imputed_cost_gbp", "run_cost_gbp", "cost_basis", "cost_imputed", "imputed_low_gbp", "imputed_high_gbp",
     *COMPONENT_COLUMNS, "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS, "total_cost_of_legacy_gbp",
     "assumed_share", "outliers", "breach_probability",
-    "replacement_capex_gbp", "capex_estimated", "replacement_duration_years", "npv_gbp", "payback_year",
+    "replacement_capex_gbp", "capex_estimated", "replacement_duration_years", "npv_gbp", "npv_p10_gbp",
+    "npv_p90_gbp", "probability_npv_positive", "benefit_cost_ratio", "npv_per_capex", "payback_year",
     "cost_of_delay_gbp", "impact", "likelihood", "risk_score", "risk_rag", "cddo_risk", "risk_disagrees",
+    "cddo_likelihood", "cddo_impact", "cddo_score", "cddo_red", "cddo_legacy", "cddo_derived_criteria", "gao_points",
+    "candidate",
     "technical_fit", "business_value", "time_quadrant", "suggested_action", "action_reason", "blast_radius",
     "upstream_dependencies", "cluster_size", "wave", "ease", "legacy", "top_n_stability",
 )  # fmt: skip
@@ -48,11 +54,14 @@ MODEL_INPUT_COLUMNS = (
     "replacement_cost_estimate_gbp", "replacement_years",
 )  # fmt: skip
 RANK_FIELDS = (
-    "rank", "system_id", "name", "department", "score", "legacy", "reported_cost_gbp", "imputed_cost_gbp",
+    "rank", "system_id", "name", "department", "method", "candidate", "score", "legacy", "reported_cost_gbp",
+    "imputed_cost_gbp",
     "run_cost_gbp", "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS, "total_cost_of_legacy_gbp",
-    "cost_imputed", "npv_gbp", "payback_year", "cost_of_delay_gbp",
-    "risk_score", "risk_rag", "time_quadrant", "suggested_action", "blast_radius", "wave", "top_n_stability",
+    "cost_imputed", "npv_gbp", "npv_p10_gbp", "npv_p90_gbp", "probability_npv_positive", "benefit_cost_ratio",
+    "npv_per_capex", "payback_year", "cost_of_delay_gbp", "risk_score", "risk_rag", "time_quadrant",
+    "business_value", "technical_fit", "suggested_action", "blast_radius", "wave", "top_n_stability",
 )  # fmt: skip
+CDDO_RANK_FIELDS = ("cddo_likelihood", "cddo_impact", "cddo_score", "cddo_red", "cddo_derived_criteria")
 ESTATE_TOTALS = (
     "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS, "implied_breaches_per_year", "assumed_hidden_gbp",
 )  # fmt: skip
@@ -78,7 +87,12 @@ RESULT_TABLES: tuple[ResultTable, ...] = (
     *(ResultTable(f"reported_cost_by_{level}", (level, "reported_cost_gbp"), level) for level in ROLLUP_LEVELS),
     ResultTable("input_coverage", ("input", "systems_observed", "share_of_systems", "share_of_reported_cost"), "input"),
     ResultTable("calibration", CALIBRATION_COLUMNS, "anchor"),
+    ResultTable("method_agreement", ("method_a", "method_b", "kendall_tau", "top_n_overlap", "candidates"),
+                "method_a, method_b"),
+    ResultTable("method_disagreements", ("system_id", "method", "estate_rank", "method_rank", "reason"),
+                "method, system_id"),
     ResultTable("model_inputs", MODEL_INPUT_COLUMNS, "system_id", published=False),
+    ResultTable("decision_draws", ("system_id", "npv_per_capex_draws"), "system_id", published=False, eager=False),
     ResultTable("cost_model_runs", RUN_COLUMNS, "as_of", published=False),
 )  # fmt: skip
 RESULTS = {t.name: t for t in RESULT_TABLES}
@@ -95,10 +109,12 @@ def conform(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     result = {}
     for table in RESULT_TABLES:
         frame = tables[table.name]
-        missing = [c for c in table.columns if c not in frame.columns]
+        names = frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
+        missing = [c for c in table.columns if c not in names]
         if missing:
             raise ValueError(f"result table {table.name} lacks declared column(s) {missing}")
-        result[table.name] = frame[list(table.columns)]
+        result[table.name] = frame.select(list(table.columns)) if isinstance(frame, pa.Table) else frame[
+            list(table.columns)]  # fmt: skip
     return result
 
 
@@ -163,7 +179,7 @@ class AnalysedEstate:
 def read_results(connection: duckdb.DuckDBPyConnection, names: tuple[str, ...] | None = None) -> AnalysedEstate:
     """Return the stored result tables (all, or `names`), rows in published order; raise NotAnalysed."""
     check_analysed(connection)
-    chosen = [RESULTS[n] for n in names] if names else RESULT_TABLES
+    chosen = [RESULTS[n] for n in names] if names else [t for t in RESULT_TABLES if t.eager]
     tables = {
         t.name: connection.sql(f"SELECT {', '.join(t.columns)} FROM {t.name} ORDER BY {t.order}").df() for t in chosen
     }
@@ -209,35 +225,85 @@ def stored_weights(db: Path) -> dict[str, float]:
     return {n: float(v) for n, v in zip(used["name"], used["value"], strict=True) if n.startswith("weight_")}
 
 
-def stored_ranking(db: Path, weights: dict[str, float] | None, top_n: int, limit: int | None = None) -> pd.DataFrame:
-    """Return the stored assessment re-ranked with these weights (stored defaults if None), best first.
+def decision_draws_table(system_ids: np.ndarray, draws: np.ndarray) -> pa.Table:
+    """Return the decision_draws table: each system's NPV per GBP of capex in each kept Monte Carlo draw."""
+    values = pa.array(np.ascontiguousarray(draws, np.float32).ravel(), pa.float32())
+    lists = pa.FixedSizeListArray.from_arrays(values, draws.shape[1] if draws.ndim == 2 and draws.shape[1] else 1)
+    return pa.table({"system_id": pa.array(system_ids, pa.string()), "npv_per_capex_draws": lists})
 
-    All systems, or the first `limit`. With the recorded weights and N it is the stored ranking itself.
+
+def stored_decision_draws(db: Path, system_ids: pd.Series) -> np.ndarray:
+    """Return the stored decision draws aligned with `system_ids` (systems x draws, float32)."""
+    with connect(db, read_only=True) as connection:
+        table = connection.sql("SELECT system_id, npv_per_capex_draws FROM decision_draws").arrow()
+    if hasattr(table, "read_all"):
+        table = table.read_all()
+    column = table.column("npv_per_capex_draws").combine_chunks()
+    width = column.type.list_size
+    values = column.flatten().to_numpy(zero_copy_only=False).reshape(-1, width)
+    position = pd.Index(table.column("system_id").to_pylist()).get_indexer(system_ids)
+    return values[position]
+
+
+def stored_ranking(
+    db: Path, weights: dict[str, float] | None, top_n: int, limit: int | None = None, method: str = "estate"
+) -> pd.DataFrame:
+    """Return the stored assessment ranked by `method` (estate: the decision measure, or `weights` when given).
+
+    All systems, candidates first, or the first `limit`. The estate method with no weights and the recorded N
+    is the stored ranking itself.
     """
     estate = read_stored(db, ("system_assessment", "parameters_used", "cost_model_runs"))
     used = estate["parameters_used"]
     recorded = dict(zip(used["name"], used["value"], strict=True))
-    if (weights is None or all(weights[k] == recorded[k] for k in weights)) and top_n == recorded["stability_top_n"]:
-        return estate.assessment.head(limit) if limit else estate.assessment
-    return rerank(estate.assessment, used, estate.settings.seed, weights, top_n).head(limit)
+    if method == "estate" and weights is None and top_n == recorded["stability_top_n"]:
+        ranked = estate.assessment
+    elif method == "estate":
+        draws = stored_decision_draws(db, estate.assessment["system_id"])
+        ranked = rerank(estate.assessment, used, estate.settings.seed, weights, top_n, draws)
+    else:
+        ranked = rank_by_method(estate.assessment, method)
+    ranked = ranked.assign(method=method)
+    return ranked.head(limit) if limit else ranked
+
+
+def rank_by_method(assessment: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Return the assessment ordered by a published method: candidates first, each group by the method's score."""
+    from costing.methods import method_rank, method_scores
+
+    if method not in method_scores(assessment.head(0)):
+        raise ValueError(f"unknown method '{method}': use estate, cddo, gao or time")
+    scores = method_scores(assessment)[method]
+    candidate = assessment["candidate"].to_numpy(bool)
+    npv = assessment["npv_gbp"].to_numpy(np.float64)
+    ids = assessment["system_id"].to_numpy()
+    rank = np.empty(len(assessment), np.int64)
+    for group, offset in ((candidate, 0), (~candidate, int(candidate.sum()))):
+        rank[group] = method_rank(scores[group], npv[group], ids[group]) + offset
+    return assessment.assign(rank=rank, score=scores).sort_values("rank", ignore_index=True)
 
 
 def rerank(
-    assessment: pd.DataFrame, parameters_used: pd.DataFrame, seed: int, weights: dict[str, float] | None, top_n: int
+    assessment: pd.DataFrame,
+    parameters_used: pd.DataFrame,
+    seed: int,
+    weights: dict[str, float] | None,
+    top_n: int,
+    decision_draws: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Return a stored assessment ranked again with other weights (the recorded ones if None), all systems.
+    """Return a stored assessment ranked again (decision measure if `weights` is None, else the weighted view).
 
-    Scores and top-N stability use the recorded perturbation and seed, so the default weights give
-    back exactly the stored ranking.
+    Stability uses the recorded perturbation and seed and the stored decision draws (aligned with
+    `assessment`), so the defaults give back exactly the stored ranking.
     """
     used = dict(zip(parameters_used["name"], parameters_used["value"].astype(float), strict=True))
-    defaults = {name: used[name] for name in CRITERIA}
     return rank_systems(
-        assessment.drop(columns=["score", "rank", "top_n_stability"]),
-        weights or defaults,
+        assessment.drop(columns=["score", "rank", "top_n_stability", "candidate"]),
+        weights,
         top_n,
         used["stability_perturbation"],
         seed,
+        decision_draws,
     )
 
 

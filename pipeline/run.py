@@ -18,7 +18,7 @@ from dependency_graph.metrics import GraphAnalysis, analyse_graph
 from estate.issues import Issue
 from estate.mapping import MappingProfile
 from estate.store import ImportSummary, connect, import_files
-from pipeline.results import current_import_ids, parameter_table, recorded_settings, write_results
+from pipeline.results import current_import_ids, decision_draws_table, parameter_table, recorded_settings, write_results
 from pipeline.settings import AnalysisSettings
 
 
@@ -100,6 +100,11 @@ def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame
         "parameters_used": parameter_table(parameters),
         "model_inputs": assessment.systems.sort_values("system_id", ignore_index=True),
         "input_coverage": assessment.coverage,
+        "method_agreement": assessment.agreement,
+        "method_disagreements": assessment.disagreements,
+        "decision_draws": decision_draws_table(
+            assessment.uncertainty.systems["system_id"].to_numpy(), assessment.uncertainty.decision_draws
+        ),
         "calibration": assessment.calibration,
         **{f"reported_cost_by_{level}": frame for level, frame in assessment.rollups.items()},
     }

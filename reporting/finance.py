@@ -17,10 +17,10 @@ import xlsxwriter
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from costing.appraisal import discount_factors, net_benefit
+from costing.appraisal import build_weight, capex_and_duration, operating_weight, present_values
 from costing.hidden import COMPONENTS, LEGACY_PREMIUM, Component, hidden_components
 from costing.inputs import input_arrays
-from costing.ranking import CRITERIA, criteria_matrix
+from costing.ranking import RANKING_CRITERIA, criteria_matrix, score
 from costing.uncertainty import PERCENTILE_COLUMNS
 from estate.files import atomic_path
 from estate.workbook import close_workbook
@@ -321,104 +321,126 @@ def _central_components(data: FinanceInputs) -> dict[str, np.ndarray]:
     return hidden_components(input_arrays(data.inputs), recorded_parameters(data.parameters).point())
 
 
-def _appraisal(book, data: FinanceInputs, formats, letters, totals: dict[str, str]) -> None:
-    """Write the Appraisal sheet with a discount-factor row.
+APPRAISAL_HEADERS = (
+    "System ID", "Run cost (£/year)", "Legacy premium, expected (£/year)", "Hidden cost, expected (£/year)",
+    "Legacy part: premium + hidden (£/year)", "Business as usual, year 0 (£/year)", "Successor cost (£/year)",
+    "Capex before optimism bias (£)", "Capex (£)", "Duration (years)", "Whole build years", "Part year",
+    "Discount factor a year", "Legacy cost growth", "Grown discount factor", "Build weight", "Operating weight",
+    "Grown operating weight", "PV savings (£)", "PV costs (£)", "Residual value, PV (£)", "NPV, central case (£)",
+    "NPV Monte Carlo adjustment (£, value)", "NPV, expected (£)", "NPV P10 (£, Monte Carlo value)",
+    "NPV P90 (£, Monte Carlo value)", "Probability NPV > 0 (Monte Carlo value)",
+    "Benefit-cost ratio (Monte Carlo value)", "Discounted payback year (central case, value)",
+    "Cost of a year's delay (£, Monte Carlo value)",
+)  # fmt: skip
 
-    Every formula carries Python's own figure as its cached value, so viewers that do not
-    recalculate still show the right numbers (and the LibreOffice test compares the two).
+
+def _power_sum(x: str, start: str, stop: str) -> str:
+    """Return the Excel form of sum_{t=start}^{stop-1} x^t (costing.appraisal.power_sum)."""
+    return f"IF(ABS(1-{x})<1E-12,({stop})-({start}),({x}^({start})-{x}^({stop}))/(1-{x}))"
+
+
+def _appraisal(book, data: FinanceInputs, formats, letters, totals: dict[str, str]) -> None:
+    """Write the Appraisal sheet: the Green Book appraisal of costing/appraisal.py, central case, as live formulas.
+
+    Every named parameter (operating_life_years, optimism biases, growth, dual running, transition,
+    decommissioning, asset life, discount rate) drives the formulas. The central case differs from the
+    Monte Carlo expectation (non-linear terms, uncertain inputs), so a labelled value carries the
+    difference and "NPV, expected" equals the analysis; percentiles, probability, ratio, payback and
+    cost of delay are the analysis's values.
     """
-    p = data.parameters.set_index("name")["value"]
-    horizon = int(p["appraisal_horizon_years"])
-    fixed = [
-        "System ID",
-        "Run cost (£/year)",
-        "Hidden cost (£/year)",
-        "Status quo (£/year)",
-        "After replacement (£/year)",
-        "Capex before optimism bias (£)",
-        "Capex (£)",
-        "Duration (years)",
-        "NPV of replacing (£)",
-        "Payback year",
-        "Cost of delay (£)",
-    ]
-    net_cols = [f"Net benefit year {t} (£)" for t in range(horizon)]
-    cum_cols = [f"Cumulative discounted year {t} (£)" for t in range(horizon)]
-    flag_cols = [f"Paid back by year {t} (1/0)" for t in range(horizon)]
-    sheet = _Sheet(book, "Appraisal", fixed + net_cols + cum_cols + flag_cols, formats)
-    n0, c0 = len(fixed), len(fixed) + horizon
-    f0 = c0 + horizon
-    factor_row = len(data.inputs) + 3  # discount factors under the table, one per year column
-    factors_py = discount_factors(horizon, p["discount_rate"], p["discount_rate_after_30"])
-    sheet.sheet.write_string(factor_row - 1, n0 - 1, "Discount factor", formats["bold"])
-    for t in range(horizon):
-        sheet.formula(
-            factor_row - 1,
-            n0 + t,
-            f"=1/((1+discount_rate)^MIN({t},30)*(1+discount_rate_after_30)^MAX({t}-30,0))",
-            float(factors_py[t]),
-            money=False,
-        )
-    factors = f"${xl_col_to_name(n0)}${factor_row}:${xl_col_to_name(n0 + horizon - 1)}${factor_row}"
+    from pipeline.results import recorded_parameters
+
+    point = recorded_parameters(data.parameters).point()
+    sheet = _Sheet(book, "Appraisal", list(APPRAISAL_HEADERS), formats)
     a = data.assessment.set_index("system_id").loc[data.inputs["system_id"]]
     run = a["run_cost_gbp"].to_numpy(float)
-    hidden = a["hidden_cost_gbp"].to_numpy(float)
     premium = a["legacy_premium_gbp"].to_numpy(float)
+    hidden = a["hidden_cost_gbp"].to_numpy(float)
     estimate = pd.to_numeric(data.inputs["replacement_cost_estimate_gbp"], errors="coerce").to_numpy(float)
-    base_capex = np.where(np.isfinite(estimate), estimate, p["replacement_capex_multiple"] * run)
-    capex = a["replacement_capex_gbp"].to_numpy(float)
-    duration = a["replacement_duration_years"].to_numpy(float)
-    status_quo = run + hidden
-    after = (run - premium) * p["new_run_cost_share"] + (premium + hidden) * p["residual_hidden_share"]
-    net = net_benefit(status_quo, after, capex, duration, horizon)
-    cumulative = np.cumsum(net * factors_py, axis=1)
+    years = pd.to_numeric(data.inputs["replacement_years"], errors="coerce").to_numpy(float)
+    capex, duration = capex_and_duration(run, estimate, years, point["prior_run_cost"], point)
+    base_capex = capex / (1 + point["optimism_bias_capex"])
+    life = round(float(point["operating_life_years"]))
+    v = 1.0 / (1.0 + point["discount_rate"])
+    growth = np.where(premium + hidden > 0, point["legacy_cost_growth"], 0.0)
+    legacy_part = premium + hidden
+    successor = (run - premium) * point["new_run_cost_share"] + legacy_part * point["residual_hidden_share"]
+    w_build, w_op = build_weight(v, duration), operating_weight(v, duration, life)
+    w_grown = operating_weight(v * (1 + growth), duration, life)
+    flows = present_values(run, premium, hidden, capex, duration, point)
+    residual = capex * max(0.0, 1.0 - life / point["asset_life_years"]) * v ** (duration + life)
+    savings = flows.benefits - residual
+    npv_expected = a["npv_gbp"].to_numpy(float)
+    values = {  # column letter -> Python's central-case figure per row
+        "B": run, "C": premium, "D": hidden, "E": legacy_part, "F": run + hidden, "G": successor, "H": base_capex,
+        "I": capex, "J": duration, "K": np.floor(duration), "L": duration - np.floor(duration),
+        "M": np.full(len(run), v), "N": growth, "O": v * (1 + growth), "P": w_build, "Q": w_op, "R": w_grown,
+        "S": savings, "T": flows.costs, "U": residual, "V": flows.npv,
+    }  # fmt: skip
+    given = f"Systems!{letters['replacement_cost_estimate_gbp']}{{x}}"
+    stated = f"Systems!{letters['replacement_years']}{{x}}"
+    formulas = {
+        "B": f"=Systems!{letters['run_cost_gbp']}{{x}}",
+        "C": f"='Hidden costs'!{totals['premium']}{{x}}",
+        "D": f"='Hidden costs'!{totals['hidden']}{{x}}",
+        "E": "=C{x}+D{x}",
+        "F": "=B{x}+D{x}",
+        "G": "=(B{x}-C{x})*new_run_cost_share+E{x}*residual_hidden_share",
+        "H": f"=IF(ISNUMBER({given}),{given},replacement_capex_multiple*IF(B{{x}}>0,B{{x}},prior_run_cost))",
+        "I": "=H{x}*(1+optimism_bias_capex)",
+        "J": f"=MIN(MAX(IF(AND(ISNUMBER({stated}),{stated}>0),{stated},replacement_years)"
+        "*(1+optimism_bias_duration),0.1),20)",
+        "K": "=INT(J{x})",
+        "L": "=J{x}-K{x}",
+        "M": "=1/(1+discount_rate)",
+        "N": "=IF(E{x}>0,legacy_cost_growth,0)",
+        "O": "=M{x}*(1+N{x})",
+        "P": "=" + _power_sum("M{x}", "0", "K{x}") + "+L{x}*M{x}^K{x}",
+        "Q": "=(1-L{x})*M{x}^K{x}+" + _power_sum("M{x}", "K{x}+1", "K{x}+operating_life_years")
+        + "+L{x}*M{x}^(K{x}+operating_life_years)",
+        "R": "=(1-L{x})*O{x}^K{x}+" + _power_sum("O{x}", "K{x}+1", "K{x}+operating_life_years")
+        + "+L{x}*O{x}^(K{x}+operating_life_years)",
+        "S": "=(1-optimism_bias_benefits)*((F{x}-G{x})*Q{x}+E{x}*(R{x}-Q{x}))",
+        "T": "=I{x}/J{x}*P{x}+M{x}^J{x}*(G{x}*dual_running_years+transition_cost_share*I{x}"
+        "+decommissioning_share_of_run_cost*B{x})",
+        "U": "=I{x}*MAX(0,1-operating_life_years/asset_life_years)*M{x}^(J{x}+operating_life_years)",
+        "V": "=S{x}+U{x}-T{x}",
+        "X": "=V{x}+W{x}",
+    }  # fmt: skip
+    money = {"B", "C", "D", "E", "F", "G", "H", "I", "S", "T", "U", "V", "X"}
     for r, system_id in enumerate(data.inputs["system_id"]):
-        x, i = r + 2, r
+        x = r + 2
         sheet.sheet.write_formula(r + 1, 0, f"=Systems!A{x}", None, system_id)
-        sheet.formula(r + 1, 1, f"=Systems!{letters['run_cost_gbp']}{x}", run[i])
-        sheet.formula(r + 1, 2, f"='Hidden costs'!{totals['hidden']}{x}", hidden[i])
-        sheet.formula(r + 1, 3, f"=B{x}+C{x}", status_quo[i])
-        prem = f"'Hidden costs'!{totals['premium']}{x}"
-        sheet.formula(r + 1, 4, f"=(B{x}-{prem})*new_run_cost_share+({prem}+C{x})*residual_hidden_share", after[i])
-        given = f"Systems!{letters['replacement_cost_estimate_gbp']}{x}"
-        sheet.formula(r + 1, 5, f"=IF(ISNUMBER({given}),{given},replacement_capex_multiple*B{x})", base_capex[i])
-        sheet.formula(r + 1, 6, f"=F{x}*(1+optimism_bias_capex)", capex[i])
-        years = f"Systems!{letters['replacement_years']}{x}"
-        sheet.formula(
-            r + 1,
-            7,
-            f"=IF(AND(ISNUMBER({years}),{years}>0),{years},replacement_years)*(1+optimism_bias_duration)",
-            duration[i],
-            money=False,
-        )
-        for t in range(horizon):
-            build = f"MAX(0,MIN(1,$H{x}-{t}))"
-            sheet.formula(r + 1, n0 + t, f"=-$G{x}*{build}/$H{x}+(1-{build})*($D{x}-$E{x})", net[i, t])
-            nets = f"{xl_col_to_name(n0)}{x}:{xl_col_to_name(n0 + t)}{x}"
-            part = f"${xl_col_to_name(n0)}${factor_row}:${xl_col_to_name(n0 + t)}${factor_row}"
-            sheet.formula(r + 1, c0 + t, f"=SUMPRODUCT({nets},{part})", cumulative[i, t])
-            sheet.formula(
-                r + 1, f0 + t, f"=IF({xl_col_to_name(c0 + t)}{x}>=0,1,0)", float(cumulative[i, t] >= 0), money=False
-            )
-        nets = f"{xl_col_to_name(n0)}{x}:{xl_col_to_name(n0 + horizon - 1)}{x}"
-        sheet.formula(r + 1, 8, f"=SUMPRODUCT({nets},{factors})", float(a["npv_gbp"].iloc[i]))
-        flags = f"{xl_col_to_name(f0)}{x}:{xl_col_to_name(f0 + horizon - 1)}{x}"
-        sheet.formula(r + 1, 9, f'=IFERROR(MATCH(1,{flags},0),"")', a["payback_year"].iloc[i], money=False)
-        shifted = f"{xl_col_to_name(n0)}{x}:{xl_col_to_name(n0 + horizon - 2)}{x}"
-        later = f"${xl_col_to_name(n0 + 1)}${factor_row}:${xl_col_to_name(n0 + horizon - 1)}${factor_row}"
-        sheet.formula(r + 1, 10, f"=I{x}-SUMPRODUCT({shifted},{later})", float(a["cost_of_delay_gbp"].iloc[i]))
+        for letter, template in formulas.items():
+            column = ord(letter) - ord("A")
+            cached = npv_expected[r] if letter == "X" else float(values[letter][r])
+            sheet.formula(r + 1, column, template.format(x=x), cached, money=letter in money)
+        sheet.number(r + 1, 22, npv_expected[r] - float(flows.npv[r]), money=True)  # W: Monte Carlo adjustment
+        for column, (name, is_money) in enumerate(
+            (("npv_p10_gbp", True), ("npv_p90_gbp", True), ("probability_npv_positive", False),
+             ("benefit_cost_ratio", False), ("payback_year", False), ("cost_of_delay_gbp", True)),
+            start=24,
+        ):  # fmt: skip
+            sheet.number(r + 1, column, a[name].iloc[r], money=is_money)
     sheet.finish(len(data.inputs))
 
 
 def _ranking(book, data: FinanceInputs, formats) -> None:
-    criteria = list(CRITERIA)
+    """Write the Ranking sheet: candidates first in the stored order, the decision measure, and the weighted view.
+
+    The weighted score is a live formula of the criteria (on their magnitude-preserving 0-1 scales, values)
+    and the named weights, so a finance team can change a weight and see the score move.
+    """
+    criteria = [c.weight for c in RANKING_CRITERIA]
     headers = [
         "Rank (value)",
+        "Replacement candidate",
         "System ID",
         "Name",
         "Department",
-        *[f"{c.removeprefix('weight_')} normalised (value)" for c in criteria],
-        "Score",
+        "Expected NPV per £ of capex (decision measure, value)",
+        *[f"{c.label}, scaled 0-1 (value)" for c in RANKING_CRITERIA],
+        "Weighted score (0-100)",
         "Top-N stability (Monte Carlo value)",
         "Suggested action",
         "Reason",
@@ -426,21 +448,27 @@ def _ranking(book, data: FinanceInputs, formats) -> None:
     sheet = _Sheet(book, "Ranking", headers, formats)
     ranked = data.assessment.sort_values("rank")
     matrix = criteria_matrix(ranked)
+    weights = data.parameters.set_index("name")["value"]
+    base = np.array([float(weights[c]) for c in criteria])
+    weighted = score(matrix, base) if base.sum() > 0 else np.zeros(len(ranked))
+    first = 6
     for r, (record, normalised) in enumerate(zip(ranked.to_dict("records"), matrix, strict=True), start=1):
         x = r + 1
         sheet.number(r, 0, record["rank"])
-        sheet.text(r, 1, record["system_id"])
-        sheet.text(r, 2, record["name"])
-        sheet.text(r, 3, record["department"])
-        for c, value in enumerate(normalised, start=4):
+        sheet.text(r, 1, "yes" if record["candidate"] else "no (retain)")
+        sheet.text(r, 2, record["system_id"])
+        sheet.text(r, 3, record["name"])
+        sheet.text(r, 4, record["department"])
+        sheet.number(r, 5, record["npv_per_capex"])
+        for c, value in enumerate(normalised, start=first):
             sheet.number(r, c, value)
-        score = "+".join(f"{name}*{xl_col_to_name(4 + i)}{x}" for i, name in enumerate(criteria))
+        terms = "+".join(f"{name}*{xl_col_to_name(first + i)}{x}" for i, name in enumerate(criteria))
         sheet.formula(
-            r, 4 + len(criteria), f"=100*({score})/({'+'.join(criteria)})", float(record["score"]), money=False
+            r, first + len(criteria), f"=100*({terms})/({'+'.join(criteria)})", float(weighted[r - 1]), money=False
         )
-        sheet.number(r, 5 + len(criteria), record["top_n_stability"])
-        sheet.text(r, 6 + len(criteria), record["suggested_action"])
-        sheet.text(r, 7 + len(criteria), record["action_reason"])
+        sheet.number(r, first + 1 + len(criteria), record["top_n_stability"])
+        sheet.text(r, first + 2 + len(criteria), record["suggested_action"])
+        sheet.text(r, first + 3 + len(criteria), record["action_reason"])
     sheet.finish(len(ranked))
 
 

@@ -192,7 +192,11 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
         "components": [{"name": c.column, "label": c.label, "kind": c.kind, "formula": c.formula} for c in COMPONENTS],
         "components_in_words": components_in_words(),
         "premium_in_words": components_in_words(LEGACY_PREMIUM),
-        "horizon": int(parameters.set_index("name").loc["appraisal_horizon_years", "value"]),
+        "horizon": int(parameters.set_index("name").loc["operating_life_years", "value"]),
+        "candidates": f"{int(assessment['candidate'].sum()):,}",
+        "agreement": [{"pair": f"{a['method_a']} / {a['method_b']}", "tau": f"{a['kendall_tau']:.2f}",
+                       "overlap": _percent(a["top_n_overlap"])} for a in frames["method_agreement"].to_dict("records")],
+        "disagreements": frames["method_disagreements"].to_dict("records"),
         "top_n": int(parameters.set_index("name").loc["stability_top_n", "value"]),
         "parameters": [{"name": p["name"], "value": f"{p['value']:g}", "range": f"{p['low']:g}-{p['high']:g}",
                         "unit": p["unit"], "confidence": p["confidence"], "source": p["source"]}
@@ -201,9 +205,11 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
                  "department": r["department"] or "",
                  "hidden": f"{money(r['hidden_cost_gbp'])} ({money(r['hidden_cost_p10_gbp'])}-"
                            f"{money(r['hidden_cost_p90_gbp'])})",
-                 "npv": money(r["npv_gbp"]), "risk": f"{r['risk_score']:.0f} {r['risk_rag']}",
+                 "npv": f"{money(r['npv_gbp'])} ({money(r['npv_p10_gbp'])} to {money(r['npv_p90_gbp'])})",
+                 "probability": _percent(r["probability_npv_positive"]), "per_pound": f"{r['npv_per_capex']:.2f}",
+                 "risk": f"{r['risk_score']:.0f} {r['risk_rag']}",
                  "action": r["suggested_action"], "stability": _percent(r["top_n_stability"])}
-                for r in assessment.head(20).to_dict("records")],
+                for r in assessment[assessment["candidate"]].head(20).to_dict("records")],
         "departments": [{"department": d["department"], "p10": money(d["hidden_cost_p10_gbp"]),
                          "expected": money(d["hidden_cost_gbp"]), "p90": money(d["hidden_cost_p90_gbp"])}
                         for d in departments.to_dict("records")],
