@@ -118,3 +118,17 @@ def scenario_inputs():
 def fingerprint() -> tuple[str, int, int]:
     """Return (path, modified, size) of the database: a cache key that changes with every import or analysis."""
     return _fingerprint(db_path())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _cached_decision_draws(path: str, modified: int, size: int, ids: tuple[str, ...]):
+    del modified, size  # part of the cache key
+    from pipeline.results import stored_decision_draws
+
+    return stored_decision_draws(Path(path), pd.Series(ids))
+
+
+def decision_draws(data: EstateData):
+    """Return the stored Monte Carlo decision draws aligned with the stored ranking (cached per database)."""
+    path, modified, size = fingerprint()
+    return _cached_decision_draws(path, modified, size, tuple(data.assessment["system_id"]))

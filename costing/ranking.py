@@ -15,20 +15,24 @@ STABILITY_DRAWS = 500  # weight vectors drawn for the weighted view's stability
 
 
 def scaled(values: np.ndarray, scale: str, reference: np.ndarray | None = None) -> np.ndarray:
-    """Return values on 0-1 keeping magnitude: min-max of log10(1 + x) ("log") or of x ("linear").
+    """Return values on 0-1 keeping magnitude: min-max of log10(x + 0.001 x max) ("log") or of x ("linear").
 
     `reference` (default: the values themselves) fixes the min and max, so Monte Carlo draws are scaled
-    like the expected values; results are clipped to 0-1. No rank-normalisation: distances survive.
+    like the expected values; results are clipped to 0-1. No rank-normalisation: distances survive, and
+    both scales are unchanged when every value is multiplied by the same factor (money in pounds or
+    thousands ranks the same). The log offset (a thousandth of the largest value) keeps zeros finite.
     """
-
-    def transform(x: np.ndarray) -> np.ndarray:
-        x = np.nan_to_num(np.asarray(x, np.float64), nan=0.0)
-        return np.sign(x) * np.log10(1.0 + np.abs(x)) if scale == "log" else x
-
-    base = transform(values if reference is None else reference)
-    if len(base) == 0:
+    base = np.nan_to_num(np.asarray(values if reference is None else reference, np.float64), nan=0.0)
+    if base.size == 0:
         return np.zeros(np.shape(values))
-    low, high = float(base.min()), float(base.max())
+    if scale == "log":
+        offset = 1e-3 * float(np.max(np.abs(base)))
+        if offset <= 0:
+            return np.zeros(np.shape(values))
+        transform = lambda x: np.log10(np.maximum(np.nan_to_num(np.asarray(x, np.float64)), 0.0) + offset)  # noqa: E731
+    else:
+        transform = lambda x: np.nan_to_num(np.asarray(x, np.float64))  # noqa: E731
+    low, high = float(np.min(transform(base))), float(np.max(transform(base)))
     if high <= low:
         return np.zeros(np.shape(values))
     return np.clip((transform(values) - low) / (high - low), 0.0, 1.0)

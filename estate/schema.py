@@ -424,7 +424,6 @@ SYSTEMS = Table(
             synonyms=("risk", "rag", "rag rating", "risk rating", "legacy risk", "cddo rating"),
             choices=CDDO_RISK,
         ),
-        *CDDO_SCORE_FIELDS,
         Field(
             "replacement_cost_estimate_gbp",
             F.MONEY,
@@ -470,6 +469,7 @@ SYSTEMS = Table(
             ),
             stored=False,
         ),
+        *CDDO_SCORE_FIELDS,  # last: the sample and older templates write the columns before them by position
     ),
 )
 

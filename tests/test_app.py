@@ -106,22 +106,32 @@ def test_overview_headline_is_the_stored_estate_total(estate_db, monkeypatch):
     assert table["systems"].sum() == 80
 
 
-def test_candidates_shows_the_stored_ranking_with_the_recorded_weights(estate_db, monkeypatch):
+def test_candidates_shows_the_stored_ranking_of_candidates_only(estate_db, monkeypatch):
     at = open_page("Candidates", estate_db, monkeypatch)
-    assert len(at.slider) == 5 and {s.label for s in at.multiselect} >= {"Department", "Platform", "Wave"}
+    assert len(at.slider) == 0 and {s.label for s in at.multiselect} >= {"Department", "Platform", "Wave"}
     shown = at.dataframe[0].value
     stored = assessment(estate_db)
-    assert shown["system_id"].tolist() == stored["system_id"].tolist()
-    assert shown["top_n_stability"].tolist() == pytest.approx(stored["top_n_stability"].tolist())
+    candidates = stored[stored["candidate"]]
+    assert shown["system_id"].tolist() == candidates["system_id"].tolist()
+    assert shown["top_n_stability"].tolist() == pytest.approx(candidates["top_n_stability"].tolist())
+    assert not stored.loc[stored["candidate"], "suggested_action"].eq("retain").any()
+    at.checkbox(key="show_retain").check().run()
+    assert at.dataframe[0].value["system_id"].tolist() == stored["system_id"].tolist()
+    for method in ("cddo", "gao", "time"):
+        at.radio(key="order").set_value(method).run()
+        assert not at.exception and len(at.dataframe[0].value) == len(stored)
 
 
 def test_moving_weight_sliders_reorders_the_ranking(estate_db, monkeypatch):
     stored = assessment(estate_db)
+    stored = stored[stored["candidate"]]
     by_cost = stored.sort_values(["total_cost_of_legacy_gbp", "system_id"], ascending=[False, True])
     by_cost = by_cost["system_id"].iloc[0]
     by_blast = stored.sort_values(["blast_radius", "system_id"], ascending=[False, True])["system_id"].iloc[0]
     assert by_cost != by_blast  # the fixture is chosen so the two criteria disagree at the top
     at = open_page("Candidates", estate_db, monkeypatch)
+    at.radio(key="order").set_value("weighted").run()
+    assert len(at.slider) == 5
     for key in ("weight_risk", "weight_blast_radius", "weight_npv", "weight_ease"):
         at.slider(key=key).set_value(0.0)
     at.slider(key="weight_hidden_cost").set_value(1.0).run()
@@ -159,9 +169,10 @@ def test_finance_workbook_from_the_app_carries_the_chosen_weights(estate_db, tmp
     assumptions = {row[0]: row[1] for row in book["Assumptions"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert assumptions["weight_blast_radius"] == 1.0 and assumptions["weight_hidden_cost"] == 0.0
     stored = assessment(estate_db)
-    top = stored.sort_values(["blast_radius", "system_id"], ascending=[False, True])["system_id"].iloc[0]
+    candidates = stored[stored["candidate"]]
+    widest = set(candidates.loc[candidates["blast_radius"] == candidates["blast_radius"].max(), "system_id"])
     first = next(book["Ranking"].iter_rows(min_row=2, max_row=2, values_only=True))
-    assert top in first
+    assert widest & set(first)
 
 
 def test_system_page_shows_provenance_costs_and_neighbours(estate_db, monkeypatch):
@@ -312,9 +323,10 @@ def test_real_browser_shows_the_overview_headline(estate_db):
 
 def test_candidates_shows_a_chosen_number_of_rows(estate_db, monkeypatch):
     at = open_page("Candidates", estate_db, monkeypatch)
+    at.checkbox(key="show_retain").check().run()
     at.number_input[0].set_value(10).run()
     assert len(at.dataframe[0].value) == 10
-    assert "80 of 80 systems match; the first 10 are shown (the csv has all 80)" in at.caption[1].value
+    assert any("80 of 80 systems match; the first 10 are shown (the csv has all 80)" in c.value for c in at.caption)
 
 
 def test_the_app_reads_while_another_process_holds_the_database_read_only(estate_db):
