@@ -55,7 +55,8 @@ def derived_cddo(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     known = frame["end_of_support_known"].to_numpy(bool)
     unknown = np.where(frame["legacy"].to_numpy(bool), 4, np.where(frame["platform"].eq("saas"), 1, 2))
     l1 = np.where(years > 3, 6, np.where(years > 0, 5, np.where(years > -1, 4, np.where(years > -3, 3, 1))))
-    contract = (pd.Timestamp(as_of) - pd.to_datetime(frame["contract_end"])).dt.days.to_numpy(np.float64) / 365.25
+    ends = frame["contract_end"] if "contract_end" in frame else pd.Series(pd.NaT, frame.index)
+    contract = (pd.Timestamp(as_of) - pd.to_datetime(ends)).dt.days.to_numpy(np.float64) / 365.25
     l2 = np.where(np.isnan(contract), 2, np.where(contract > 0, 5, np.where(contract > -1, 3, 1)))
     fte = frame["support_fte"].to_numpy(np.float64)
     l3 = np.where(frame["scarce_skills"].to_numpy(bool), 5, np.where((fte > 0) & (fte < 1), 3, 1))
