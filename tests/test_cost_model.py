@@ -349,7 +349,7 @@ def test_analyse_json_carries_the_headline_coverage_and_calibration(tmp_path):
     anchors = {row["anchor"]: row for row in summary["calibration"]}
     assert anchors["legacy share of systems"]["published"] == 0.28
     assert all({"anchor", "source", "published", "estate"} <= set(row) for row in summary["calibration"])
-    ranked = json.loads(run_estate("rank", "--db", str(db), "--top", "400", "--format", "json").stdout)
+    ranked = json.loads(run_estate("rank", "--db", str(db), "--top", "400", "--all", "--format", "json").stdout)
     assert sum(r["hidden_cost_gbp"] for r in ranked) == pytest.approx(figures["hidden_cost_gbp"], rel=1e-9)
     assert sum(r["reported_cost_gbp"] or 0 for r in ranked) == pytest.approx(figures["reported_cost_gbp"], rel=1e-9)
     assert all(r["imputed_cost_gbp"] is None for r in ranked if r["reported_cost_gbp"] is not None)
