@@ -36,15 +36,17 @@ def reach_counts(component_weight: np.ndarray, dag_edges: np.ndarray, rank: np.n
     for start in range(0, count, CHUNK_BITS):
         stop = min(count, start + CHUNK_BITS)
         words = (stop - start + 63) // 64
-        reach = np.zeros((count, words), np.uint64)
+        # Only components numbered below `stop` can reach the band (rank rises along every edge and
+        # components are numbered by rank); one extra all-zero row stands for every later target.
+        reach = np.zeros((stop + 1, words), np.uint64)
         own = np.arange(start, stop)
         offset = own - start
         reach[own, offset // 64] = np.uint64(1) << (offset % 64).astype(np.uint64)
         top = rank[stop - 1]  # the band's highest rank: sources ranked >= top reach none of it
         first_useful = int(np.searchsorted(-group_rank, -top, side="right"))
         for sources, first, targets in groups[first_useful:]:
-            reach[sources] |= np.bitwise_or.reduceat(reach[targets], first, axis=0)
-        totals += _weighted_popcount(reach, weight[start:stop])
+            reach[sources] |= np.bitwise_or.reduceat(reach[np.minimum(targets, stop)], first, axis=0)
+        totals[:stop] += _weighted_popcount(reach[:stop], weight[start:stop])
     result = np.empty(count, np.int64)
     result[by_rank] = np.rint(totals).astype(np.int64)
     return result
