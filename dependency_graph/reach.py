@@ -31,29 +31,41 @@ def reach_counts(component_weight: np.ndarray, dag_edges: np.ndarray, rank: np.n
     weight = component_weight[by_rank].astype(np.float64)
     edges = label[dag_edges] if len(dag_edges) else dag_edges
     groups = _edge_groups(edges, rank)
-    group_rank = np.array([rank[sources[0]] for sources, _, _ in groups])  # descending
+    group_rank = np.array([rank[sources[0]] for sources, _, _, _ in groups])  # descending
     totals = np.zeros(count, np.float64)
     for start in range(0, count, CHUNK_BITS):
         stop = min(count, start + CHUNK_BITS)
         words = (stop - start + 63) // 64
         # Only components numbered below `stop` can reach the band (rank rises along every edge and
-        # components are numbered by rank); one extra all-zero row stands for every later target.
-        reach = np.zeros((stop + 1, words), np.uint64)
+        # components are numbered by rank), so edges into later targets are dropped per band.
+        reach = np.zeros((stop, words), np.uint64)
         own = np.arange(start, stop)
         offset = own - start
         reach[own, offset // 64] = np.uint64(1) << (offset % 64).astype(np.uint64)
         top = rank[stop - 1]  # the band's highest rank: sources ranked >= top reach none of it
         first_useful = int(np.searchsorted(-group_rank, -top, side="right"))
-        for sources, first, targets in groups[first_useful:]:
-            reach[sources] |= np.bitwise_or.reduceat(reach[np.minimum(targets, stop)], first, axis=0)
-        totals[:stop] += _weighted_popcount(reach[:stop], weight[start:stop])
+        for sources, first, targets, edge_sources in groups[first_useful:]:
+            inside = targets < stop  # a target numbered at or past `stop` holds no bit of this band
+            if not inside.all():
+                if not inside.any():
+                    continue
+                edge_sources, targets = edge_sources[inside], targets[inside]
+                first = np.flatnonzero(np.r_[True, edge_sources[1:] != edge_sources[:-1]])
+                sources = edge_sources[first]
+            reach[sources] |= np.bitwise_or.reduceat(reach[targets], first, axis=0)
+        totals[:stop] += _weighted_popcount(reach, weight[start:stop])
     result = np.empty(count, np.int64)
     result[by_rank] = np.rint(totals).astype(np.int64)
     return result
 
 
-def _edge_groups(dag_edges: np.ndarray, rank: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Group edges by their source's rank, highest first; within a group sort by source."""
+def _edge_groups(
+    dag_edges: np.ndarray, rank: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Group edges by their source's rank, highest first; within a group sort by source.
+
+    Each group is (distinct sources, index of each source's first edge, targets, each edge's source).
+    """
     if len(dag_edges) == 0:
         return []
     src, dst = dag_edges[:, 0], dag_edges[:, 1]
@@ -64,7 +76,7 @@ def _edge_groups(dag_edges: np.ndarray, rank: np.ndarray) -> list[tuple[np.ndarr
     groups = []
     for s, d in zip(np.split(src, cuts), np.split(dst, cuts), strict=True):
         sources, first = np.unique(s, return_index=True)
-        groups.append((sources, first, d))
+        groups.append((sources, first, d, s))
     return groups
 
 

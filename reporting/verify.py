@@ -10,8 +10,7 @@ from pathlib import Path
 from estate.files import sha256_of
 from estate.issues import ImportRejected
 from estate.mapping import MappingProfile
-from estate.store import import_files
-from pipeline.run import analyse
+from pipeline.run import import_and_analyse
 from pipeline.settings import AnalysisSettings
 from reporting.report import build_report
 
@@ -41,13 +40,14 @@ def verify_report(folder: Path) -> list[str]:
         scratch = Path(scratch)
         db = scratch / "verify.duckdb"
         profile = MappingProfile.load(folder / "inputs" / "mapping.toml") if settings["mapping_profile"] else None
+        paths = [folder / "inputs" / name for name in settings["import_order"]]
         try:
-            for name in settings["import_order"]:
-                import_files(db, [folder / "inputs" / name], profile)
+            import_and_analyse(
+                db, paths, profile, settings=recorded_analysis_settings(folder, settings), separately=True
+            )
         except ImportRejected as rejected:
             first = next((i.as_text() for i in rejected.issues), "")
             return [*problems, f"inputs: the recorded inputs no longer import ({first})"]
-        analyse(db, recorded_analysis_settings(folder, settings))
         rebuilt = build_report(db, scratch / "report", pdf="report.pdf" in recorded)
     for relative, digest in sorted(recorded.items()):
         if rebuilt["files"].get(relative) != digest:
