@@ -29,6 +29,7 @@ BENCHMARKS = {  # name -> (script, what it measures)
     "import": ("bench_import.py", "Import: 100,000-row Systems sheet"),
     "graph": ("bench_graph.py", "Dependency graph: 100,000 systems / 500,000 interfaces"),
     "costing": ("bench_costing.py", "Cost model: 100,000 systems x 1,000 draws"),
+    "plan": ("bench_plan.py", "Plan: 10,000 candidates over 10 years"),
     "cost_model": ("bench_cost_model.py", "Cost model v2: hidden/reported ratio by estate size, 100,000 x 1,000"),
     "export": ("bench_export.py", "Finance workbook and report: 10,000 systems"),
     "app": ("bench_app.py", "Streamlit app: re-ranking on 10,000 systems, Overview first render"),
