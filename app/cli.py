@@ -142,7 +142,9 @@ def import_command(files: FilesArg, db: DbOpt = None, mapping: MappingOpt = None
 
 def _print_store_totals(db_path: Path) -> None:
     with connect(db_path, read_only=True) as connection:
-        systems, departments = connection.execute("SELECT count(*), count(DISTINCT department) FROM systems").fetchone()
+        systems, departments = connection.execute(
+            "SELECT count(DISTINCT system_id), count(DISTINCT department) FROM systems"
+        ).fetchone()
         interfaces = connection.execute("SELECT count(*) FROM interfaces").fetchone()[0]
         costs, total = connection.execute("SELECT count(*), coalesce(sum(amount_gbp), 0) FROM costs").fetchone()
         files = connection.execute("SELECT count(*) FROM imports WHERE status = 'current'").fetchone()[0]
@@ -576,6 +578,52 @@ def plan_command(
         reasons = Counter(item["reason"] for item in left)
         for reason, count in reasons.most_common():
             typer.echo(f"  {count} system(s): {reason}")
+
+
+@app.command("gaps")
+def gaps_command(
+    db: DbOpt = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many missing facts to list.")] = 20,
+    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Value of information: which uncertain parameters and which missing facts matter most to the decisions.
+
+    parameters: the expected value of partial perfect information (EVPPI) of each parameter group, summed
+    over the replace-or-keep decisions, estimated from the stored Monte Carlo draws by regression (Strong &
+    Oakley), no extra runs. fields: per system and missing field (an input drawn from its prior), the value
+    of learning it: the field at its prior's P10 and P90, equally likely, at central parameters. Both in
+    GBP, in descending order. `estate requests` turns the fields into data-request workbooks.
+
+    Example: estate gaps --top 10 --format json
+    """
+    from pipeline.results import NotAnalysed, read_stored
+
+    if output not in ("table", "csv", "json"):
+        typer.echo("Error: --format must be table, csv or json", err=True)
+        raise typer.Exit(2)
+    with _exit_on(StoreError, NotAnalysed):
+        stored = read_stored(db or default_db_path(), ("information_parameters", "information_fields"))
+    parameters = stored["information_parameters"]
+    fields = stored["information_fields"].head(top)
+    if output == "json":
+        typer.echo(json.dumps({
+            "parameters": [{"name": r.parameter_group, "parameters": r.parameters.split(", "), "evppi_gbp": r.evppi_gbp}
+                           for r in parameters.itertuples()],
+            "fields": [{"system_id": r.system_id, "field": r.field, "value_gbp": r.value_gbp,
+                        "npv_swing_gbp": r.npv_swing_gbp, "low": r.low, "high": r.high} for r in fields.itertuples()],
+        }, indent=2))  # fmt: skip
+        return
+    if output == "csv":
+        typer.echo(fields.to_csv(index=False), nl=False)
+        return
+    typer.echo("parameter groups by expected value of partial perfect information (GBP, all decisions):")
+    for r in parameters.itertuples():
+        typer.echo(f"  £{r.evppi_gbp / 1e6:10,.3f}m  {r.parameter_group} ({r.parameters})")
+    typer.echo(f"missing facts by value of learning them (top {len(fields)}):")
+    for r in fields.itertuples():
+        typer.echo(
+            f"  £{r.value_gbp / 1e3:10,.1f}k  {r.system_id:<14} {r.field} (P10 {r.low:,.4g} - P90 {r.high:,.4g})"
+        )
 
 
 @app.command("export")

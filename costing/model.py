@@ -11,6 +11,7 @@ import pandas as pd
 
 from costing.appraisal import capex_and_duration, payback_years
 from costing.calibration import calibration
+from costing.gaps import field_values, parameter_groups
 from costing.hidden import COMPONENTS
 from costing.imputation import Imputation, impute_costs
 from costing.inputs import PRIORS, build_inputs, cost_rollups, input_coverage
@@ -36,6 +37,8 @@ class Assessment:
     agreement: pd.DataFrame  # method_a, method_b, kendall_tau, top_n_overlap, candidates
     disagreements: pd.DataFrame  # system_id, method, estate_rank, method_rank, reason
     calibration: pd.DataFrame  # anchor, source, published, estate
+    information: pd.DataFrame  # parameter_group, parameters, evppi_gbp (descending)
+    fields: pd.DataFrame  # system_id, field, value_gbp, low, high (descending value)
     warnings: tuple[str, ...]  # what the user should know about the inputs (imputation refused, £0 costs ...)
 
 
@@ -88,13 +91,19 @@ def assess(
         uncertainty.decision_draws,
     )  # fmt: skip
     agreement_table, disagreements = agreement(ranked, int(point["stability_top_n"]))
+    groups = parameter_groups(parameters)
+    information = pd.DataFrame(
+        [(label, ", ".join(groups[label]), value) for label, value in uncertainty.evppi.items()],
+        columns=["parameter_group", "parameters", "evppi_gbp"],
+    ).sort_values(["evppi_gbp", "parameter_group"], ascending=[False, True], ignore_index=True)
+    fields = field_values(frame, parameters)
     clock("ranking and stability")
     rollups = cost_rollups(costs, systems)
     coverage = input_coverage(frame)
     clock("roll-ups")
     return Assessment(
         ranked, uncertainty, imputation, rollups, as_of, coverage, agreement_table, disagreements,
-        calibration(frame), _warnings(frame, imputation),
+        calibration(frame), information, fields, _warnings(frame, imputation),
     )  # fmt: skip
 
 

@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from costing.appraisal import capex_and_duration, present_values
+from costing.gaps import parameter_groups
 from costing.hidden import COMPONENTS, breach_probability
+from costing.information import basis, evppi
 from costing.inputs import PRIORS, input_arrays
 from costing.parameters import Parameters
 
@@ -49,6 +51,7 @@ class Uncertainty:
     draws: int
     seed: int
     decision_draws: np.ndarray  # systems x min(draws, DECISION_DRAWS): NPV / capex in each draw
+    evppi: dict[str, float]  # parameter group -> expected value of partial perfect information (GBP)
 
 
 def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int) -> Uncertainty:
@@ -67,6 +70,10 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
     steps = np.arange(draws)
 
     kept = min(draws, DECISION_DRAWS)
+    bases = {
+        label: basis(np.column_stack([p[name] for name in names]))
+        for label, names in parameter_groups(parameters).items()
+    }
 
     def run(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chunk = frame.iloc[start : start + SYSTEMS_PER_CHUNK]
@@ -132,19 +139,23 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
         means[:, a + 7] = np.broadcast_to(capex, (m, draws)).mean(axis=1)
         means[:, a + 8] = np.broadcast_to(duration, (m, draws)).mean(axis=1)
         decision = (now.npv[:, :kept] / np.broadcast_to(capex, (m, draws))[:, :kept]).astype(np.float32)
+        information = {label: evppi(now.npv, q) for label, q in bases.items()}
         chunk_codes = codes[start : start + m]
         order = np.argsort(chunk_codes, kind="stable")
         present, first = np.unique(chunk_codes[order], return_index=True)
         by_department = np.zeros((2, len(names), draws))
         by_department[0, present] = np.add.reduceat(premium[order], first, axis=0)
         by_department[1, present] = np.add.reduceat(hidden[order], first, axis=0)
-        return means, by_department, decision
+        return means, by_department, decision, information
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(run, range(0, len(frame), SYSTEMS_PER_CHUNK)))
     values = np.concatenate([r[0] for r in results]) if results else np.empty((0, len(SYSTEM_COLUMNS) - 1))
     totals = np.zeros((2, len(names), draws))
-    for _, by_department, _ in results:  # in chunk order, so sums are reproducible
+    information = dict.fromkeys(bases, 0.0)
+    for _, by_department, _, found in results:  # in chunk order, so sums are reproducible
+        for label, value in found.items():
+            information[label] += value
         totals += by_department
     systems = pd.DataFrame(values, columns=list(SYSTEM_COLUMNS[1:])).assign(system_id=frame["system_id"].to_numpy())
     department = pd.DataFrame({
@@ -163,5 +174,11 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
     }
     decision = np.concatenate([r[2] for r in results]) if results else np.empty((0, kept), np.float32)
     return Uncertainty(
-        systems[list(SYSTEM_COLUMNS)], department[list(DEPARTMENT_COLUMNS)], estate, draws, seed, decision
+        systems[list(SYSTEM_COLUMNS)],
+        department[list(DEPARTMENT_COLUMNS)],
+        estate,
+        draws,
+        seed,
+        decision,
+        information,
     )

@@ -39,6 +39,7 @@ class IssueCode(StrEnum):
     TOO_LONG = "too_long"
     DUPLICATE_ID = "duplicate_id"
     ID_IN_OTHER_FILE = "id_in_other_file"
+    FIELD_CONFLICT = "field_conflict"
     BAD_NUMBER = "bad_number"
     BAD_DATE = "bad_date"
     BAD_FINANCIAL_YEAR = "bad_financial_year"
@@ -64,6 +65,8 @@ WARNING_CODES = frozenset(
         IssueCode.DANGLING_REFERENCE,
         IssueCode.SELF_LOOP,
         IssueCode.SUPPORT_BEFORE_GO_LIVE,
+        IssueCode.ID_IN_OTHER_FILE,
+        IssueCode.FIELD_CONFLICT,
     }
 )
 
@@ -86,7 +89,10 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     IssueCode.FORMULA_ERROR: "A cell shows a formula error (#REF!, #DIV/0!, #N/A, #VALUE! ...): its value is unknown.",
     IssueCode.TOO_LONG: "Text longer than Excel's 32,767-character cell limit, or an ID longer than 255 characters.",
     IssueCode.DUPLICATE_ID: "The same system_id or interface_id twice in one sheet.",
-    IssueCode.ID_IN_OTHER_FILE: "The system_id is already stored from (or given by) another file.",
+    IssueCode.ID_IN_OTHER_FILE: "The system_id also comes from another file: the two merge field by field, the later "
+    "import's non-empty values winning.",
+    IssueCode.FIELD_CONFLICT: "Two sources give different values for one field of one system: the later import's "
+    "value is used and both are reported.",
     IssueCode.BAD_NUMBER: "Not a number or an amount.",
     IssueCode.BAD_DATE: "Not a date.",
     IssueCode.BAD_FINANCIAL_YEAR: "Not a financial year like 2024-25.",

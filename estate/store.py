@@ -211,11 +211,15 @@ def import_files(
     if has_errors(issues):
         raise ImportRejected(issues + cross_check(results))
     with connect(db) as connection:
+        # the same bytes read with another mapping profile are another import, not "unchanged"
+        profile_text = profile.text if profile else None
         current = {
             sha: (import_id, name)
-            for import_id, name, sha in connection.execute(
-                "SELECT import_id, file_name, sha256 FROM imports WHERE status = 'current'"
+            for import_id, name, sha, used in connection.execute(
+                "SELECT import_id, file_name, sha256, json_extract_string(mapping, '$.profile') FROM imports "
+                "WHERE status = 'current'"
             ).fetchall()
+            if used == profile_text
         }
         summaries: list[ImportSummary] = []
         fresh: list[FileResult] = []
@@ -275,8 +279,8 @@ def cross_check(results: Sequence[FileResult], stored: pa.Table = NO_SYSTEMS) ->
                             _letter(data, "system_id"),
                             system_id,
                             IssueCode.ID_IN_OTHER_FILE,
-                            f"system '{system_id}' already comes from {other}: give it another ID, "
-                            f"or import the new version of {other} instead",
+                            f"system '{system_id}' also comes from {other}: merged field by field, this file's "
+                            "non-empty values win (see field_conflict for any value that differs)",
                         )
                     )
             known.append(ids.drop_null().combine_chunks())
@@ -356,6 +360,7 @@ def _write(
             for table in TABLES:
                 for data in result.tables.get(table.name, []):
                     rows[table.name] += _insert(connection, table, data, import_id, result.file)
+            issues += field_conflicts(connection, import_id)
             file_issues = [i for i in issues if i.file == result.file]
             mapping = {"columns": result.mapping_report(), "profile": profile.text if profile else None}
             # The file's own bytes, so `estate report` can ship them and `estate verify` rerun from them.
@@ -405,6 +410,71 @@ def _write(
         raise
     finally:
         connection.execute("RESET threads")
+
+
+MERGED_FIELDS = tuple(f.name for f in SYSTEMS.stored_fields if f.name != "system_id") + tuple(
+    name for name, _ in DERIVED_COLUMNS["systems"]
+)
+
+
+def merged_systems_sql(fields: tuple[str, ...] = MERGED_FIELDS) -> str:
+    """Return a SELECT of one row per system, merged field by field over every source that gives it.
+
+    Rule: for each field the non-empty value of the latest import wins (a later source supersedes an
+    earlier one for the fields it fills, and an import of a new version of a file replaces that file's
+    rows). `field_sources` (JSON) names, per field, the file, sheet and row its value came from; the
+    system's own provenance columns are those of the latest import that gives the system.
+    """
+    picked = ",\n  ".join(
+        f"arg_max({_quoted(f)}, import_id) FILTER (WHERE {_quoted(f)} IS NOT NULL) AS {_quoted(f)}" for f in fields
+    )
+    where = ", ".join(
+        f"'{f}', arg_max(source_file || '!' || source_sheet || '!' || source_row, import_id) "
+        f"FILTER (WHERE {_quoted(f)} IS NOT NULL)"
+        for f in fields
+    )
+    return (
+        f"SELECT system_id,\n  {picked},\n  arg_max(extra, import_id) AS extra,\n"
+        f"  max(import_id) AS import_id, arg_max(source_file, import_id) AS source_file,\n"
+        f"  arg_max(source_sheet, import_id) AS source_sheet, arg_max(source_row, import_id) AS source_row,\n"
+        f"  json_object({where}) AS field_sources,\n  count(*) AS sources\nFROM systems GROUP BY system_id"
+    )
+
+
+def field_conflicts(connection: duckdb.DuckDBPyConnection, import_id: int) -> list[Issue]:
+    """Return a warning for every field where this import's value differs from another source's for the same system."""
+    issues: list[Issue] = []
+    shared = connection.execute(
+        "SELECT count(*) FROM systems n SEMI JOIN (SELECT system_id FROM systems WHERE import_id <> ?) o "
+        "USING (system_id) WHERE n.import_id = ?",
+        [import_id, import_id],
+    ).fetchall()[0][0]
+    if not shared:  # no system also comes from another source: nothing to compare
+        return issues
+    for name in MERGED_FIELDS:
+        column = _quoted(name)
+        rows = connection.execute(
+            f"SELECT n.source_file, n.source_sheet, n.source_row, n.system_id, CAST(n.{column} AS VARCHAR), "
+            f"CAST(o.{column} AS VARCHAR), o.source_file, o.source_sheet, o.source_row "
+            f"FROM systems n JOIN systems o ON n.system_id = o.system_id AND o.import_id <> n.import_id "
+            f"WHERE n.import_id = ? AND n.{column} IS NOT NULL AND o.{column} IS NOT NULL "
+            f"AND n.{column} IS DISTINCT FROM o.{column} ORDER BY n.source_row, o.import_id",
+            [import_id],
+        ).fetchall()
+        for file, sheet, row, system_id, new, old, other_file, other_sheet, other_row in rows:
+            issues.append(
+                Issue(
+                    file,
+                    sheet,
+                    row,
+                    "",
+                    new,
+                    IssueCode.FIELD_CONFLICT,
+                    f"system '{system_id}' field '{name}' is '{new}' here but '{old}' in {other_file}:{other_sheet}:"
+                    f"{other_row}: the later import's value is used",
+                )
+            )
+    return issues
 
 
 def _quoted(name: str) -> str:

@@ -17,7 +17,7 @@ from dependency_graph.graph import NODE_ATTRIBUTES, EstateGraph, build_graph
 from dependency_graph.metrics import GraphAnalysis, analyse_graph
 from estate.issues import Issue
 from estate.mapping import MappingProfile
-from estate.store import ImportSummary, connect, import_files
+from estate.store import ImportSummary, connect, import_files, merged_systems_sql
 from pipeline.results import current_import_ids, decision_draws_table, parameter_table, recorded_settings, write_results
 from pipeline.settings import AnalysisSettings
 
@@ -44,7 +44,8 @@ def load_inputs(connection: duckdb.DuckDBPyConnection) -> ModelInputs:
     """Return the stored systems, cost lines and interfaces."""
     return ModelInputs(
         systems=connection.sql(
-            "SELECT * EXCLUDE (extra, import_id, source_file, source_sheet, source_row) FROM systems"
+            "SELECT * EXCLUDE (extra, import_id, source_file, source_sheet, source_row, field_sources, sources) "
+            f"FROM ({merged_systems_sql()})"
         ).df(),
         costs=connection.sql("SELECT system_id, financial_year, category, amount_gbp FROM costs").df(),
         interfaces=connection.sql(
@@ -101,6 +102,8 @@ def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame
         "model_inputs": assessment.systems.sort_values("system_id", ignore_index=True),
         "input_coverage": assessment.coverage,
         "method_agreement": assessment.agreement,
+        "information_parameters": assessment.information,
+        "information_fields": assessment.fields,
         "method_disagreements": assessment.disagreements,
         "decision_draws": decision_draws_table(
             assessment.uncertainty.systems["system_id"].to_numpy(), assessment.uncertainty.decision_draws

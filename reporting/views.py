@@ -6,6 +6,7 @@ tables and numbers out. The app only lays them out.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pandas as pd
 
 from costing.hidden import COMPONENTS, components_in_words
 from estate.schema import SYSTEMS
-from estate.store import connect
+from estate.store import connect, merged_systems_sql
 from pipeline.results import NotAnalysed, read_results
 
 __all__ = ["NotAnalysed", "components_in_words"]
@@ -66,7 +67,7 @@ def load_estate(db: Path) -> EstateData:
         except NotAnalysed as exc:
             results, why = {}, str(exc)
         data = EstateData(
-            systems=frame("SELECT * EXCLUDE (extra) FROM systems ORDER BY system_id"),
+            systems=frame(f"SELECT * EXCLUDE (extra) FROM ({merged_systems_sql()}) ORDER BY system_id"),
             interfaces=frame(
                 "SELECT interface_id, source_system_id, target_system_id, kind, frequency, criticality, "
                 "source_file, source_sheet, source_row FROM interfaces"
@@ -188,12 +189,18 @@ def system_profile(data: EstateData, system_id: str) -> SystemProfile:
     if rows.empty:
         raise NoEstate(f"No system '{system_id}' in the inventory.")
     record = rows.iloc[0].to_dict()
+    sources = json.loads(record.get("field_sources") or "{}")
     attributes = pd.DataFrame(
         [
-            {"field": f"{f.header} ({f.unit})" if f.unit else f.header, "value": _text(record.get(f.name))}
+            {
+                "field": f"{f.header} ({f.unit})" if f.unit else f.header,
+                "value": _text(record.get(f.name)),
+                "source": _source(sources.get(f.name)) if f.name != "system_id" else _source(
+                    f"{record['source_file']}!{record['source_sheet']}!{record['source_row']}"),
+            }
             for f in SYSTEMS.stored_fields
         ]
-    )
+    )  # fmt: skip
     assessment = data.results.get("system_assessment", pd.DataFrame(columns=["system_id"]))
     assessment = assessment[assessment["system_id"] == system_id]
     row = assessment.iloc[0].to_dict() if len(assessment) else {}
@@ -319,6 +326,14 @@ def issue_table(data: EstateData, codes: list[str] | None = None, severities: li
     if severities:
         issues = issues[issues["severity"].isin(severities)]
     return issues.reset_index(drop=True)
+
+
+def _source(where: str | None) -> str:
+    """Return 'file, sheet S, row R' from 'file!sheet!row' (empty when no source gave the field)."""
+    if not where:
+        return ""
+    file, sheet, row = [*where.rsplit("!", 2), "", ""][:3]
+    return f"{file}, sheet {sheet}, row {row}"
 
 
 def _text(value: object) -> str:

@@ -13,7 +13,6 @@ import duckdb
 import pytest
 
 from estate.cleaning import financial_year_of
-from estate.issues import ImportRejected
 from estate.store import StoreError, connect, import_files
 from tests.conftest import run_estate, snapshot, systems_rows, write_xlsx
 
@@ -72,16 +71,49 @@ def test_departments_files_accumulate_side_by_side(tmp_path):
     assert _rows(db, "SELECT department, count(*) FROM systems GROUP BY 1 ORDER BY 1") == [("A", 2), ("B", 3)]
 
 
-def test_system_id_from_another_file_is_an_error_and_nothing_is_stored(tmp_path):
+def test_three_sources_merge_field_by_field_with_the_conflict_reported(tmp_path):
+    from estate.store import merged_systems_sql
+
     db = tmp_path / "e.duckdb"
-    import_files(db, [write_xlsx(tmp_path / "a.xlsx", {"Systems": systems_rows(2)})])
-    before = snapshot(db)
-    with pytest.raises(ImportRejected) as rejected:
-        import_files(db, [write_xlsx(tmp_path / "b.xlsx", {"Systems": systems_rows(1)})])
-    issue = next(i for i in rejected.value.issues if i.code.value == "id_in_other_file")
-    assert (issue.file, issue.sheet, issue.row, issue.column, issue.value) == ("b.xlsx", "Systems", 2, "A", "S1")
-    assert "a.xlsx" in issue.message
-    assert snapshot(db) == before
+    cmdb = [["System ID", "Name", "Department", "Platform", "Users"], ["S1", "Payments", "Dept A", "mainframe", 300],
+            ["S2", "Grants", "Dept A", "saas", None]]  # fmt: skip
+    security = [["System ID", "Name", "Department", "Known vulnerabilities"], ["S1", "Payments", "Dept A", 12]]
+    owners = [["System ID", "Name", "Department", "Users", "Outage hours per year"],
+              ["S1", "Payments", "Dept A", 500, 30], ["S2", "Grants", "Dept A", 40, None]]  # fmt: skip
+    import_files(db, [write_xlsx(tmp_path / "cmdb.xlsx", {"Systems": cmdb})])
+    import_files(db, [write_xlsx(tmp_path / "security.xlsx", {"Systems": security})])
+    _, issues = import_files(db, [write_xlsx(tmp_path / "owners.xlsx", {"Systems": owners})])
+    conflicts = [i for i in issues if i.code.value == "field_conflict"]
+    assert len(conflicts) == 1 and conflicts[0].row == 2 and "'users' is '500' here but '300'" in conflicts[0].message
+    assert "cmdb.xlsx:Systems:2" in conflicts[0].message
+    query = (
+        "SELECT system_id, users, known_vulnerabilities, outage_hours_per_year, platform, field_sources "
+        f"FROM ({merged_systems_sql()}) ORDER BY 1"
+    )
+    merged = {r[0]: r for r in _rows(db, query)}
+    assert merged["S1"][1:5] == (500, 12, 30.0, "mainframe")  # the later import wins; each source fills its own
+    assert merged["S2"][1] == 40
+    sources = json.loads(merged["S1"][5])
+    assert sources["users"] == "owners.xlsx!Systems!2" and sources["known_vulnerabilities"] == "security.xlsx!Systems!2"
+    assert sources["platform"] == "cmdb.xlsx!Systems!2"
+    # a new version of one source supersedes only that source's values
+    security[1][3] = 3
+    import_files(db, [write_xlsx(tmp_path / "security.xlsx", {"Systems": security})])
+    merged = _rows(db, f"SELECT users, known_vulnerabilities FROM ({merged_systems_sql()}) WHERE system_id = 'S1'")
+    assert merged == [(500, 3)]
+
+
+def test_the_same_bytes_with_another_profile_are_a_new_import(tmp_path):
+    from estate.mapping import MappingProfile
+
+    db = tmp_path / "e.duckdb"
+    path = write_xlsx(tmp_path / "a.xlsx", {"Systems": systems_rows(2)})
+    first, _ = import_files(db, [path])
+    again, _ = import_files(db, [path])
+    profile = MappingProfile.from_dict({"columns": {"systems": {"Users": "users"}}})
+    profile.text = '[columns.systems]\n"Users" = "users"\n'
+    other, _ = import_files(db, [path], profile)
+    assert first[0].status == "imported" and again[0].status == "unchanged" and other[0].status == "imported"
 
 
 def test_a_batch_with_one_bad_file_stores_nothing(tmp_path):

@@ -89,7 +89,9 @@ else:
 
 attributes, neighbours = st.columns([2, 3])
 attributes.subheader("Attributes")
-attributes.dataframe(profile.attributes, hide_index=True, column_config={"field": "Field", "value": "Value"})
+attributes.dataframe(
+    profile.attributes, hide_index=True, column_config={"field": "Field", "value": "Value", "source": "Source"}
+)
 neighbours.subheader(f"Upstream: {len(profile.upstream):,} interface(s) feeding it")
 neighbours.dataframe(profile.upstream, hide_index=True, column_config=NEIGHBOUR_COLUMNS)
 neighbours.subheader(f"Downstream: {len(profile.downstream):,} interface(s) it feeds")
