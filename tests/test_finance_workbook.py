@@ -148,9 +148,12 @@ def test_workbook_sheets_named_cells_and_formats(workbook):
         "Departments",
     ]
     assert "discount_rate" in book.defined_names and "breach_cost" in book.defined_names
-    npv = book["Appraisal"]["I2"]
-    assert "discount_rate" not in npv.value and "SUMPRODUCT" in npv.value
-    assert book["Appraisal"]["L1"].value == "Net benefit year 0 (£)"
+    headers = [c.value for c in book["Appraisal"][1]]
+    assert headers[21] == "NPV, central case (£)" and headers[23] == "NPV, expected (£)"
+    assert book["Appraisal"]["V2"].value == "=S2+U2-T2" and book["Appraisal"]["X2"].value == "=V2+W2"
+    # the operating life and the Green Book parameters drive the formulas
+    assert "operating_life_years" in book["Appraisal"]["Q2"].value and "discount_rate" in book["Appraisal"]["M2"].value
+    assert "optimism_bias_benefits" in book["Appraisal"]["S2"].value
     assert book["Hidden costs"]["B2"].number_format.startswith("£")
     assert book["Systems"].freeze_panes == "B2" and book["Systems"].auto_filter.ref
     assert "SHA-256" in " ".join(str(c.value) for c in book["README"]["A"])
