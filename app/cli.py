@@ -626,6 +626,32 @@ def gaps_command(
         )
 
 
+@app.command("requests")
+def requests_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the request workbooks into (created if needed).")],
+    db: DbOpt = None,
+) -> None:
+    """Write data-request workbooks: one per owner (per department when owners are unknown).
+
+    Each lists its systems and their missing facts in order of value (see `estate gaps`), with the value
+    estate assumes today and its range as a note, drop-down lists and number checks, and the system IDs,
+    names and departments locked. A filled-in workbook imports straight back with `estate import`: its
+    non-empty cells fill those fields for those systems (merged field by field with what is stored) and
+    the next `estate analyse` uses them as observed. An edited ID or an added row is a located error and
+    nothing is stored.
+
+    Example: estate requests --out requests/
+    """
+    from pipeline.requests import requests_from_store
+    from pipeline.results import NotAnalysed
+
+    with _exit_on(StoreError, NotAnalysed):
+        written = requests_from_store(db or default_db_path(), out)
+    typer.echo(f"wrote {len(written)} request workbook(s) in {out}")
+    for path in written:
+        typer.echo(f"  {path.name}")
+
+
 @app.command("export")
 def export_command(
     out: Annotated[Path, typer.Option("--out", help="The finance workbook to write (.xlsx).")],

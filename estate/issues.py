@@ -40,6 +40,7 @@ class IssueCode(StrEnum):
     DUPLICATE_ID = "duplicate_id"
     ID_IN_OTHER_FILE = "id_in_other_file"
     FIELD_CONFLICT = "field_conflict"
+    REQUEST_CHANGED = "request_changed"
     BAD_NUMBER = "bad_number"
     BAD_DATE = "bad_date"
     BAD_FINANCIAL_YEAR = "bad_financial_year"
@@ -91,6 +92,7 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     IssueCode.DUPLICATE_ID: "The same system_id or interface_id twice in one sheet.",
     IssueCode.ID_IN_OTHER_FILE: "The system_id also comes from another file: the two merge field by field, the later "
     "import's non-empty values winning.",
+    IssueCode.REQUEST_CHANGED: "A returned data request has an edited system ID or an added row.",
     IssueCode.FIELD_CONFLICT: "Two sources give different values for one field of one system: the later import's "
     "value is used and both are reported.",
     IssueCode.BAD_NUMBER: "Not a number or an amount.",

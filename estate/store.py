@@ -234,6 +234,7 @@ def import_files(
         replaced = {r.file for r in fresh}
         stored = _stored_systems(connection, exclude_files=replaced)
         issues += cross_check(fresh, stored)
+        issues += _check_request_returns(fresh, stored)
         if has_errors(issues):
             raise ImportRejected(issues)
         _write(connection, fresh, summaries, issues, profile)
@@ -306,6 +307,24 @@ def cross_check(results: Sequence[FileResult], stored: pa.Table = NO_SYSTEMS) ->
                                 f"'{system_id}' is not in the inventory: kept; add the system or correct the ID",
                             )
                         )
+    return issues
+
+
+def _check_request_returns(results: Sequence[FileResult], stored: pa.Table) -> list[Issue]:
+    """Return errors for returned data requests (estate.requests) whose IDs were edited or rows added."""
+    from estate.requests import check_return, requested_ids
+
+    issues: list[Issue] = []
+    known = set(stored.column("system_id").to_pylist())
+    for result in results:
+        asked = requested_ids(result.path)
+        if asked is None:
+            continue
+        for data in result.tables.get(SYSTEMS.name, []):
+            issues += check_return(
+                result.file, data.sheet, data.values.column("system_id"), data.values.column("source_row"),
+                _letter(data, "system_id"), asked, known,
+            )  # fmt: skip
     return issues
 
 
