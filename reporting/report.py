@@ -197,6 +197,11 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
         "agreement": [{"pair": f"{a['method_a']} / {a['method_b']}", "tau": f"{a['kendall_tau']:.2f}",
                        "overlap": _percent(a["top_n_overlap"])} for a in frames["method_agreement"].to_dict("records")],
         "disagreements": frames["method_disagreements"].to_dict("records"),
+        "information": [{"name": g["parameter_group"], "value": money(g["evppi_gbp"])}
+                        for g in frames["information_parameters"].to_dict("records")],
+        "fields": [{"system_id": f["system_id"], "field": f["field"], "value": money(f["value_gbp"]),
+                    "swing": money(f["npv_swing_gbp"])}
+                   for f in frames["information_fields"].head(20).to_dict("records")],
         "top_n": int(parameters.set_index("name").loc["stability_top_n", "value"]),
         "parameters": [{"name": p["name"], "value": f"{p['value']:g}", "range": f"{p['low']:g}-{p['high']:g}",
                         "unit": p["unit"], "confidence": p["confidence"], "source": p["source"]}

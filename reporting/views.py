@@ -289,35 +289,6 @@ def department_matrix(data: EstateData) -> pd.DataFrame:
     return links
 
 
-def roadmap(data: EstateData) -> pd.DataFrame:
-    """Return the modernisation waves laid end to end, with what waiting for each wave costs.
-
-    Wave 1 starts in the assessment year; each later wave starts when the one before ends, a wave lasting
-    the median optimism-adjusted replacement duration of its systems. waiting_cost_gbp = the wave's cost of
-    delay (NPV lost per year of delay) x the years it waits before it can start.
-    """
-    assessment = data.assessment
-    start_year = pd.Timestamp(data.run["as_of"]).year
-    waves = (
-        assessment.groupby("wave")
-        .agg(
-            systems=("system_id", "size"),
-            hidden_cost_gbp=("hidden_cost_gbp", "sum"),
-            cost_of_delay_gbp=("cost_of_delay_gbp", "sum"),
-            npv_gbp=("npv_gbp", "sum"),
-            duration_years=("replacement_duration_years", "median"),
-        )
-        .reset_index()
-        .sort_values("wave", ignore_index=True)
-    )
-    waves["end_year"] = start_year + waves["duration_years"].cumsum()
-    waves["start_year"] = waves["end_year"] - waves["duration_years"]
-    waves["waiting_years"] = waves["start_year"] - start_year
-    waves["waiting_cost_gbp"] = waves["cost_of_delay_gbp"] * waves["waiting_years"]
-    waves["cumulative_waiting_cost_gbp"] = waves["waiting_cost_gbp"].cumsum()
-    return waves
-
-
 def issue_table(data: EstateData, codes: list[str] | None = None, severities: list[str] | None = None) -> pd.DataFrame:
     """Return stored import issues, filtered by code and severity when given."""
     issues = data.issues

@@ -207,12 +207,15 @@ def test_dependencies_neighbourhood_and_department_matrix(estate_db, monkeypatch
     assert silos["cross_department_share"].between(0, 1).all()
 
 
-def test_roadmap_lists_every_wave(estate_db, monkeypatch):
+def test_roadmap_sets_two_plans_side_by_side_in_financial_years(estate_db, monkeypatch):
     at = open_page("Roadmap", estate_db, monkeypatch)
-    table = at.dataframe[0].value
-    assert table["wave"].tolist() == sorted(assessment(estate_db)["wave"].unique().tolist())
-    assert table["systems"].sum() == 80
-    assert (table["start_year"].diff().dropna() > 0).all()
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["Expected value of the plan"] * 2
+    at.number_input(key="a_budget").set_value(0.0).run()
+    assert not at.exception
+    assert "No replacement fits this budget" in " ".join(i.value for i in at.info)
+    information = next(d.value for d in at.dataframe if "evppi_gbp" in d.value.columns)
+    assert (information["evppi_gbp"] >= 0).all() and len(information) > 3
 
 
 def test_assumptions_scenario_shows_the_effect_of_a_change(estate_db, monkeypatch):

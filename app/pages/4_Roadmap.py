@@ -1,76 +1,103 @@
-"""Roadmap: modernisation waves laid end to end, and what waiting for each wave costs."""
+"""Roadmap: the replacement candidates scheduled under a budget and a capacity, two plans side by side."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from app import ui
-from reporting.views import roadmap
+from pipeline.roadmap import financial_year
 
 ui.page(
     "Roadmap",
-    "Waves follow the dependency graph: a system's wave comes after every system it depends on "
-    "(tightly coupled clusters move together).",
+    "Which replacements to start in which financial year, maximising expected NPV under a yearly capital budget "
+    "and a delivery capacity; coupled clusters move together and no consumer starts before its providers.",
 )
 data = ui.estate()
-waves = roadmap(data)
-st.caption(
-    "Each wave starts when the one before ends and lasts the median optimism-adjusted replacement duration of its "
-    "systems. Waiting cost = the wave's cost of delay (NPV lost per year of delay) × the years it waits to start."
-)
-total, longest = st.columns(2)
-total.metric("Cost of waiting, all waves", ui.gbp_m(waves["waiting_cost_gbp"].sum()))
-longest.metric("Roadmap ends", f"{waves['end_year'].max():.0f}", help=f"{len(waves)} waves laid end to end.")
+candidates = data.assessment[data.assessment["candidate"]]
+positive = candidates[candidates["npv_gbp"] > 0]
+as_of = pd.Timestamp(data.run["as_of"])
+first_year = (as_of.year if as_of.month >= 4 else as_of.year - 1) + 1
+default_budget = float(positive["replacement_capex_gbp"].sum() / 5) if len(positive) else 1e6
 
-shown = waves.assign(**{c.replace("_gbp", "_m"): waves[c] / 1e6 for c in
-                        ["hidden_cost_gbp", "cost_of_delay_gbp", "waiting_cost_gbp",
-                         "cumulative_waiting_cost_gbp"]})  # fmt: skip
-gantt = (
-    alt.Chart(shown)
-    .mark_bar()
-    .encode(
-        y=alt.Y("wave:O", title="Wave"),
-        x=alt.X("start_year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
-        x2="end_year:Q",
-        color=alt.Color("hidden_cost_m:Q", title="Hidden cost (£m/year)", scale=alt.Scale(scheme="oranges")),
-        tooltip=[
-            "wave",
-            "systems",
-            alt.Tooltip("start_year:Q", format=".1f", title="Starts"),
-            alt.Tooltip("end_year:Q", format=".1f", title="Ends"),
-            alt.Tooltip("hidden_cost_m:Q", format=",.1f", title="Hidden cost (£m/year)"),
-            alt.Tooltip("waiting_cost_m:Q", format=",.1f", title="Waiting cost (£m)"),
-        ],
-    )
+
+def plan_ui(column, key: str, budget: float, capacity: int) -> tuple[float, int, int]:
+    """Read one plan's budget, capacity and horizon."""
+    budget_m = column.number_input("Capital budget a year (£m)", 0.0, value=round(budget / 1e6, 1), step=1.0,
+                                   key=f"{key}_budget")  # fmt: skip
+    capacity = column.number_input("Replacements at once", 1, 1000, capacity, key=f"{key}_capacity")
+    years = column.number_input("Years", 1, 30, 10, key=f"{key}_years")
+    return budget_m * 1e6, int(capacity), int(years)
+
+
+def draw_plan(column, result: dict, title: str) -> None:
+    """Show one plan: its value against the greedy plan, a Gantt chart by financial year, spend and what is left out."""
+    column.subheader(title)
+    column.metric("Expected value of the plan", ui.gbp_m(result["value_gbp"]),
+                  help=f"Greedy plan following the ranking: {ui.gbp_m(result['greedy_value_gbp'])}; "
+                       f"{result['status']}, gap {result['gap']:.2%}.")  # fmt: skip
+    rows = pd.DataFrame(result["plan"])
+    if rows.empty:
+        column.info("No replacement fits this budget and capacity with a positive expected NPV (see what is left out).")
+    else:
+        rows["start"] = rows["start_year"].str[:4].astype(int)
+        rows["end"] = rows["end_year"].str[:4].astype(int) + 1
+        chart = alt.Chart(rows).mark_bar().encode(
+            y=alt.Y("system_id:N", sort=alt.EncodingSortField("start"), title="System"),
+            x=alt.X("start:Q", title="Financial year (starting April)", axis=alt.Axis(format="d"),
+                    scale=alt.Scale(zero=False)),
+            x2="end:Q",
+            tooltip=["system_id", "start_year", "end_year", alt.Tooltip("npv_gbp:Q", format=",.0f")],
+        )  # fmt: skip
+        with column:
+            ui.chart(chart, f"{title}: replacements by financial year",
+                     "Gantt chart: one bar per replacement from its first to its last build year.")  # fmt: skip
+        spend = pd.DataFrame({"year": list(result["spend_by_year"]),
+                              "spend_m": [v / 1e6 for v in result["spend_by_year"].values()],
+                              "budget_m": [v / 1e6 for v in result["budget_gbp"].values()]})  # fmt: skip
+        column.dataframe(spend, hide_index=True, column_config={
+            "year": "Financial year", "spend_m": st.column_config.NumberColumn("Capex (£m)", format="£%.1fm"),
+            "budget_m": st.column_config.NumberColumn("Budget (£m)", format="£%.1fm")})  # fmt: skip
+    left = pd.DataFrame(result["left_out"])
+    if not left.empty:
+        column.caption(f"Left out: {len(left):,} candidate(s)")
+        column.dataframe(left.groupby("reason").size().rename("systems").reset_index(), hide_index=True)
+
+
+@st.cache_data(show_spinner="Optimising the plan…", max_entries=16)
+def plan(key: tuple, budget: float, capacity: int, years: int) -> dict:
+    del key  # the database fingerprint: recomputed when it changes
+    import numpy as np
+
+    from pipeline.roadmap import plan_from_store
+
+    return plan_from_store(ui.db_path(), np.full(years, budget), capacity, first_year, time_limit=20).as_json()
+
+
+st.caption(
+    f"{len(candidates):,} replacement candidates, {len(positive):,} with a positive expected NPV. Plans start in "
+    f"{financial_year(first_year)}. Compare two budgets or capacities side by side."
 )
-ui.chart(
-    gantt,
-    "Modernisation waves over time, coloured by the hidden cost they remove (£m a year)",
-    "Gantt chart: one bar per wave from its start year to its end year.",
-)
-line = (
-    alt.Chart(shown)
-    .mark_line(point=True)
-    .encode(
-        x=alt.X("start_year:Q", title="Year the wave starts", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
-        y=alt.Y("cumulative_waiting_cost_m:Q", title="Cumulative waiting cost (£m)"),
-        tooltip=["wave", alt.Tooltip("cumulative_waiting_cost_m:Q", format=",.1f", title="£m")],
-    )
-)
-ui.chart(
-    line,
-    "Cumulative cost of waiting for later waves (£m)",
-    "Line chart: the running total of waiting cost as each wave starts.",
+left_column, right_column = st.columns(2)
+settings_a = plan_ui(left_column, "a", default_budget, 5)
+settings_b = plan_ui(right_column, "b", default_budget * 2, 10)
+draw_plan(left_column, plan(ui.fingerprint(), *settings_a), "Plan A")
+draw_plan(right_column, plan(ui.fingerprint(), *settings_b), "Plan B")
+
+st.subheader("What is worth knowing")
+information = data.results["information_parameters"]
+st.caption(
+    "Expected value of partial perfect information by parameter group (GBP, all replace-or-keep decisions), from "
+    "the Monte Carlo draws; and the missing facts worth most (see `estate gaps` and `estate requests`)."
 )
 st.dataframe(
-    shown[["wave", "systems", "start_year", "end_year", "hidden_cost_m", "cost_of_delay_m", "waiting_cost_m"]],
-    hide_index=True,
-    column_config={
-        "wave": st.column_config.NumberColumn("Wave", format="%d"),
-        "systems": st.column_config.NumberColumn("Systems", format="%d"),
-        "start_year": st.column_config.NumberColumn("Starts (year)", format="%.1f"),
-        "end_year": st.column_config.NumberColumn("Ends (year)", format="%.1f"),
-        "hidden_cost_m": st.column_config.NumberColumn("Hidden cost, expected (£m/year)", format="£%.1fm"),
-        "cost_of_delay_m": st.column_config.NumberColumn("Cost of a year's delay (£m)", format="£%.1fm"),
-        "waiting_cost_m": st.column_config.NumberColumn("Waiting cost (£m)", format="£%.1fm"),
-    },
-)
+    ui.in_millions(information, ["evppi_gbp"]), hide_index=True,
+    column_config={"parameter_group": "Parameter group", "parameters": "Parameters",
+                   "evppi_gbp": ui.money_column("EVPPI (£m)")},
+)  # fmt: skip
+st.dataframe(
+    data.results["information_fields"].head(50), hide_index=True,
+    column_config={"system_id": "System ID", "field": "Missing field",
+                   "value_gbp": st.column_config.NumberColumn("Value of knowing it (£)", format="£%.0f"),
+                   "npv_swing_gbp": st.column_config.NumberColumn("Moves expected NPV by (£)", format="£%.0f"),
+                   "low": "P10", "high": "P90"},
+)  # fmt: skip
