@@ -66,6 +66,8 @@ def _department_totals(rest: pd.DataFrame) -> pd.DataFrame:
         systems=("system_id", "size"),
         run_cost_gbp=("run_cost_gbp", "sum"),
         hidden_cost_gbp=("hidden_cost_gbp", "sum"),
+        reported_cost_gbp=("reported_cost_gbp", "sum"),
+        imputed_cost_gbp=("imputed_cost_gbp", "sum"),
     )
 
 

@@ -159,6 +159,7 @@ def write_finance_workbook(data: FinanceInputs, out: Path) -> Path:
         _appraisal(book, data, formats, system_rows, totals)
         _ranking(book, data, formats)
         _departments(book, data, formats, system_rows, totals)
+        _totals(book, data, formats, system_rows, totals)
         close_workbook(book)
     return out
 
@@ -523,3 +524,38 @@ def excel_template(component: Component, letters: dict[str, str]) -> str:
     """Return a component's Excel formula with each model input's Systems-sheet column filled in, leaving {r}."""
     columns = {name: f"Systems!{letters[name]}" for name in component.inputs}
     return component.excel.format(r="{r}", **columns)
+
+
+TOTAL_NAMES = ("total_reported_cost_gbp", "total_imputed_cost_gbp", "total_hidden_cost_gbp")
+
+
+def _totals(book, data: FinanceInputs, formats, letters, totals: dict[str, str]) -> None:
+    """Write the Totals sheet: named cells that tie to the headline (every surface's figures).
+
+    total_reported_cost_gbp (observed cost lines only), total_imputed_cost_gbp (shown apart, never inside)
+    and total_hidden_cost_gbp (expected) are formulas over the itemised rows plus the labelled values of
+    the systems not itemised.
+    """
+    sheet = _Sheet(book, "Totals", ["Figure", "Itemised (formula)", "Not itemised (value)", "Total (£/year)"], formats)
+    rows = int(letters["_rows"]) + 1
+    run = f"Systems!${letters['run_cost_gbp']}$2:${letters['run_cost_gbp']}${rows}"
+    basis = f"Systems!${letters['cost_basis']}$2:${letters['cost_basis']}${rows}"
+    hidden = f"'Hidden costs'!${totals['hidden']}$2:${totals['hidden']}${rows}"
+    a = data.assessment
+    rest = data.not_itemised
+    other = lambda column: float(rest[column].sum()) if not rest.empty and column in rest else 0.0  # noqa: E731
+    figures = (
+        ("Reported run cost, observed (£/year)", f'=SUMIFS({run},{basis},"observed")',
+         float(a["reported_cost_gbp"].fillna(0).sum()), other("reported_cost_gbp"), TOTAL_NAMES[0]),
+        ("Imputed run cost, shown apart (£/year)", f'=SUMIFS({run},{basis},"imputed")',
+         float(a["imputed_cost_gbp"].fillna(0).sum()), other("imputed_cost_gbp"), TOTAL_NAMES[1]),
+        ("Hidden cost, expected (£/year)", f"=SUM({hidden})", float(a["hidden_cost_gbp"].sum()),
+         other("hidden_cost_gbp"), TOTAL_NAMES[2]),
+    )  # fmt: skip
+    for r, (label, formula, itemised, value, name) in enumerate(figures, start=1):
+        sheet.text(r, 0, label)
+        sheet.formula(r, 1, formula, itemised)
+        sheet.number(r, 2, value, money=True)
+        sheet.formula(r, 3, f"=B{r + 1}+C{r + 1}", itemised + value)
+        book.define_name(name, f"=Totals!$D${r + 1}")
+    sheet.finish(len(figures))

@@ -101,6 +101,7 @@ def _write_report(out: Path, frames: dict, run: dict, imports: pd.DataFrame, inp
     if pdf:
         files.append(_write_pdf(out / "report.pdf", html, settings["as_of"]))
     manifest = {
+        "headline": headline(frames["system_assessment"], inputs, run),  # the same object as `analyse --json`'s
         "estate_version": __version__,
         "packages": package_versions(),
         "settings": settings

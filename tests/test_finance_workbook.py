@@ -146,6 +146,7 @@ def test_workbook_sheets_named_cells_and_formats(workbook):
         "Appraisal",
         "Ranking",
         "Departments",
+        "Totals",
     ]
     assert "discount_rate" in book.defined_names and "breach_cost" in book.defined_names
     headers = [c.value for c in book["Appraisal"][1]]
@@ -202,3 +203,44 @@ def test_large_estates_itemise_the_top_systems_and_total_the_rest(workbook, tmp_
     for department, total in column(book["Departments"], "Hidden cost, all, expected (£/year)").items():
         assert total == pytest.approx(everything[department])
     assert sum(column(book["Departments"], "Systems not itemised (value)").values()) == 25
+
+
+@needs_libreoffice
+def test_every_surface_states_the_same_headline_to_the_pound(tmp_path):
+    """CLI JSON, the sum over `rank --all`, the report's manifest and data, and the recalculated workbook agree."""
+    import csv
+    import json
+
+    db = tmp_path / "e.duckdb"
+    sample = Path(__file__).parents[1] / "sample_inventory.xlsx"
+    assert run_estate("import", str(sample), "--db", str(db)).returncode == 0
+    analysed = run_estate("analyse", "--db", str(db), "--as-of", "2026-11-25", "--draws", "100", "--json")
+    headline = json.loads(analysed.stdout)["headline"]
+    ranked = json.loads(run_estate("rank", "--db", str(db), "--all", "--top", "1000", "--format", "json").stdout)
+    report = tmp_path / "report"
+    assert run_estate("report", "--db", str(db), "--out", str(report), "--no-pdf").returncode == 0
+    manifest = json.loads((report / "manifest.json").read_text())
+    with (report / "data" / "system_assessment.csv").open() as handle:
+        data = list(csv.DictReader(handle))
+    out = tmp_path / "finance.xlsx"
+    assert run_estate("export", "--db", str(db), "--out", str(out), "--itemise", "150").returncode == 0
+    book = openpyxl.load_workbook(recalculate(out, tmp_path), data_only=True)
+
+    def named(name: str) -> float:
+        destination = next(iter(book.defined_names[name].destinations))
+        return book[destination[0]][destination[1].replace("$", "")].value
+
+    number = lambda text: float(text) if text not in ("", None) else 0.0  # noqa: E731
+    figures = {
+        "reported_cost_gbp": (sum(r["reported_cost_gbp"] or 0 for r in ranked),
+                              sum(number(r["reported_cost_gbp"]) for r in data), named("total_reported_cost_gbp")),
+        "imputed_cost_gbp": (sum(r["imputed_cost_gbp"] or 0 for r in ranked),
+                             sum(number(r["imputed_cost_gbp"]) for r in data), named("total_imputed_cost_gbp")),
+        "hidden_cost_gbp": (sum(r["hidden_cost_gbp"] for r in ranked),
+                            sum(number(r["hidden_cost_gbp"]) for r in data), named("total_hidden_cost_gbp")),
+    }  # fmt: skip
+    assert manifest["headline"] == headline
+    for key, values in figures.items():
+        for value in values:
+            assert value == pytest.approx(headline[key], abs=1.0), key  # to the pound
+    assert headline["imputed_cost_gbp"] > 0 and headline["reported_cost_gbp"] > 0
