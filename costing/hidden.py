@@ -60,7 +60,7 @@ def staff_cost(s: Inputs, p: Params) -> np.ndarray:
 def support_effort_premium(s: Inputs, p: Params) -> np.ndarray:
     """Support effort, within the staff line: staff x effort / (1 + effort), legacy systems only.
 
-    effort = legacy_support_effort_premium (1.5: keeping the legacy system running takes 2.5 times the staff
+    effort = legacy_support_effort_premium (2.0: keeping the legacy system running takes 3 times the staff
     effort of a modern equivalent); staff = the staff line, else support FTE x support_fte_cost (at most the
     run cost), else staff_share_of_run_cost x run cost.
     """

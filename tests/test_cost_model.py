@@ -55,12 +55,14 @@ def test_extended_support_is_priced_as_sold_and_within_the_lines(values, expecte
 
 
 def test_each_component_by_hand():
-    assert one(hidden.support_effort_premium, legacy=1, staff_cost_gbp=100_000) == pytest.approx(60_000)
+    assert one(hidden.support_effort_premium, legacy=1, staff_cost_gbp=100_000) == pytest.approx(100_000 * 2 / 3)
     assert one(hidden.support_effort_premium, staff_cost_gbp=100_000) == 0
-    assert one(hidden.support_effort_premium, legacy=1, support_fte=2, run_cost_gbp=1e6) == pytest.approx(78_000)
-    assert one(hidden.support_effort_premium, legacy=1, run_cost_gbp=1e6) == pytest.approx(180_000)
+    assert one(hidden.support_effort_premium, legacy=1, support_fte=2, run_cost_gbp=1e6) == pytest.approx(
+        130_000 * 2 / 3
+    )
+    assert one(hidden.support_effort_premium, legacy=1, run_cost_gbp=1e6) == pytest.approx(300_000 * 2 / 3)
     assert one(hidden.scarce_skills_premium, legacy=1, scarce_skills=1, staff_cost_gbp=100_000) == pytest.approx(
-        40_000 * 0.1 / 1.1
+        100_000 / 3 * 0.1 / 1.1
     )
     assert one(hidden.scarce_skills_premium, scarce_skills=1, staff_cost_gbp=100_000) == pytest.approx(100_000 / 11)
     assert one(hidden.hosting_premium, mainframe=1, hosting_cost_gbp=150_000) == pytest.approx(75_000)
