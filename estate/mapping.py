@@ -81,7 +81,13 @@ class MappingProfile:
         unknown = set(data) - {"sheets", "columns", "header_rows"}
         if unknown:
             raise ProfileError(f"{source}: unknown section(s) {sorted(unknown)}; use sheets, columns, header_rows")
+        for section in ("sheets", "columns", "header_rows"):
+            if section in data and not isinstance(data[section], dict):
+                raise ProfileError(f"{source}: [{section}] must be a table of table names, not {data[section]!r}")
         sheets = dict(data.get("sheets", {}))
+        for table_name, name in sheets.items():
+            if not isinstance(name, str) or not name.strip():
+                raise ProfileError(f"{source}: sheets.{table_name} must be one sheet name (text), not {name!r}")
         header_rows = dict(data.get("header_rows", {}))
         columns = {}
         for table_name in (*sheets, *header_rows, *data.get("columns", {})):
@@ -90,7 +96,12 @@ class MappingProfile:
         for table_name, mapping in data.get("columns", {}).items():
             table = TABLES_BY_NAME[table_name]
             known = {f.name for f in table.fields}
+            if not isinstance(mapping, dict):
+                raise ProfileError(f"{source}: columns.{table_name} must be a table of header = field")
             for header, target in mapping.items():
+                if not isinstance(target, str):
+                    raise ProfileError(f"{source}: columns.{table_name}.{header!r} must name one field (text), "
+                                       f"not {target!r}")  # fmt: skip
                 if target not in known:
                     raise ProfileError(
                         f"{source}: column '{header}' maps to unknown field '{target}' of {table_name}; "

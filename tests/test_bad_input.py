@@ -210,3 +210,19 @@ def test_bad_mapping_profile_is_a_usage_error(tmp_path, good_workbook):
     assert "unknown field 'tecnology'" in result.stderr and "Traceback" not in result.stderr
     profile.write_text("not toml = = =")
     assert run_estate("validate", str(good_workbook), "--mapping", str(profile)).returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ('[sheets]\nsystems = ["Sheet1", "Sheet2"]\n', "sheets.systems"),
+        ('[columns.systems]\n"Kit" = 3\n', "columns.systems.'Kit'"),
+        ("sheets = 5\n", "[sheets]"),
+        ('[header_rows]\nsystems = "2"\n', "header_rows.systems"),
+    ],
+)
+def test_every_profile_value_is_type_checked(tmp_path, good_workbook, text, named):
+    profile = tmp_path / "profile.toml"
+    profile.write_text(text)
+    result = run_estate("validate", str(good_workbook), "--mapping", str(profile))
+    assert result.returncode == 2 and named in result.stderr and "Traceback" not in result.stderr
