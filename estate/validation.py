@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import pyarrow as pa
@@ -439,8 +440,11 @@ def _check_layout(sheet: RawSheet, layout: SheetLayout, issues: list[Issue]) -> 
                 )
             )
         seen[column.field] = column
+    unmapped = [c for c in layout.columns if c.field is None and not c.header.startswith("Column ")]
     for f in layout.table.fields:
         if f.required and f.name not in seen:
+            closest = _closest_headers(f, unmapped)
+            hint = f" (closest unmapped: {', '.join(closest)})" if closest else ""
             issues.append(
                 _issue(
                     sheet,
@@ -448,9 +452,21 @@ def _check_layout(sheet: RawSheet, layout: SheetLayout, issues: list[Issue]) -> 
                     "",
                     "",
                     IssueCode.MISSING_COLUMN,
-                    f"no '{f.header}' column: add one, or map your column to {f.name} with --mapping",
+                    f"no '{f.header}' column{hint}: add one, or map your column to {f.name} with --mapping",
                 )
             )
+
+
+def _closest_headers(f, unmapped: list[ColumnMapping], most: int = 3) -> list[str]:
+    """Return up to `most` unmapped headers most like the field's name, header or synonyms, as "'header' (B)"."""
+    keys = list(f.matching_keys())
+    scored = []
+    for column in unmapped:
+        key = normalise_header(column.header)
+        best = max((SequenceMatcher(None, key, k).ratio() for k in keys), default=0.0)
+        if best >= 0.4:
+            scored.append((-best, column.letter, f"'{column.header}' ({column.letter})"))
+    return [text for _, _, text in sorted(scored)[:most]]
 
 
 def _check_duplicates(

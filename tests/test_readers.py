@@ -12,7 +12,7 @@ from estate.mapping import MappingProfile, layout_sheet
 from estate.readers import column_index, column_letter, read_file
 from estate.schema import SYSTEMS
 from estate.validation import validate_file
-from tests.conftest import systems_rows, write_xlsx
+from tests.conftest import run_estate, systems_rows, write_xlsx
 
 
 @pytest.mark.parametrize(("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"), (16383, "XFD")])
@@ -225,3 +225,16 @@ def test_a_broken_parquet_file_is_a_located_error(tmp_path):
     path = tmp_path / "systems.parquet"
     path.write_bytes(b"PAR1 not really")
     assert [i.code.value for i in validate_file(path).issues] == ["unreadable_file"]
+
+
+REAL = Path(__file__).parents[2] / "shared" / "real-inventories"
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the real inventories in ../shared are not here")
+def test_validate_names_the_closest_unmapped_headers_on_a_real_register():
+    register = REAL / "moj-modernisation-platform" / "converted" / "moj_modernisation_platform_applications.csv"
+    result = run_estate("validate", str(register))
+    assert result.returncode == 1
+    missing = [line for line in result.stderr.splitlines() if "[missing_column]" in line]
+    assert missing and all("closest unmapped" in line for line in missing)
+    assert not any("'Department'" in line for line in missing)  # "business-unit" is a department synonym now
