@@ -41,6 +41,8 @@ class IssueCode(StrEnum):
     ID_IN_OTHER_FILE = "id_in_other_file"
     FIELD_CONFLICT = "field_conflict"
     REQUEST_CHANGED = "request_changed"
+    UNKNOWN_UNIT = "unknown_unit"
+    NO_EXCHANGE_RATE = "no_exchange_rate"
     BAD_NUMBER = "bad_number"
     BAD_DATE = "bad_date"
     BAD_FINANCIAL_YEAR = "bad_financial_year"
@@ -92,6 +94,8 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     IssueCode.DUPLICATE_ID: "The same system_id or interface_id twice in one sheet.",
     IssueCode.ID_IN_OTHER_FILE: "The system_id also comes from another file: the two merge field by field, the later "
     "import's non-empty values winning.",
+    IssueCode.UNKNOWN_UNIT: "A money column's header names a unit estate does not understand (never ignored).",
+    IssueCode.NO_EXCHANGE_RATE: "A money column in another currency (USD, EUR) with no rate in the mapping profile.",
     IssueCode.REQUEST_CHANGED: "A returned data request has an edited system ID or an added row.",
     IssueCode.FIELD_CONFLICT: "Two sources give different values for one field of one system: the later import's "
     "value is used and both are reported.",

@@ -43,10 +43,27 @@ QUIET_SHEETS = frozenset(
     for s in ("readme", "data dictionary", "notes", "instructions", "lists", "lookups", "guidance", "about", "cover")
 )
 
-_UNIT_MULTIPLIERS = (
-    (re.compile(r"£\s*(?:'?000s?|k|thousands?)\b|\bgbp\s*(?:'?000s?|k)\b", re.I), 1e3),
-    (re.compile(r"£\s*(?:m|mn|millions?)\b|\bgbp\s*(?:m|mn)\b", re.I), 1e6),
+_THOUSAND = r"(?:'?000s?|k|thousands?)\b"
+_MILLION = r"(?:m|mn|millions?)\b"
+_BILLION = r"(?:bn|billions?)\b"
+_UNIT_MULTIPLIERS = (  # (pattern, multiplier, currency): a money header's unit; currency None = pounds
+    (re.compile(rf"£\s*{_THOUSAND}|\bgbp\s*{_THOUSAND}", re.I), 1e3, None),
+    (re.compile(rf"£\s*{_MILLION}|\bgbp\s*{_MILLION}", re.I), 1e6, None),
+    (re.compile(rf"£\s*{_BILLION}|\bgbp\s*{_BILLION}", re.I), 1e9, None),
+    (re.compile(rf"(?:us)?\$\s*{_THOUSAND}|\busd\s*{_THOUSAND}", re.I), 1e3, "USD"),
+    (re.compile(rf"(?:us)?\$\s*{_MILLION}|\busd\s*{_MILLION}", re.I), 1e6, "USD"),
+    (re.compile(rf"(?:us)?\$\s*{_BILLION}|\busd\s*{_BILLION}", re.I), 1e9, "USD"),
+    (re.compile(rf"€\s*{_THOUSAND}|\beur\s*{_THOUSAND}", re.I), 1e3, "EUR"),
+    (re.compile(rf"€\s*{_MILLION}|\beur\s*{_MILLION}", re.I), 1e6, "EUR"),
+    (re.compile(r"\(\s*(?:us\$|\$|usd|us dollars?)\s*\)", re.I), 1.0, "USD"),
+    (re.compile(r"\(\s*(?:€|eur|euros?)\s*\)", re.I), 1.0, "EUR"),
+    (re.compile(r"\(\s*(?:£|gbp|pounds?)\s*\)", re.I), 1.0, None),
+    (re.compile(r"\(\s*(?:in\s+)?(?:'?000s?|k|thousands?)\s*\)", re.I), 1e3, None),
+    (re.compile(r"\(\s*(?:in\s+)?(?:m|mn|millions?)\s*\)", re.I), 1e6, None),
+    (re.compile(r"\(\s*(?:in\s+)?(?:bn|billions?)\s*\)", re.I), 1e9, None),
 )
+# What is left in brackets after a known unit is removed: a unit estate does not understand (an error on money)
+_UNKNOWN_UNIT = re.compile(r"\(\s*([^)\s][^)]{0,11}?)\s*\)")
 
 
 class ProfileError(ValueError):
@@ -61,6 +78,7 @@ class MappingProfile:
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     header_rows: dict[str, int] = field(default_factory=dict)
     source: str = ""
+    rates: dict[str, float] = field(default_factory=dict)  # [currency] USD = 0.79: pounds per unit, recorded
     text: str = ""  # the TOML as written, kept with each import
 
     @classmethod
@@ -78,9 +96,17 @@ class MappingProfile:
     @classmethod
     def from_dict(cls, data: dict, source: str = "") -> MappingProfile:
         """Return a profile from its parsed TOML form, checking every table and field name."""
-        unknown = set(data) - {"sheets", "columns", "header_rows"}
+        unknown = set(data) - {"sheets", "columns", "header_rows", "currency"}
         if unknown:
-            raise ProfileError(f"{source}: unknown section(s) {sorted(unknown)}; use sheets, columns, header_rows")
+            raise ProfileError(
+                f"{source}: unknown section(s) {sorted(unknown)}; use sheets, columns, header_rows, currency"
+            )
+        rates = {}
+        for code, rate in dict(data.get("currency", {})).items():
+            if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+                raise ProfileError(f"{source}: currency.{code} must be pounds per {code} (a number above 0), "
+                                   f"not {rate!r}")  # fmt: skip
+            rates[str(code).upper()] = float(rate)
         for section in ("sheets", "columns", "header_rows"):
             if section in data and not isinstance(data[section], dict):
                 raise ProfileError(f"{source}: [{section}] must be a table of table names, not {data[section]!r}")
@@ -111,7 +137,7 @@ class MappingProfile:
         for table_name, row in header_rows.items():
             if not isinstance(row, int) or row < 1:
                 raise ProfileError(f"{source}: header_rows.{table_name} must be a row number (1 or more)")
-        return cls(sheets, columns, header_rows, source)
+        return cls(sheets, columns, header_rows, source, rates=rates)
 
 
 @dataclass(frozen=True)
@@ -123,6 +149,8 @@ class ColumnMapping:
     field: str | None  # None: not a schema field, kept in `extra`
     how: str  # profile | synonym | unknown
     multiplier: float = 1.0
+    currency: str | None = None  # a money column's currency other than pounds (USD, EUR)
+    unknown_unit: str = ""  # a bracketed unit in a money header that estate does not understand
 
 
 @dataclass
@@ -184,10 +212,29 @@ def table_for_csv(stem: str, sheet: RawSheet, profile: MappingProfile) -> str:
 
 def unit_multiplier(header: str) -> tuple[str, float]:
     """Return the header without a money unit such as '£k' or '£m', and the unit's multiplier."""
-    for pattern, multiplier in _UNIT_MULTIPLIERS:
+    stripped, multiplier, _ = money_unit(header)
+    return stripped, multiplier
+
+
+def money_unit(header: str) -> tuple[str, float, str | None]:
+    """Return the header without its money units, the multiplier and the currency (None = pounds).
+
+    Several units combine: 'Spending ($M)' is millions of US dollars; '(USD) (thousands)' thousands of them.
+    """
+    multiplier, currency = 1.0, None
+    for pattern, factor, unit_currency in _UNIT_MULTIPLIERS:
         if pattern.search(header):
-            return pattern.sub(" ", header), multiplier
-    return header, 1.0
+            header = pattern.sub(" ", header)
+            multiplier *= factor
+            currency = unit_currency or currency
+    return re.sub(r"\(\s*\)", " ", header), multiplier, currency
+
+
+def unknown_unit(header: str) -> str:
+    """Return a bracketed token left in a money header once known units are removed ('' when none)."""
+    stripped, _, _ = money_unit(header)
+    match = _UNKNOWN_UNIT.search(stripped)
+    return match.group(1) if match else ""
 
 
 def match_header(header: str, table: Table, profile: MappingProfile) -> tuple[str | None, str, float]:
@@ -198,7 +245,8 @@ def match_header(header: str, table: Table, profile: MappingProfile) -> tuple[st
         return by_profile[key], "profile", unit_multiplier(header)[1]
     stripped, multiplier = unit_multiplier(header)
     synonyms = SYNONYMS[table.name]
-    for candidate in (stripped, re.sub(r"\([^)]*\)", " ", stripped)):
+    undated = re.sub(r"(?i)\bfy\s*'?\d{2,4}\b|\b\d{4}\s*[-/]\s*\d{2,4}\b", " ", stripped)  # 'Cost FY2021'
+    for candidate in (stripped, re.sub(r"\([^)]*\)", " ", stripped), undated):
         field_name = synonyms.get(normalise_header(candidate))
         if field_name:
             if multiplier != 1.0 and table.field(field_name).type.value != "money":
@@ -241,7 +289,11 @@ def layout_sheet(sheet: RawSheet, table: Table, profile: MappingProfile) -> Shee
             columns.append(ColumnMapping(letter, f"Column {letter}", None, "unknown"))
             continue
         field_name, how, multiplier = match_header(header, table, profile)
-        columns.append(ColumnMapping(letter, header, field_name, how, multiplier))
+        currency, unknown = None, ""
+        if field_name and table.field(field_name).type.value == "money":
+            _, _, currency = money_unit(header)
+            unknown = unknown_unit(header)
+        columns.append(ColumnMapping(letter, header, field_name, how, multiplier, currency, unknown))
     if not any(c.field for c in columns):
         return None
     return SheetLayout(table, index, sheet.row_numbers[index], columns)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -226,6 +227,7 @@ def _validate_sheet(
         return None
     before = len(issues)
     _check_layout(sheet, layout, issues)
+    layout = _money_units(sheet, layout, profile, issues)
     if len(issues) > before and has_errors(issues[before:]):
         return None
     body = sheet.cells.slice(layout.header_index + 1)
@@ -248,6 +250,8 @@ def _validate_sheet(
             columns[f.name] = pa.nulls(count, clean_type(f))
             continue
         raw = text[column.letter]
+        if column.currency:  # the amounts may carry the currency's sign: '$31.642', 'US$ 5', 'EUR 3'
+            raw = pc.replace_substring_regex(raw, r"(?i)^\s*(?:us\$|\$|€|usd|eur)\s*", "")
         _check_length(sheet, f, column, raw, rows, issues)
         cleaned = clean_text(f, raw)
         if column.multiplier != 1.0:
@@ -457,6 +461,56 @@ def _check_layout(sheet: RawSheet, layout: SheetLayout, issues: list[Issue]) -> 
             )
 
 
+_HEADER_YEAR = re.compile(r"(?<!\d)(\d{4})\s*[-/]\s*(\d{2}|\d{4})(?!\d)")
+_HEADER_FY = re.compile(r"\bfy\s*'?(\d{4}|\d{2})\b", re.I)
+
+
+def header_financial_year(header: str) -> str | None:
+    """Return the financial year a header names: '2020-21' or '2020/2021' as 2020-21, 'FY2021' as 2021-22 (UK)."""
+    match = _HEADER_YEAR.search(header)
+    if match:
+        start, end = int(match.group(1)), int(match.group(2)) % 100
+        if (start + 1) % 100 == end:
+            return f"{start}-{end:02d}"
+    match = _HEADER_FY.search(header)
+    if match:
+        start = int(match.group(1))
+        start = start + 2000 if start < 100 else start
+        return f"{start}-{(start + 1) % 100:02d}"
+    return None
+
+
+def _money_units(sheet: RawSheet, layout: SheetLayout, profile: MappingProfile, issues: list[Issue]) -> SheetLayout:
+    """Check each money column's unit and currency; convert other currencies at the profile's recorded rate.
+
+    A bracketed unit estate does not understand ('Cost (CHF)', 'Spend (bn€)') is an error, never ignored;
+    so is a currency other than pounds without a rate in the profile's [currency] table.
+    """
+    columns = []
+    for column in layout.columns:
+        if column.unknown_unit:
+            issues.append(_issue(
+                sheet, layout.header_row, column.letter, column.header, IssueCode.UNKNOWN_UNIT,
+                f"column '{column.header}' is in '{column.unknown_unit}', a unit estate does not understand: give "
+                "the amounts in pounds, or write the unit as £, £k, £m, $, $k, $M, (USD), (EUR), (thousands) or "
+                "(millions)",
+            ))  # fmt: skip
+        if column.currency:
+            rate = profile.rates.get(column.currency)
+            if rate is None:
+                issues.append(_issue(
+                    sheet, layout.header_row, column.letter, column.header, IssueCode.NO_EXCHANGE_RATE,
+                    f"column '{column.header}' is in {column.currency}: give pounds per {column.currency} in the "
+                    f"mapping profile ([currency] {column.currency} = 0.79, say) so amounts are converted, never "
+                    "stored as pounds",
+                ))  # fmt: skip
+            else:
+                column = replace(column, multiplier=column.multiplier * rate,
+                                 how=f"{column.how} ({column.currency} at £{rate:g})")  # fmt: skip
+        columns.append(column)
+    return replace(layout, columns=columns)
+
+
 def _closest_headers(f, unmapped: list[ColumnMapping], most: int = 3) -> list[str]:
     """Return up to `most` unmapped headers most like the field's name, header or synonyms, as "'header' (B)"."""
     keys = list(f.matching_keys())
@@ -554,9 +608,15 @@ def _check_self_loops(
 
 
 def _annual_cost_lines(data: TableData, today: date) -> TableData | None:
-    """Return `unspecified` cost lines for this year from a Systems 'Annual cost' column, if any."""
-    if not any(c.field == "annual_cost_gbp" for c in data.columns):
+    """Return `unspecified` cost lines from a Systems 'Annual cost' column, if any.
+
+    Their financial year is the one the header names ('FY2021' -> 2021-22, '2020-21', '2020/21'), else the
+    financial year of the import.
+    """
+    column = next((c for c in data.columns if c.field == "annual_cost_gbp"), None)
+    if column is None:
         return None
+    year = header_financial_year(column.header) or financial_year_of(today)
     values = data.values
     present = pc.is_valid(values.column("annual_cost_gbp"))
     picked = values.filter(present)
@@ -564,7 +624,7 @@ def _annual_cost_lines(data: TableData, today: date) -> TableData | None:
     table = pa.table(
         {
             "system_id": picked.column("system_id"),
-            "financial_year": pa.array([financial_year_of(today)] * n, pa.string()),
+            "financial_year": pa.array([year] * n, pa.string()),
             "category": pa.array(["unspecified"] * n, pa.string()),
             "amount_gbp": picked.column("annual_cost_gbp"),
             "source_row": picked.column("source_row"),

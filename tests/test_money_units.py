@@ -1,0 +1,95 @@
+"""Money in other units and currencies: honoured from the header, converted at a recorded rate, never ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from estate.issues import ImportRejected
+from estate.mapping import MappingProfile, money_unit
+from estate.store import import_files
+from estate.validation import header_financial_year
+from tests.conftest import write_xlsx
+
+REAL = Path(__file__).parents[2] / "shared" / "real-inventories"
+
+
+@pytest.mark.parametrize(
+    ("header", "multiplier", "currency"),
+    [
+        ("Annual cost (£k)", 1e3, None), ("Run cost £m", 1e6, None), ("Total FY2021 Spending ($M)", 1e6, "USD"),
+        ("Spend (USD)", 1.0, "USD"), ("Spend (USD) (thousands)", 1e3, "USD"), ("Cost (millions)", 1e6, None),
+        ("Cost (€m)", 1e6, "EUR"), ("Annual cost (£)", 1.0, None), ("Annual cost", 1.0, None),
+    ],
+)  # fmt: skip
+def test_header_units(header, multiplier, currency):
+    _, found, found_currency = money_unit(header)
+    assert found == multiplier and found_currency == currency
+
+
+def test_header_financial_years():
+    assert header_financial_year("Total FY2021 Spending ($M)") == "2021-22"
+    assert header_financial_year("Cost 2020-21") == "2020-21" and header_financial_year("Cost 2020/2021") == "2020-21"
+    assert header_financial_year("Annual cost") is None and header_financial_year("Cost 2020-23") is None
+
+
+def _workbook(tmp_path: Path, header: str, values: list[object]) -> Path:
+    rows = [["System ID", "Name", "Department", header]]
+    rows += [[f"S{i}", f"System {i}", "Dept", v] for i, v in enumerate(values, start=1)]
+    return write_xlsx(tmp_path / "money.xlsx", {"Systems": rows})
+
+
+def test_dollars_in_millions_are_converted_at_the_recorded_rate(tmp_path):
+    db = tmp_path / "e.duckdb"
+    path = _workbook(tmp_path, "Annual cost FY2021 ($M)", ["$31.642", "$0.000", "12"])
+    profile = MappingProfile.from_dict({"currency": {"USD": 0.79}})
+    summaries, _ = import_files(db, [path], profile)
+    with duckdb.connect(str(db), read_only=True) as connection:
+        lines = dict(connection.execute("SELECT system_id, amount_gbp FROM costs").fetchall())
+        years = {r[0] for r in connection.execute("SELECT financial_year FROM costs").fetchall()}
+    assert lines == pytest.approx({"S1": 31.642e6 * 0.79, "S2": 0.0, "S3": 12e6 * 0.79})
+    assert years == {"2021-22"}
+    assert "USD at £0.79" in str(summaries[0].mapping)
+
+
+@pytest.mark.parametrize(
+    ("header", "code"), [("Annual cost ($M)", "no_exchange_rate"), ("Annual cost (CHF)", "unknown_unit")]
+)
+def test_a_currency_without_a_rate_or_an_unknown_unit_is_an_error_and_nothing_is_stored(tmp_path, header, code):
+    db = tmp_path / "e.duckdb"
+    with pytest.raises(ImportRejected) as rejected:
+        import_files(db, [_workbook(tmp_path, header, ["5"])])
+    issue = next(i for i in rejected.value.issues if i.code.value == code)
+    assert issue.sheet == "Systems" and issue.row == 1 and issue.column == "D"
+    assert not db.exists() or duckdb.connect(str(db)).execute("SELECT count(*) FROM costs").fetchone()[0] == 0
+
+
+def test_a_bad_rate_in_the_profile_is_refused_naming_the_key():
+    from estate.mapping import ProfileError
+
+    with pytest.raises(ProfileError, match=r"currency\.USD"):
+        MappingProfile.from_dict({"currency": {"USD": "lots"}})
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the real inventories in ../shared are not here")
+def test_the_usda_it_dashboard_export_imports_every_investment_in_pounds(tmp_path):
+    profile = tmp_path / "usda.toml"
+    profile.write_text(
+        '[columns.systems]\n"UII" = "system_id"\n"Investment Title" = "name"\n"Bureau" = "department"\n'
+        '"Total FY2021 Spending ($M)" = "annual_cost_gbp"\n\n[currency]\nUSD = 0.79\n'
+    )
+    db = tmp_path / "usda.duckdb"
+    source = REAL / "us-itdashboard-usda" / "original" / "Individual_Investments.xlsx"
+    import_files(db, [source], MappingProfile.load(profile))
+    with duckdb.connect(str(db), read_only=True) as connection:
+        systems = connection.execute("SELECT count(*) FROM systems").fetchone()[0]
+        largest, zeros = connection.execute(
+            "SELECT max(amount_gbp), count(*) FILTER (WHERE amount_gbp = 0) FROM costs"
+        ).fetchone()
+    assert systems == 209 and zeros == 43  # the $0.000 rows are kept as reported zeros
+    assert 1e6 < largest < 1e9  # millions of dollars, converted: never x10^6 too small
+    with pytest.raises(ImportRejected):  # the same file mapped without a rate: refused, not stored as pounds
+        published = REAL / "us-itdashboard-usda" / "estate-run" / "mapping-as-published.toml"
+        import_files(tmp_path / "other.duckdb", [source], MappingProfile.load(published))
