@@ -74,11 +74,22 @@ def _exit_on(*errors: type[Exception], code: int = 1) -> Iterator[None]:
         raise typer.Exit(code) from None
 
 
-def _load_profile(mapping: Path | None) -> MappingProfile | None:
-    if mapping is None:
-        return None
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option("--profile", help="A built-in mapping profile (see `estate profiles`): itdashboard, ..."),
+]
+
+
+def _load_profile(mapping: Path | None, builtin: str | None = None) -> MappingProfile | None:
+    from estate.mapping import builtin_profile
+
+    if mapping is not None and builtin is not None:
+        typer.echo("Error: give --mapping or --profile, not both", err=True)
+        raise typer.Exit(2)
     with _exit_on(ProfileError, code=2):
-        return MappingProfile.load(mapping)
+        if builtin is not None:
+            return builtin_profile(builtin)
+        return MappingProfile.load(mapping) if mapping is not None else None
 
 
 def _print_issues(issues: list[Issue], limit: int | None = ISSUES_SHOWN_PER_CODE) -> None:
@@ -98,7 +109,9 @@ def _print_issues(issues: list[Issue], limit: int | None = ISSUES_SHOWN_PER_CODE
 
 
 @app.command("import")
-def import_command(files: FilesArg, db: DbOpt = None, mapping: MappingOpt = None, as_json: JsonOpt = False) -> None:
+def import_command(
+    files: FilesArg, db: DbOpt = None, mapping: MappingOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False
+) -> None:
     """Import inventories into the database: all files land, or none do.
 
     Every problem is reported at once as FILE:SHEET:ROW:COLUMN: message. With any
@@ -108,7 +121,7 @@ def import_command(files: FilesArg, db: DbOpt = None, mapping: MappingOpt = None
 
     Example: estate import dwp_inventory.xlsx hmrc_systems.csv --db estate.duckdb
     """
-    profile = _load_profile(mapping)
+    profile = _load_profile(mapping, profile)
     db_path = db or default_db_path()
     try:
         summaries, issues = import_files(db_path, files, profile)
@@ -155,7 +168,9 @@ def _print_store_totals(db_path: Path) -> None:
 
 
 @app.command("validate")
-def validate_command(files: FilesArg, mapping: MappingOpt = None, as_json: JsonOpt = False) -> None:
+def validate_command(
+    files: FilesArg, mapping: MappingOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False
+) -> None:
     """Check inventories without touching any database; exit 1 if any error is found.
 
     Prints every problem as FILE:SHEET:ROW:COLUMN: message (stderr) and how each
@@ -163,7 +178,7 @@ def validate_command(files: FilesArg, mapping: MappingOpt = None, as_json: JsonO
 
     Example: estate validate inventory.xlsx --mapping my_headers.toml --json
     """
-    profile = _load_profile(mapping)
+    profile = _load_profile(mapping, profile)
     results, issues = validate_files(files, profile)
     if as_json:
         typer.echo(
@@ -650,6 +665,22 @@ def requests_command(
     typer.echo(f"wrote {len(written)} request workbook(s) in {out}")
     for path in written:
         typer.echo(f"  {path.name}")
+
+
+@app.command("profiles")
+def profiles_command() -> None:
+    """List the built-in mapping profiles, for formats users already have (estate import --profile NAME).
+
+    Each is a TOML mapping profile shipped with estate (estate/profiles/NAME.toml): copy one and edit
+    it (a rate, a sheet name) to use with --mapping.
+
+    Example: estate profiles
+    """
+    from estate.mapping import PROFILES, builtin_profiles
+
+    for name, what in builtin_profiles().items():
+        typer.echo(f"{name:<14} {what}")
+    typer.echo(f"(in {PROFILES})")
 
 
 @app.command("export")

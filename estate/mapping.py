@@ -74,12 +74,18 @@ class ProfileError(ValueError):
 class MappingProfile:
     """User-supplied mapping: sheet names per table and header -> field per table."""
 
-    sheets: dict[str, str] = field(default_factory=dict)
+    sheets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table -> its sheet(s), stacked in order
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     header_rows: dict[str, int] = field(default_factory=dict)
     source: str = ""
     rates: dict[str, float] = field(default_factory=dict)  # [currency] USD = 0.79: pounds per unit, recorded
+    sheet_fields: dict[str, str] = field(default_factory=dict)  # [sheet_name] systems = "department"
+    constants: dict[str, dict[str, str]] = field(default_factory=dict)  # [constants.systems] department = "NSF"
+    units: dict[str, dict[str, str]] = field(default_factory=dict)  # [units.systems] annual_cost_gbp = "$M"
     text: str = ""  # the TOML as written, kept with each import
+
+    def __post_init__(self) -> None:
+        self.sheets = {t: (names,) if isinstance(names, str) else tuple(names) for t, names in self.sheets.items()}
 
     @classmethod
     def load(cls, path: Path) -> MappingProfile:
@@ -96,10 +102,11 @@ class MappingProfile:
     @classmethod
     def from_dict(cls, data: dict, source: str = "") -> MappingProfile:
         """Return a profile from its parsed TOML form, checking every table and field name."""
-        unknown = set(data) - {"sheets", "columns", "header_rows", "currency"}
+        unknown = set(data) - {"sheets", "columns", "header_rows", "currency", "sheet_name", "constants", "units"}
         if unknown:
             raise ProfileError(
-                f"{source}: unknown section(s) {sorted(unknown)}; use sheets, columns, header_rows, currency"
+                f"{source}: unknown section(s) {sorted(unknown)}; use sheets, columns, header_rows, currency, "
+                "sheet_name, constants, units"
             )
         rates = {}
         for code, rate in dict(data.get("currency", {})).items():
@@ -107,16 +114,24 @@ class MappingProfile:
                 raise ProfileError(f"{source}: currency.{code} must be pounds per {code} (a number above 0), "
                                    f"not {rate!r}")  # fmt: skip
             rates[str(code).upper()] = float(rate)
-        for section in ("sheets", "columns", "header_rows"):
+        for section in ("sheets", "columns", "header_rows", "currency", "sheet_name", "constants", "units"):
             if section in data and not isinstance(data[section], dict):
                 raise ProfileError(f"{source}: [{section}] must be a table of table names, not {data[section]!r}")
-        sheets = dict(data.get("sheets", {}))
-        for table_name, name in sheets.items():
-            if not isinstance(name, str) or not name.strip():
-                raise ProfileError(f"{source}: sheets.{table_name} must be one sheet name (text), not {name!r}")
+        sheets = {}
+        for table_name, names in dict(data.get("sheets", {})).items():
+            listed = [names] if isinstance(names, str) else names
+            if not isinstance(listed, list) or not listed or not all(isinstance(n, str) and n.strip() for n in listed):
+                raise ProfileError(
+                    f"{source}: sheets.{table_name} must be a sheet name or a list of sheet names (stacked in "
+                    f"order), not {names!r}"
+                )
+            sheets[table_name] = tuple(listed)
         header_rows = dict(data.get("header_rows", {}))
         columns = {}
-        for table_name in (*sheets, *header_rows, *data.get("columns", {})):
+        sheet_fields = dict(data.get("sheet_name", {}))
+        constants = {t: dict(v) for t, v in dict(data.get("constants", {})).items()}
+        units = {t: dict(v) for t, v in dict(data.get("units", {})).items()}
+        for table_name in (*sheets, *header_rows, *data.get("columns", {}), *sheet_fields, *constants, *units):
             if table_name not in TABLES_BY_NAME:
                 raise ProfileError(f"{source}: unknown table '{table_name}'; use one of {', '.join(TABLES_BY_NAME)}")
         for table_name, mapping in data.get("columns", {}).items():
@@ -135,9 +150,42 @@ class MappingProfile:
                     )
             columns[table_name] = {normalise_header(h): t for h, t in mapping.items()}
         for table_name, row in header_rows.items():
-            if not isinstance(row, int) or row < 1:
-                raise ProfileError(f"{source}: header_rows.{table_name} must be a row number (1 or more)")
-        return cls(sheets, columns, header_rows, source, rates=rates)
+            if isinstance(row, bool) or not isinstance(row, int) or row < 0:
+                raise ProfileError(
+                    f"{source}: header_rows.{table_name} must be a row number (1 or more), or 0 for a sheet with no "
+                    'header row (then [columns] maps column letters: "A" = "system_id")'
+                )
+        for table_name, target in sheet_fields.items():
+            if not isinstance(target, str) or target not in {f.name for f in TABLES_BY_NAME[table_name].fields}:
+                raise ProfileError(
+                    f"{source}: sheet_name.{table_name} must name a field of {table_name}, not {target!r}"
+                )
+        for table_name, values in constants.items():
+            known = {f.name for f in TABLES_BY_NAME[table_name].fields}
+            for name, value in values.items():
+                if name not in known or not isinstance(value, str | int | float) or isinstance(value, bool):
+                    raise ProfileError(
+                        f"{source}: constants.{table_name}.{name} must set a field of {table_name} to one value"
+                    )
+            constants[table_name] = {k: str(v) for k, v in values.items()}
+        for table_name, values in units.items():
+            for name, unit in values.items():
+                f = (
+                    TABLES_BY_NAME[table_name].field(name)
+                    if name in {x.name for x in TABLES_BY_NAME[table_name].fields}
+                    else None
+                )
+                if f is None or f.type.value != "money" or not isinstance(unit, str):
+                    raise ProfileError(f"{source}: units.{table_name}.{name} must give a money field's unit as text")
+                if money_unit(f"x ({unit})")[1:] == (1.0, None) and normalise_header(unit) not in ("gbp", ""):
+                    raise ProfileError(
+                        f"{source}: units.{table_name}.{name} = {unit!r} is a unit estate does not understand: "
+                        "use £, £k, £m, $, $k, $M, USD, EUR, thousands or millions"
+                    )
+        return cls(
+            sheets, columns, header_rows, source, rates=rates, sheet_fields=sheet_fields, constants=constants,
+            units=units,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -184,11 +232,19 @@ _SHEET_INDEX = {normalise_header(s): t for t, names in SHEET_SYNONYMS.items() fo
 
 
 def table_for_sheet(sheet_name: str, profile: MappingProfile) -> str | None:
-    """Return the table a sheet holds, by profile or by name (case- and punctuation-insensitive)."""
+    """Return the table a sheet holds, by profile or by name (case- and punctuation-insensitive).
+
+    A profile's sheet name "*" takes every sheet no other table claims (one sheet per agency, stacked).
+    """
     for table_name, wanted in profile.sheets.items():
-        if normalise_header(wanted) == normalise_header(sheet_name):
+        if any(normalise_header(w) == normalise_header(sheet_name) for w in wanted):
             return table_name
-    return _SHEET_INDEX.get(normalise_header(sheet_name))
+    by_name = _SHEET_INDEX.get(normalise_header(sheet_name))
+    if by_name is None and normalise_header(sheet_name) not in QUIET_SHEETS:
+        for table_name, wanted in profile.sheets.items():
+            if "*" in wanted:
+                return table_name
+    return by_name
 
 
 def table_for_csv(stem: str, sheet: RawSheet, profile: MappingProfile) -> str:
@@ -276,11 +332,19 @@ def _best_header(sheet: RawSheet, table: Table, profile: MappingProfile) -> tupl
 def layout_sheet(sheet: RawSheet, table: Table, profile: MappingProfile) -> SheetLayout | None:
     """Return the sheet's header position and column mapping, or None when no header is recognisable."""
     wanted_row = profile.header_rows.get(table.name)
+    if wanted_row == 0:  # no header row: the profile maps column letters
+        return _letter_layout(sheet, table, profile)
     if wanted_row is not None:
         index = sheet.row_numbers.index(wanted_row) if wanted_row in sheet.row_numbers else -1
     else:
         index, _ = _best_header(sheet, table, profile)
     if index < 0:
+        # no header recognised: a profile that also maps column letters reads the sheet as headerless, if the
+        # sheet has every column it maps (an export with or without its header row, one profile for both)
+        letters = {k for k in profile.columns.get(table.name, {}) if re.fullmatch(r"[a-z]{1,2}", k)}  # A..ZZ
+        have = {normalise_header(c) for c in sheet.cells.column_names}
+        if letters and letters <= have:
+            return _letter_layout(sheet, table, profile)
         return None
     columns = []
     for letter, text in _row_texts(sheet, index):
@@ -297,3 +361,36 @@ def layout_sheet(sheet: RawSheet, table: Table, profile: MappingProfile) -> Shee
     if not any(c.field for c in columns):
         return None
     return SheetLayout(table, index, sheet.row_numbers[index], columns)
+
+
+def _letter_layout(sheet: RawSheet, table: Table, profile: MappingProfile) -> SheetLayout | None:
+    """Return the layout of a sheet with no header row: [columns] maps letters ("A" = "system_id")."""
+    by_letter = profile.columns.get(table.name, {})
+    columns = []
+    for letter in sheet.cells.column_names:
+        field_name = by_letter.get(normalise_header(letter))
+        columns.append(ColumnMapping(letter, f"Column {letter}", field_name, "profile" if field_name else "unknown"))
+    if not any(c.field for c in columns):
+        return None
+    return SheetLayout(table, -1, 0, columns)
+
+
+PROFILES = Path(__file__).with_name("profiles")
+
+
+def builtin_profiles() -> dict[str, str]:
+    """Return the built-in profiles: name -> their first comment line (what they read)."""
+    result = {}
+    for path in sorted(PROFILES.glob("*.toml")):
+        first = next((line[1:].strip() for line in path.read_text(encoding="utf-8").splitlines()
+                      if line.startswith("#")), "")  # fmt: skip
+        result[path.stem] = first
+    return result
+
+
+def builtin_profile(name: str) -> MappingProfile:
+    """Return a built-in profile by name; raise ProfileError naming the ones there are."""
+    path = PROFILES / f"{name}.toml"
+    if not re.fullmatch(r"[a-z0-9_-]+", name) or not path.exists():
+        raise ProfileError(f"no built-in profile '{name}': use one of {', '.join(builtin_profiles())}")
+    return MappingProfile.load(path)

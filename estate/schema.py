@@ -485,6 +485,8 @@ SYSTEMS = Table(
                 "total cost",
                 "total annual cost",
                 "annual spend",
+                "total spending",
+                "spending",
                 "cost pa",
             ),
             stored=False,

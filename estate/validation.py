@@ -21,6 +21,7 @@ from estate.mapping import (
     MappingProfile,
     SheetLayout,
     layout_sheet,
+    money_unit,
     table_for_csv,
     table_for_sheet,
 )
@@ -162,7 +163,9 @@ def _assign_tables(
                 )
             )
             continue
-        if any(t.name == table_name for _, t in assigned):
+        listed = profile.sheets.get(table_name, ())
+        stacked = len(listed) > 1 or "*" in listed
+        if any(t.name == table_name for _, t in assigned) and not stacked:
             issues.append(
                 _issue(
                     sheet,
@@ -175,19 +178,18 @@ def _assign_tables(
             )
             continue
         assigned.append((sheet, TABLES_BY_NAME[table_name]))
-    for table_name, wanted in profile.sheets.items():
-        if not any(normalise_header(s.sheet) == normalise_header(wanted) for s in sheets):
-            issues.append(
-                Issue(
-                    file,
-                    wanted,
-                    None,
-                    "",
-                    "",
-                    IssueCode.MISSING_SHEET,
-                    f"the mapping profile names sheet '{wanted}' for {table_name}, but the workbook has no such sheet",
-                )
-            )
+    for table_name, names in profile.sheets.items():
+        for wanted in names:
+            if wanted == "*":
+                continue
+            if not any(normalise_header(s.sheet) == normalise_header(wanted) for s in sheets):
+                issues.append(
+                    Issue(
+                        file, wanted, None, "", "", IssueCode.MISSING_SHEET,
+                        f"the mapping profile names sheet '{wanted}' for {table_name}, but the workbook has no "
+                        "such sheet",
+                    )
+                )  # fmt: skip
     if not assigned and not has_errors(issues):
         names = ", ".join(f"'{s.sheet}'" for s in sheets)
         issues.append(
@@ -211,6 +213,12 @@ def _validate_sheet(
         issues.append(_issue(sheet, None, "", "", IssueCode.EMPTY_FILE, f"sheet '{sheet.sheet}' is empty"))
         return None
     layout = layout_sheet(sheet, table, profile)
+    listed = profile.sheets.get(table.name, ())
+    by_wildcard = "*" in listed and not any(normalise_header(n) == normalise_header(sheet.sheet) for n in listed)
+    if layout is None and by_wildcard:  # "*" offers every other sheet; one that is not an inventory is skipped
+        issues.append(_issue(sheet, None, "", "", IssueCode.UNKNOWN_SHEET,
+                             f"sheet '{sheet.sheet}' has none of the profile's columns: not imported"))  # fmt: skip
+        return None
     if layout is None:
         expected = ", ".join(f.header for f in table.fields if f.required)
         issues.append(
@@ -226,7 +234,8 @@ def _validate_sheet(
         )
         return None
     before = len(issues)
-    _check_layout(sheet, layout, issues)
+    provided = set(profile.constants.get(table.name, {})) | {profile.sheet_fields.get(table.name)}
+    _check_layout(sheet, layout, issues, provided)
     layout = _money_units(sheet, layout, profile, issues)
     if len(issues) > before and has_errors(issues[before:]):
         return None
@@ -244,10 +253,20 @@ def _validate_sheet(
     broken = _formula_errors(sheet, layout, rows, issues)
     columns: dict[str, pa.Array] = {}
     extra: dict[str, pa.Array] = {}
+    given = dict(profile.constants.get(table.name, {}))
+    if table.name in profile.sheet_fields:
+        given[profile.sheet_fields[table.name]] = sheet.sheet
     for f in table.fields:
         column = mapped.get(f.name)
         if column is None:
-            columns[f.name] = pa.nulls(count, clean_type(f))
+            if f.name in given:  # a constant, or the sheet's name, for a field the sheet has no column for
+                cleaned = clean_text(f, pa.array([given[f.name]] * count, pa.string()))
+                columns[f.name] = cleaned.values
+                for problem in list(cleaned.problems.values())[:1]:
+                    issues.append(_issue(sheet, None, "", given[f.name], problem.code,
+                                         f"the profile's value for {f.name}: {problem.hint}"))  # fmt: skip
+            else:
+                columns[f.name] = pa.nulls(count, clean_type(f))
             continue
         raw = text[column.letter]
         if column.currency:  # the amounts may carry the currency's sign: '$31.642', 'US$ 5', 'EUR 3'
@@ -398,7 +417,9 @@ def _check_length(sheet: RawSheet, f, column, raw: pa.Array, rows: list[int], is
         )
 
 
-def _check_layout(sheet: RawSheet, layout: SheetLayout, issues: list[Issue]) -> None:
+def _check_layout(
+    sheet: RawSheet, layout: SheetLayout, issues: list[Issue], provided: set | frozenset = frozenset()
+) -> None:
     for merged in sheet.merged_ranges:
         first, _, last = merged.partition(":")
         if int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or 0) >= layout.header_row:
@@ -446,7 +467,7 @@ def _check_layout(sheet: RawSheet, layout: SheetLayout, issues: list[Issue]) -> 
         seen[column.field] = column
     unmapped = [c for c in layout.columns if c.field is None and not c.header.startswith("Column ")]
     for f in layout.table.fields:
-        if f.required and f.name not in seen:
+        if f.required and f.name not in seen and f.name not in provided:
             closest = _closest_headers(f, unmapped)
             hint = f" (closest unmapped: {', '.join(closest)})" if closest else ""
             issues.append(
@@ -487,7 +508,12 @@ def _money_units(sheet: RawSheet, layout: SheetLayout, profile: MappingProfile, 
     so is a currency other than pounds without a rate in the profile's [currency] table.
     """
     columns = []
+    stated = profile.units.get(layout.table.name, {})
     for column in layout.columns:
+        if column.field in stated:  # the profile states the unit (a headerless sheet, or a header without it)
+            _, multiplier, currency = money_unit(f"x ({stated[column.field]})")
+            column = replace(column, multiplier=multiplier, currency=currency, unknown_unit="",
+                             how=f"{column.how} (unit {stated[column.field]} from the profile)")  # fmt: skip
         if column.unknown_unit:
             issues.append(_issue(
                 sheet, layout.header_row, column.letter, column.header, IssueCode.UNKNOWN_UNIT,

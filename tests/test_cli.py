@@ -26,6 +26,7 @@ def test_the_commands_this_issue_delivers_exist():
         "graph",
         "import",
         "plan",
+        "profiles",
         "rank",
         "report",
         "requests",

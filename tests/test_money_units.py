@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -93,3 +94,82 @@ def test_the_usda_it_dashboard_export_imports_every_investment_in_pounds(tmp_pat
     with pytest.raises(ImportRejected):  # the same file mapped without a rate: refused, not stored as pounds
         published = REAL / "us-itdashboard-usda" / "estate-run" / "mapping-as-published.toml"
         import_files(tmp_path / "other.duckdb", [source], MappingProfile.load(published))
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the real inventories in ../shared are not here")
+@pytest.mark.parametrize(
+    ("source", "investments"),
+    [
+        ("us-itdashboard-usda/original/Individual_Investments.xlsx", 209),
+        ("us-itdashboard-dod/original/Department_of_Defense.xlsx", 2909),  # no header row
+        ("us-itdashboard-nsf-multisheet/original/Agencies.xlsx", 22),  # the agency list sheet is skipped
+    ],
+)
+def test_the_itdashboard_profile_imports_every_investment_without_hand_edits(tmp_path, source, investments):
+    from estate.mapping import builtin_profile
+
+    db = tmp_path / "e.duckdb"
+    summaries, _ = import_files(db, [REAL / source], builtin_profile("itdashboard"))
+    assert summaries[0].rows["systems"] == investments and summaries[0].rows["costs"] == investments
+    with duckdb.connect(str(db), read_only=True) as connection:
+        largest = connection.execute("SELECT max(amount_gbp) FROM costs").fetchone()[0]
+    assert 1e6 < largest < 1e9  # $ millions converted to pounds, never x10^6 too small
+
+
+def _two_sheets(tmp_path: Path) -> Path:
+    header = ["ID", "Name", "Cost (£k)"]
+    return write_xlsx(tmp_path / "agencies.xlsx", {
+        "Education": [header, ["E1", "Grants", 5], ["E2", "Schools", 7]],
+        "Health": [header, ["H1", "Records", 11]],
+        "Notes": [["These are notes"]],
+    })  # fmt: skip
+
+
+def test_sheets_stack_with_the_sheet_name_as_a_value_and_constants(tmp_path):
+    profile = MappingProfile.from_dict({
+        "sheets": {"systems": ["Education", "Health"]}, "sheet_name": {"systems": "department"},
+        "columns": {"systems": {"Cost (£k)": "annual_cost_gbp"}}, "constants": {"systems": {"owner": "CDDO"}},
+    })  # fmt: skip
+    db = tmp_path / "e.duckdb"
+    summaries, _ = import_files(db, [_two_sheets(tmp_path)], profile)
+    assert summaries[0].rows["systems"] == 3
+    with duckdb.connect(str(db), read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT system_id, department, owner, source_sheet FROM systems ORDER BY 1"
+        ).fetchall()
+        costs = dict(connection.execute("SELECT system_id, amount_gbp FROM costs").fetchall())
+    assert rows == [("E1", "Education", "CDDO", "Education"), ("E2", "Education", "CDDO", "Education"),
+                    ("H1", "Health", "CDDO", "Health")]  # fmt: skip
+    assert costs == {"E1": 5000.0, "E2": 7000.0, "H1": 11000.0}
+
+
+def test_a_headerless_sheet_maps_column_letters(tmp_path):
+    path = write_xlsx(tmp_path / "bare.xlsx", {"Sheet1": [["S1", "Payments", "Dept A", "2.5"],
+                                                          ["S2", "Grants", "Dept B", "1"]]})  # fmt: skip
+    profile = MappingProfile.from_dict({
+        "header_rows": {"systems": 0}, "columns": {"systems": {"A": "system_id", "B": "name", "C": "department",
+                                                               "D": "annual_cost_gbp"}},
+        "units": {"systems": {"annual_cost_gbp": "£m"}},
+    })  # fmt: skip
+    db = tmp_path / "e.duckdb"
+    summaries, _ = import_files(db, [path], profile)
+    assert summaries[0].rows["systems"] == 2  # the first row is data, not a header
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert dict(connection.execute("SELECT system_id, amount_gbp FROM costs").fetchall()) == {
+            "S1": 2.5e6, "S2": 1e6}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        ({"sheet_name": {"systems": "colour"}}, "sheet_name.systems"),
+        ({"constants": {"systems": {"department": ["a"]}}}, "constants.systems.department"),
+        ({"units": {"systems": {"annual_cost_gbp": "parsecs"}}}, "units.systems.annual_cost_gbp"),
+        ({"header_rows": {"systems": -1}}, "header_rows.systems"),
+    ],
+)
+def test_profile_features_are_type_checked(data, named):
+    from estate.mapping import ProfileError
+
+    with pytest.raises(ProfileError, match=re.escape(named)):
+        MappingProfile.from_dict(data)
