@@ -62,6 +62,14 @@ DbOpt = Annotated[
     typer.Option("--db", help="DuckDB database file [default: $ESTATE_DB or ./estate.duckdb]."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable results to stdout.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+
+
+def _require_format(output: str) -> None:
+    """Exit 2 unless --format is one every row-printing command speaks."""
+    if output not in ("table", "csv", "json"):
+        typer.echo("Error: --format must be table, csv or json", err=True)
+        raise typer.Exit(2)
 
 
 @contextmanager
@@ -445,7 +453,7 @@ def rank_command(
     everything: Annotated[
         bool, typer.Option("--all", help="List every system: candidates first, then those to retain.")
     ] = False,
-    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    output: FormatOpt = "table",
 ) -> None:
     """Rank the replacement candidates from the stored analysis (systems to retain are listed apart, with --all).
 
@@ -466,9 +474,7 @@ def rank_command(
     from costing.ranking import parse_weights
     from pipeline.results import CDDO_RANK_FIELDS, RANK_FIELDS, NotAnalysed, stored_ranking, stored_weights
 
-    if output not in ("table", "csv", "json"):
-        typer.echo("Error: --format must be table, csv or json", err=True)
-        raise typer.Exit(2)
+    _require_format(output)
     if method not in METHODS:
         typer.echo(f"Error: --method must be one of {', '.join(METHODS)}", err=True)
         raise typer.Exit(2)
@@ -525,7 +531,7 @@ def plan_command(
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=1, help="Seconds the solver may take (the gap reached is printed).")
     ] = 50.0,
-    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    output: FormatOpt = "table",
 ) -> None:
     """Schedule the replacement candidates under a yearly budget and a delivery capacity (a MILP, HiGHS).
 
@@ -542,9 +548,7 @@ def plan_command(
     from pipeline.results import NotAnalysed, read_stored
     from pipeline.roadmap import financial_year, parse_budget, parse_financial_year, plan_from_store
 
-    if output not in ("table", "csv", "json"):
-        typer.echo("Error: --format must be table, csv or json", err=True)
-        raise typer.Exit(2)
+    _require_format(output)
     db_path = db or default_db_path()
     with _exit_on(ValueError, code=2):
         amounts = parse_budget(budget, years)
@@ -599,7 +603,7 @@ def plan_command(
 def gaps_command(
     db: DbOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, help="How many missing facts to list.")] = 20,
-    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    output: FormatOpt = "table",
 ) -> None:
     """Value of information: which uncertain parameters and which missing facts matter most to the decisions.
 
@@ -613,9 +617,7 @@ def gaps_command(
     """
     from pipeline.results import NotAnalysed, read_stored
 
-    if output not in ("table", "csv", "json"):
-        typer.echo("Error: --format must be table, csv or json", err=True)
-        raise typer.Exit(2)
+    _require_format(output)
     with _exit_on(StoreError, NotAnalysed):
         stored = read_stored(db or default_db_path(), ("information_parameters", "information_fields"))
     parameters = stored["information_parameters"]
