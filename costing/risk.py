@@ -73,7 +73,7 @@ def time_quadrant(frame: pd.DataFrame, likelihood: np.ndarray) -> tuple[np.ndarr
 
 def suggested_actions(frame: pd.DataFrame, quadrant: np.ndarray, commodity: tuple[str, ...]) -> tuple[list, list]:
     """Return (action from the 6 Rs, one-line reason) per system; the first rule that applies wins."""
-    service = frame["business_service"].fillna("")
+    service = frame["business_service"].astype("string").fillna("")
     technology = frame["technology"].fillna("its technology").astype(str)
     rules = [
         (

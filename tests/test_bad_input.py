@@ -215,7 +215,7 @@ def test_bad_mapping_profile_is_a_usage_error(tmp_path, good_workbook):
 @pytest.mark.parametrize(
     ("text", "named"),
     [
-        ('[sheets]\nsystems = ["Sheet1", "Sheet2"]\n', "sheets.systems"),
+        ('[sheets]\nsystems = ["Sheet1", 3]\n', "sheets.systems"),
         ('[columns.systems]\n"Kit" = 3\n', "columns.systems.'Kit'"),
         ("sheets = 5\n", "[sheets]"),
         ('[header_rows]\nsystems = "2"\n', "header_rows.systems"),
