@@ -18,18 +18,30 @@ from tests.conftest import run_estate, snapshot
 ROOT = Path(__file__).parents[1]
 
 
-@pytest.fixture
-def requested(tmp_path):
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
     from datetime import date
 
-    db = tmp_path / "e.duckdb"
+    folder = tmp_path_factory.mktemp("requests")
+    db = folder / "e.duckdb"
     import_files(db, [ROOT / "sample_inventory.xlsx"])
     analyse(db, AnalysisSettings(date(2026, 11, 25), draws=100))
-    result = run_estate("requests", "--db", str(db), "--out", str(tmp_path / "requests"))
+    result = run_estate("requests", "--db", str(db), "--out", str(folder / "requests"))
     assert result.returncode == 0, result.stderr
-    files = sorted((tmp_path / "requests").glob("request-*.xlsx"))
+    files = sorted((folder / "requests").glob("request-*.xlsx"))
     assert files
     return db, files
+
+
+@pytest.fixture
+def requested(written, tmp_path):
+    """A copy of the analysed database (each test may import into it) and the request workbooks."""
+    import shutil
+
+    db, files = written
+    copy = tmp_path / "e.duckdb"
+    shutil.copy(db, copy)
+    return copy, files
 
 
 def fill(path: Path, out: Path, change=None) -> tuple[Path, dict[str, dict[str, float]]]:
