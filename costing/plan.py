@@ -82,7 +82,7 @@ def plan_replacements(
     starts, gap, status = _solve(usable, dependencies, budget, capacity, v, time_limit)
     chosen, chosen_value = starts, _value(usable, starts, v)
     greedy_value = _value(usable, greedy, v)
-    if starts is None or chosen_value < greedy_value:
+    if starts is None or (chosen_value < greedy_value and _in_order(usable, dependencies, greedy)):
         chosen, chosen_value = greedy, greedy_value
         status = f"{status}; the greedy plan was better and is returned"
     return _result(frame, usable, chosen, reasons, budget, v, chosen_value, greedy_value, status, gap)
@@ -155,6 +155,17 @@ def _solve(usable: pd.DataFrame, dependencies: pd.DataFrame, budget: np.ndarray,
     gap = float(getattr(result, "mip_gap", 0.0) or 0.0)
     status = "optimal" if result.status == 0 else f"time limit reached ({result.message})"
     return chosen, gap, status
+
+
+def _in_order(usable: pd.DataFrame, dependencies: pd.DataFrame, starts: dict[int, int]) -> bool:
+    """Return True when no planned consumer starts before a planned provider in another cluster."""
+    position = {system: i for i, system in enumerate(usable["system_id"])}
+    cluster = usable["cluster"].to_numpy()
+    for source, target in _pairs(dependencies, position):
+        p, c = position[source], position[target]
+        if cluster[p] != cluster[c] and p in starts and c in starts and starts[p] > starts[c]:
+            return False
+    return True
 
 
 def _pairs(dependencies: pd.DataFrame, position: dict[str, int]) -> list[tuple[str, str]]:
