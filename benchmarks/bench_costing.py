@@ -34,18 +34,20 @@ AS_OF = date(2026, 11, 25)
 def row_by_row_premium(
     years_past: list[float], licence: list[float], run: list[float], p: dict[str, np.ndarray]
 ) -> float:
-    """Pure-Python extended-support premium summed over systems x draws (the baseline)."""
+    """Pure-Python extended-support premium summed over systems x draws (the baseline; same formula)."""
     total = 0.0
-    first, step, cap, share = (
-        p[k].tolist() for k in ("esu_first_year_share", "esu_yearly_step", "esu_max_share", "licence_share_of_run_cost")
+    first, step, window, share = (
+        p[k].tolist() for k in ("esu_first_year_share", "esu_yearly_step", "esu_years", "licence_share_of_run_cost")
     )
     for years, own_licence, run_cost in zip(years_past, licence, run, strict=True):
         if years <= 0:
             continue
-        k = math.floor(years) + 1
         for d in range(len(first)):
-            base = own_licence if own_licence > 0 else share[d] * run_cost
-            total += min(first[d] + step[d] * (k - 1), cap[d]) * base
+            if years > window[d]:
+                continue
+            lines = own_licence if own_licence > 0 else share[d] * run_cost
+            rate = first[d] + step[d] * math.floor(years)
+            total += lines * rate / (1.0 + rate)
     return total
 
 
