@@ -51,6 +51,7 @@ class IssueCode(StrEnum):
     NEGATIVE_VALUE = "negative_value"
     NOT_WHOLE_NUMBER = "not_whole_number"
     OUT_OF_RANGE = "out_of_range"
+    AMBIGUOUS_NAME = "ambiguous_name"
     # warnings
     UNKNOWN_COLUMN = "unknown_column"
     UNKNOWN_SHEET = "unknown_sheet"
@@ -58,6 +59,8 @@ class IssueCode(StrEnum):
     DANGLING_REFERENCE = "dangling_reference"
     SELF_LOOP = "self_loop"
     SUPPORT_BEFORE_GO_LIVE = "support_before_go_live"
+    ROWS_LEFT_OUT = "rows_left_out"
+    UNMAPPED_CATEGORY = "unmapped_category"
 
 
 WARNING_CODES = frozenset(
@@ -70,6 +73,8 @@ WARNING_CODES = frozenset(
         IssueCode.SUPPORT_BEFORE_GO_LIVE,
         IssueCode.ID_IN_OTHER_FILE,
         IssueCode.FIELD_CONFLICT,
+        IssueCode.ROWS_LEFT_OUT,
+        IssueCode.UNMAPPED_CATEGORY,
     }
 )
 
@@ -113,6 +118,11 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     IssueCode.DANGLING_REFERENCE: "An interface or cost names a system that is not in the inventory.",
     IssueCode.SELF_LOOP: "An interface from a system to itself.",
     IssueCode.SUPPORT_BEFORE_GO_LIVE: "End of support falls before the go-live year.",
+    IssueCode.AMBIGUOUS_NAME: "An interface names its system by a name that two or more systems share.",
+    IssueCode.ROWS_LEFT_OUT: "Rows the mapping profile leaves out on purpose (a filter, or links to things that are "
+    "not systems), counted with their most common values or rows.",
+    IssueCode.UNMAPPED_CATEGORY: "A cost line's category is not one of estate's: kept and counted as `other`; "
+    "map it in the profile's [values.costs.category].",
 }
 
 ISSUE_COLUMNS = ("file", "sheet", "row", "column", "value", "code", "severity", "message")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -70,6 +71,28 @@ class ProfileError(ValueError):
     """A mapping profile that is not valid TOML or names unknown tables or fields."""
 
 
+SECTIONS = (
+    "sheets", "columns", "header_rows", "currency", "sheet_name", "constants", "units", "filters", "values",
+    "split", "links", "ignore",
+)  # fmt: skip
+LINK_KEYS = ("ends", "outside", "direction", "reverse")
+
+
+@dataclass(frozen=True)
+class LinkRules:
+    """How a profile's interface rows name their ends and which way they point ([links])."""
+
+    ends: str = "id"  # id | name: the source and target columns hold system IDs, or system names
+    outside: str = "placeholder"  # placeholder | skip: a link to something not in the inventory
+    direction: str = ""  # header (or letter) of a column whose value decides the direction
+    reverse: tuple[str, ...] = ()  # values of that column meaning "the source column is the consumer"
+
+    @property
+    def default(self) -> bool:
+        """Return True when the rules change nothing."""
+        return self == LinkRules()
+
+
 @dataclass
 class MappingProfile:
     """User-supplied mapping: sheet names per table and header -> field per table."""
@@ -82,6 +105,12 @@ class MappingProfile:
     sheet_fields: dict[str, str] = field(default_factory=dict)  # [sheet_name] systems = "department"
     constants: dict[str, dict[str, str]] = field(default_factory=dict)  # [constants.systems] department = "NSF"
     units: dict[str, dict[str, str]] = field(default_factory=dict)  # [units.systems] annual_cost_gbp = "$M"
+    filters: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # table -> header -> kept values
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # table -> field -> {text: value}
+    split: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> field -> separator
+    links: LinkRules = field(default_factory=LinkRules)
+    ignore: tuple[str, ...] = ()  # sheet or file-name patterns left out on purpose ([ignore] sheets = [...])
+    also: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # table -> header -> further fields
     text: str = ""  # the TOML as written, kept with each import
 
     def __post_init__(self) -> None:
@@ -102,19 +131,16 @@ class MappingProfile:
     @classmethod
     def from_dict(cls, data: dict, source: str = "") -> MappingProfile:
         """Return a profile from its parsed TOML form, checking every table and field name."""
-        unknown = set(data) - {"sheets", "columns", "header_rows", "currency", "sheet_name", "constants", "units"}
+        unknown = set(data) - set(SECTIONS)
         if unknown:
-            raise ProfileError(
-                f"{source}: unknown section(s) {sorted(unknown)}; use sheets, columns, header_rows, currency, "
-                "sheet_name, constants, units"
-            )
+            raise ProfileError(f"{source}: unknown section(s) {sorted(unknown)}; use {', '.join(SECTIONS)}")
         rates = {}
         for code, rate in dict(data.get("currency", {})).items():
             if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
                 raise ProfileError(f"{source}: currency.{code} must be pounds per {code} (a number above 0), "
                                    f"not {rate!r}")  # fmt: skip
             rates[str(code).upper()] = float(rate)
-        for section in ("sheets", "columns", "header_rows", "currency", "sheet_name", "constants", "units"):
+        for section in SECTIONS:
             if section in data and not isinstance(data[section], dict):
                 raise ProfileError(f"{source}: [{section}] must be a table of table names, not {data[section]!r}")
         sheets = {}
@@ -128,10 +154,15 @@ class MappingProfile:
             sheets[table_name] = tuple(listed)
         header_rows = dict(data.get("header_rows", {}))
         columns = {}
+        also_fields: dict[str, dict[str, tuple[str, ...]]] = {}
         sheet_fields = dict(data.get("sheet_name", {}))
         constants = {t: dict(v) for t, v in dict(data.get("constants", {})).items()}
         units = {t: dict(v) for t, v in dict(data.get("units", {})).items()}
-        for table_name in (*sheets, *header_rows, *data.get("columns", {}), *sheet_fields, *constants, *units):
+        filters = _filters(data.get("filters", {}), source)
+        values = _recodings(data.get("values", {}), source)
+        split = _splits(data.get("split", {}), source)
+        tables = (*sheets, *header_rows, *data.get("columns", {}), *sheet_fields, *constants, *units, *filters, *values)
+        for table_name in (*tables, *split):
             if table_name not in TABLES_BY_NAME:
                 raise ProfileError(f"{source}: unknown table '{table_name}'; use one of {', '.join(TABLES_BY_NAME)}")
         for table_name, mapping in data.get("columns", {}).items():
@@ -140,15 +171,20 @@ class MappingProfile:
             if not isinstance(mapping, dict):
                 raise ProfileError(f"{source}: columns.{table_name} must be a table of header = field")
             for header, target in mapping.items():
-                if not isinstance(target, str):
-                    raise ProfileError(f"{source}: columns.{table_name}.{header!r} must name one field (text), "
-                                       f"not {target!r}")  # fmt: skip
-                if target not in known:
-                    raise ProfileError(
-                        f"{source}: column '{header}' maps to unknown field '{target}' of {table_name}; "
-                        f"fields are {', '.join(sorted(known))}"
-                    )
-            columns[table_name] = {normalise_header(h): t for h, t in mapping.items()}
+                targets = target if isinstance(target, list) else [target]
+                if not targets or not all(isinstance(t, str) for t in targets):
+                    raise ProfileError(f"{source}: columns.{table_name}.{header!r} must name a field (text) or a "
+                                       f"list of fields, not {target!r}")  # fmt: skip
+                for name in targets:
+                    if name not in known:
+                        raise ProfileError(
+                            f"{source}: column '{header}' maps to unknown field '{name}' of {table_name}; "
+                            f"fields are {', '.join(sorted(known))}"
+                        )
+            columns[table_name] = {normalise_header(h): t[0] if isinstance(t, list) else t for h, t in mapping.items()}
+            also = {normalise_header(h): tuple(t[1:]) for h, t in mapping.items() if isinstance(t, list) and t[1:]}
+            if also:
+                also_fields[table_name] = also
         for table_name, row in header_rows.items():
             if isinstance(row, bool) or not isinstance(row, int) or row < 0:
                 raise ProfileError(
@@ -184,8 +220,116 @@ class MappingProfile:
                     )
         return cls(
             sheets, columns, header_rows, source, rates=rates, sheet_fields=sheet_fields, constants=constants,
-            units=units,
+            units=units, filters=filters, values=values, split=split, links=_links(data.get("links", {}), source),
+            ignore=_ignored(data.get("ignore", {}), source), also=also_fields,
         )  # fmt: skip
+
+    def claimed(self, table_name: str) -> set[str]:
+        """Return the normalised headers the profile reads for rows, not fields (filters, direction)."""
+        names = set(self.filters.get(table_name, {}))
+        if table_name == "interfaces" and self.links.direction:
+            names.add(normalise_header(self.links.direction))
+        return names - set(self.columns.get(table_name, {}))
+
+
+def _texts(value: object) -> tuple[str, ...] | None:
+    """Return a value or list of values as texts, or None when it is neither."""
+    listed = value if isinstance(value, list) else [value]
+    if not listed or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in listed):
+        return None
+    return tuple(str(v) for v in listed)
+
+
+def _filters(data: object, source: str) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Parse [filters.TABLE] "Header" = ["kept value", ...]: rows whose cell is none of them are left out."""
+    result = {}
+    for table_name, columns in dict(data).items():
+        if not isinstance(columns, dict) or not columns:
+            raise ProfileError(f"{source}: filters.{table_name} must be a table of header = [values kept]")
+        kept = {}
+        for header, wanted in columns.items():
+            texts = _texts(wanted)
+            if texts is None:
+                raise ProfileError(f"{source}: filters.{table_name}.{header} must be a value or a list of values "
+                                   f"to keep, not {wanted!r}")  # fmt: skip
+            kept[normalise_header(header)] = tuple(normalise_header(t) for t in texts)
+        result[table_name] = kept
+    return result
+
+
+def _recodings(data: object, source: str) -> dict[str, dict[str, dict[str, str]]]:
+    """Parse [values.TABLE.FIELD] "their value" = our value (e.g. "1 - most critical" = 5)."""
+    result: dict[str, dict[str, dict[str, str]]] = {}
+    for table_name, fields in dict(data).items():
+        if table_name not in TABLES_BY_NAME or not isinstance(fields, dict):
+            raise ProfileError(f"{source}: values.{table_name} must be a table name with [values.TABLE.FIELD] "
+                               "tables beneath it")  # fmt: skip
+        known = {f.name for f in TABLES_BY_NAME[table_name].fields}
+        for name, mapping in fields.items():
+            if name not in known or not isinstance(mapping, dict):
+                raise ProfileError(f"{source}: values.{table_name}.{name} must be a field of {table_name} with a "
+                                   'table of "their value" = value')  # fmt: skip
+            codes = {}
+            for theirs, ours in mapping.items():
+                texts = _texts(ours)
+                if texts is None or len(texts) != 1:
+                    raise ProfileError(f"{source}: values.{table_name}.{name}.{theirs!r} must be one value, "
+                                       f"not {ours!r}")  # fmt: skip
+                codes[normalise_header(theirs)] = texts[0]
+            result.setdefault(table_name, {})[name] = codes
+    return result
+
+
+def _splits(data: object, source: str) -> dict[str, dict[str, str]]:
+    """Parse [split.TABLE] FIELD = "separator": one row per value of a multi-valued cell."""
+    result = {}
+    for table_name, fields in dict(data).items():
+        if table_name not in TABLES_BY_NAME or not isinstance(fields, dict):
+            raise ProfileError(f'{source}: split.{table_name} must be a table of field = "separator"')
+        known = {f.name for f in TABLES_BY_NAME[table_name].fields}
+        for name, separator in fields.items():
+            if name not in known or not isinstance(separator, str) or not separator:
+                raise ProfileError(f"{source}: split.{table_name}.{name} must give a field of {table_name} a "
+                                   f"separator (text such as \";\"), not {separator!r}")  # fmt: skip
+        result[table_name] = dict(fields)
+    return result
+
+
+def _links(data: object, source: str) -> LinkRules:
+    """Parse [links]: ends = "id" | "name"; outside = "placeholder" | "skip"; direction; reverse."""
+    data = dict(data)
+    unknown = set(data) - set(LINK_KEYS)
+    if unknown:
+        raise ProfileError(f"{source}: unknown key(s) {sorted(unknown)} in [links]; use {', '.join(LINK_KEYS)}")
+    ends, outside = data.get("ends", "id"), data.get("outside", "placeholder")
+    if ends not in ("id", "name"):
+        raise ProfileError(f'{source}: links.ends must be "id" or "name", not {ends!r}')
+    if outside not in ("placeholder", "skip"):
+        raise ProfileError(f'{source}: links.outside must be "placeholder" or "skip", not {outside!r}')
+    direction = data.get("direction", "")
+    reverse = _texts(data.get("reverse", []) or [""])
+    if not isinstance(direction, str) or reverse is None or (bool(direction) != bool(data.get("reverse"))):
+        raise ProfileError(f"{source}: links.direction must name a column (text) and links.reverse list the values "
+                           "that mean the link points the other way; give both or neither")  # fmt: skip
+    return LinkRules(ends, outside, direction, tuple(normalise_header(r) for r in reverse if r))
+
+
+def _ignored(data: object, source: str) -> tuple[str, ...]:
+    """Parse [ignore] sheets = ["pattern", ...]: sheets or csv file names left out on purpose."""
+    data = dict(data)
+    if not data:
+        return ()
+    patterns = _texts(data.get("sheets")) if set(data) == {"sheets"} else None
+    if patterns is None:
+        raise ProfileError(f'{source}: [ignore] takes sheets = ["name or pattern", ...] only')
+    return patterns
+
+
+def sheet_matches(sheet_name: str, wanted: str) -> bool:
+    """Return True when a sheet (or csv file stem) matches a profile's name or pattern ('*-elements')."""
+    if "*" in wanted and wanted != "*":
+        return fnmatch.fnmatchcase(sheet_name.casefold(), wanted.casefold())
+    return normalise_header(wanted) == normalise_header(sheet_name)
 
 
 @dataclass(frozen=True)
@@ -237,7 +381,7 @@ def table_for_sheet(sheet_name: str, profile: MappingProfile) -> str | None:
     A profile's sheet name "*" takes every sheet no other table claims (one sheet per agency, stacked).
     """
     for table_name, wanted in profile.sheets.items():
-        if any(normalise_header(w) == normalise_header(sheet_name) for w in wanted):
+        if any(sheet_matches(sheet_name, w) for w in wanted):
             return table_name
     by_name = _SHEET_INDEX.get(normalise_header(sheet_name))
     if by_name is None and normalise_header(sheet_name) not in QUIET_SHEETS:
@@ -248,7 +392,10 @@ def table_for_sheet(sheet_name: str, profile: MappingProfile) -> str | None:
 
 
 def table_for_csv(stem: str, sheet: RawSheet, profile: MappingProfile) -> str:
-    """Return the table a csv file holds, from its name, else from which table its headers fit best."""
+    """Return the table a csv file holds, from the profile or its name, else which table its headers fit best."""
+    for table_name, wanted in profile.sheets.items():
+        if any(w != "*" and sheet_matches(stem, w) for w in wanted):
+            return table_name
     key = normalise_header(stem)
     for word, table_name in (
         ("interface", "interfaces"),
@@ -299,6 +446,8 @@ def match_header(header: str, table: Table, profile: MappingProfile) -> tuple[st
     key = normalise_header(header)
     if key in by_profile:
         return by_profile[key], "profile", unit_multiplier(header)[1]
+    if key in profile.claimed(table.name):  # a column the profile reads to filter or direct rows
+        return None, "profile", 1.0
     stripped, multiplier = unit_multiplier(header)
     synonyms = SYNONYMS[table.name]
     undated = re.sub(r"(?i)\bfy\s*'?\d{2,4}\b|\b\d{4}\s*[-/]\s*\d{2,4}\b", " ", stripped)  # 'Cost FY2021'
@@ -358,9 +507,17 @@ def layout_sheet(sheet: RawSheet, table: Table, profile: MappingProfile) -> Shee
             _, _, currency = money_unit(header)
             unknown = unknown_unit(header)
         columns.append(ColumnMapping(letter, header, field_name, how, multiplier, currency, unknown))
+        columns += _further_fields(columns[-1], table, profile)
     if not any(c.field for c in columns):
         return None
     return SheetLayout(table, index, sheet.row_numbers[index], columns)
+
+
+def _further_fields(column: ColumnMapping, table: Table, profile: MappingProfile) -> list[ColumnMapping]:
+    """Return the same column again for each further field a profile maps it to ("A" = ["system_id", "name"])."""
+    key = normalise_header(column.header) if column.header != f"Column {column.letter}" else column.letter.lower()
+    further = profile.also.get(table.name, {}).get(key, ())
+    return [replace(column, field=name, how="profile") for name in further]
 
 
 def _letter_layout(sheet: RawSheet, table: Table, profile: MappingProfile) -> SheetLayout | None:
@@ -370,6 +527,7 @@ def _letter_layout(sheet: RawSheet, table: Table, profile: MappingProfile) -> Sh
     for letter in sheet.cells.column_names:
         field_name = by_letter.get(normalise_header(letter))
         columns.append(ColumnMapping(letter, f"Column {letter}", field_name, "profile" if field_name else "unknown"))
+        columns += _further_fields(columns[-1], table, profile)
     if not any(c.field for c in columns):
         return None
     return SheetLayout(table, -1, 0, columns)

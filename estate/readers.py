@@ -33,6 +33,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet",)
 SINGLE_TABLE_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES  # one table per file, named by the file
+XML_SUFFIXES = (".xml",)  # the ArchiMate Model Exchange File Format (estate.archimate)
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
@@ -105,12 +106,14 @@ def read_file(path: Path, display_name: str | None = None) -> list[RawSheet]:
         return [_read_csv(path, name)]
     if suffix in PARQUET_SUFFIXES:
         return [_read_parquet(path, name)]
+    if suffix in XML_SUFFIXES:
+        return _read_archimate(path, name)
     if suffix == ".xls":
         raise _problem(name, IssueCode.UNSUPPORTED_FILE_TYPE, "legacy .xls workbooks are not read: save it as .xlsx")
     raise _problem(
         name,
         IssueCode.UNSUPPORTED_FILE_TYPE,
-        f"'{suffix or 'no extension'}' files are not read: use .xlsx, .csv or .parquet",
+        f"'{suffix or 'no extension'}' files are not read: use .xlsx, .csv, .parquet or an ArchiMate .xml",
     )
 
 
@@ -306,6 +309,15 @@ def _load_sheet(reader: fastexcel.ExcelReader, sheet_name: str, file_name: str) 
     table = pa.Table.from_batches([batch]).rename_columns(letters) if batch.num_columns else pa.table({})
     hidden = str(sheet.visible) != "visible"
     return RawSheet(file_name, sheet_name, table, list(range(1, table.num_rows + 1)), hidden)
+
+
+def _read_archimate(path: Path, name: str) -> list[RawSheet]:
+    from estate.archimate import ArchimateProblem, exchange_tables
+
+    try:
+        return [RawSheet(name, sheet, cells, rows) for sheet, cells, rows in exchange_tables(path, name)]
+    except ArchimateProblem as problem:
+        raise FileProblem(problem.issue) from None
 
 
 # ---------------------------------------------------------------- csv

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from estate.issues import ISSUE_COLUMNS, ImportRejected, Issue, IssueCode, has_errors
+from estate.links import resolve_links
 from estate.mapping import MappingProfile
 from estate.schema import COSTS, INTERFACES, PROVENANCE_COLUMNS, SYSTEMS, TABLES, Table
 from estate.validation import FileResult, TableData, validate_file
@@ -180,6 +181,7 @@ class ImportSummary:
     warnings: int = 0
     superseded: list[int] = field(default_factory=list)
     mapping: list[dict[str, str]] = field(default_factory=list)
+    left_out: dict[str, int] = field(default_factory=dict)  # rows the profile left out on purpose, by table
 
     def as_text(self) -> str:
         """Return a one-line human summary."""
@@ -187,6 +189,8 @@ class ImportSummary:
             return f"{self.file}: unchanged (the same bytes are already imported as import {self.import_id})"
         counts = ", ".join(f"{n:,} {t}" for t, n in self.rows.items())
         text = f"{self.file}: import {self.import_id}: {counts}; {self.warnings} warning(s)"
+        if any(self.left_out.values()):
+            text += "; left out by the profile: " + ", ".join(f"{n:,} {t}" for t, n in self.left_out.items() if n)
         if self.superseded:
             text += f"; supersedes import {', '.join(map(str, self.superseded))}"
         return text
@@ -198,6 +202,7 @@ def validate_files(
     """Return each file's validation and every issue, including checks across the files given."""
     results = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
     issues = [i for r in results for i in r.issues]
+    issues += resolve_links(results)
     issues += cross_check(results)
     return results, issues
 
@@ -209,35 +214,34 @@ def import_files(
     results = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
     issues = [i for r in results for i in r.issues]
     if has_errors(issues):
-        raise ImportRejected(issues + cross_check(results))
+        raise ImportRejected(issues + resolve_links(results) + cross_check(results))
     with connect(db) as connection:
         # the same bytes read with another mapping profile are another import, not "unchanged"
-        profile_text = profile.text if profile else None
         current = {
-            sha: (import_id, name)
-            for import_id, name, sha, used in connection.execute(
-                "SELECT import_id, file_name, sha256, json_extract_string(mapping, '$.profile') FROM imports "
+            (sha, used): import_id
+            for import_id, sha, used in connection.execute(
+                "SELECT import_id, sha256, json_extract_string(mapping, '$.profile') FROM imports "
                 "WHERE status = 'current'"
             ).fetchall()
-            if used == profile_text
         }
         summaries: list[ImportSummary] = []
         fresh: list[FileResult] = []
-        seen: set[str] = set()
+        seen: set[tuple[str, str | None]] = set()
         for result in results:
-            if result.sha256 in current or result.sha256 in seen:
-                import_id = current.get(result.sha256, (None,))[0]
-                summaries.append(ImportSummary(result.file, result.sha256, "unchanged", import_id))
+            key = (result.sha256, result.profile_text)
+            if key in current or key in seen:
+                summaries.append(ImportSummary(result.file, result.sha256, "unchanged", current.get(key)))
                 continue
-            seen.add(result.sha256)
+            seen.add(key)
             fresh.append(result)
         replaced = {r.file for r in fresh}
         stored = _stored_systems(connection, exclude_files=replaced)
+        issues += resolve_links(fresh, _stored_names(connection, exclude_files=replaced))
         issues += cross_check(fresh, stored)
         issues += _check_request_returns(fresh, stored)
         if has_errors(issues):
             raise ImportRejected(issues)
-        _write(connection, fresh, summaries, issues, profile)
+        _write(connection, fresh, summaries, issues)
     order = {r.file: i for i, r in enumerate(results)}
     summaries.sort(key=lambda s: order.get(s.file, 0))
     return summaries, issues
@@ -246,6 +250,13 @@ def import_files(
 def _stored_systems(connection: duckdb.DuckDBPyConnection, exclude_files: set[str]) -> pa.Table:
     return connection.sql(
         "SELECT system_id, source_file FROM systems WHERE NOT list_contains(?, source_file)",
+        params=[sorted(exclude_files)],
+    ).to_arrow_table()
+
+
+def _stored_names(connection: duckdb.DuckDBPyConnection, exclude_files: set[str]) -> pa.Table:
+    return connection.sql(
+        "SELECT system_id, name FROM systems WHERE NOT list_contains(?, source_file)",
         params=[sorted(exclude_files)],
     ).to_arrow_table()
 
@@ -349,7 +360,6 @@ def _write(
     fresh: list[FileResult],
     summaries: list[ImportSummary],
     issues: list[Issue],
-    profile: MappingProfile | None,
 ) -> None:
     from estate import __version__
 
@@ -381,7 +391,10 @@ def _write(
                     rows[table.name] += _insert(connection, table, data, import_id, result.file)
             issues += field_conflicts(connection, import_id)
             file_issues = [i for i in issues if i.file == result.file]
-            mapping = {"columns": result.mapping_report(), "profile": profile.text if profile else None}
+            left_out = {t.name: sum(d.left_out for d in result.tables.get(t.name, [])) for t in TABLES}
+            mapping = {
+                "columns": result.mapping_report(), "profile": result.profile_text, "left_out": left_out
+            }  # fmt: skip
             # The file's own bytes, so `estate report` can ship them and `estate verify` rerun from them.
             connection.execute(
                 "INSERT INTO import_files VALUES (?, ?, ?, ?)",
@@ -421,6 +434,7 @@ def _write(
                     len(file_issues),
                     superseded,
                     result.mapping_report(),
+                    left_out,
                 )
             )
         connection.execute("COMMIT")

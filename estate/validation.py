@@ -18,15 +18,19 @@ from estate.lifecycle import derive_end_of_support
 from estate.mapping import (
     QUIET_SHEETS,
     ColumnMapping,
+    LinkRules,
     MappingProfile,
     SheetLayout,
+    builtin_profile,
     layout_sheet,
     money_unit,
+    sheet_matches,
     table_for_csv,
     table_for_sheet,
 )
-from estate.readers import SINGLE_TABLE_SUFFIXES, FileProblem, RawSheet, read_file
+from estate.readers import SINGLE_TABLE_SUFFIXES, XML_SUFFIXES, FileProblem, RawSheet, read_file
 from estate.schema import COSTS, INTERFACES, SYSTEMS, TABLES_BY_NAME, Table, normalise_header
+from estate.shaping import shape_rows
 
 EXAMPLE_SYSTEM_HEADERS = "System ID, Name, Department"
 
@@ -40,6 +44,8 @@ class TableData:
     values: pa.Table
     header_row: int
     columns: list[ColumnMapping]
+    left_out: int = 0  # rows the profile left out on purpose (filters); rows read = stored + left out
+    links: LinkRules = field(default_factory=LinkRules)
 
 
 @dataclass
@@ -51,6 +57,8 @@ class FileResult:
     sha256: str
     tables: dict[str, list[TableData]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    unread: list[tuple[str, list[ColumnMapping]]] = field(default_factory=list)  # sheets mapped, then refused
+    profile_text: str | None = None  # the mapping profile the file was read with, as written
 
     @property
     def ok(self) -> bool:
@@ -71,16 +79,23 @@ class FileResult:
                 "field": c.field or "extra",
                 "how": c.how + (f" x{c.multiplier:,.0f}" if c.multiplier != 1 else ""),
             }
-            for tables in self.tables.values()
-            for t in tables
+            for t in [*(t for tables in self.tables.values() for t in tables), *self._unread()]
             for c in t.columns
         ]
+
+    def _unread(self) -> list[TableData]:
+        return [TableData(SYSTEMS, sheet, pa.table({}), 0, columns) for sheet, columns in self.unread]
 
 
 def validate_file(
     path: Path, profile: MappingProfile | None = None, display_name: str | None = None, today: date | None = None
 ) -> FileResult:
-    """Return the validated tables and every issue of one file; never raises for bad content."""
+    """Return the validated tables and every issue of one file; never raises for bad content.
+
+    An ArchiMate exchange file (.xml) given no profile is read with the built-in `archi` profile.
+    """
+    if profile is None and path.suffix.lower() in XML_SUFFIXES:
+        profile = builtin_profile("archi")
     profile = profile or MappingProfile()
     name = display_name or path.name
     try:
@@ -92,14 +107,14 @@ def validate_file(
             "",
             issues=[Issue(name, "", None, "", "", IssueCode.UNREADABLE_FILE, f"cannot open the file: {exc.strerror}")],
         )
-    result = FileResult(path, name, digest)
+    result = FileResult(path, name, digest, profile_text=profile.text or None)
     try:
         sheets = read_file(path, name)
     except FileProblem as problem:
         result.issues.append(problem.issue)
         return result
     for sheet, table in _assign_tables(path, sheets, profile, result.issues):
-        data = _validate_sheet(sheet, table, profile, result.issues, today or date.today())
+        data = _validate_sheet(sheet, table, profile, result.issues, today or date.today(), result.unread)
         if data is None:
             continue
         result.tables.setdefault(table.name, []).append(data)
@@ -128,6 +143,14 @@ def _assign_tables(
 ) -> list[tuple[RawSheet, Table]]:
     """Return (sheet, table) pairs to import, reporting hidden, missing and unknown sheets."""
     file = sheets[0].file
+    ignored = [s for s in sheets if any(sheet_matches(s.sheet, pattern) for pattern in profile.ignore)]
+    for sheet in ignored:
+        rows = sheet.cells.num_rows
+        message = f"'{sheet.sheet}' ({rows:,} rows) left out by the profile's [ignore]"
+        issues.append(_issue(sheet, None, "", sheet.sheet, IssueCode.ROWS_LEFT_OUT, message))
+    sheets = [s for s in sheets if s not in ignored]
+    if not sheets:
+        return []
     if path.suffix.lower() in SINGLE_TABLE_SUFFIXES:
         return [(sheets[0], TABLES_BY_NAME[table_for_csv(path.stem, sheets[0], profile)])]
     assigned: list[tuple[RawSheet, Table]] = []
@@ -180,7 +203,7 @@ def _assign_tables(
         assigned.append((sheet, TABLES_BY_NAME[table_name]))
     for table_name, names in profile.sheets.items():
         for wanted in names:
-            if wanted == "*":
+            if "*" in wanted:  # a pattern may match no sheet of a given file
                 continue
             if not any(normalise_header(s.sheet) == normalise_header(wanted) for s in sheets):
                 issues.append(
@@ -207,14 +230,19 @@ def _assign_tables(
 
 
 def _validate_sheet(
-    sheet: RawSheet, table: Table, profile: MappingProfile, issues: list[Issue], today: date
+    sheet: RawSheet,
+    table: Table,
+    profile: MappingProfile,
+    issues: list[Issue],
+    today: date,
+    unread: list[tuple[str, list[ColumnMapping]]],
 ) -> TableData | None:
     if sheet.cells.num_rows == 0:
         issues.append(_issue(sheet, None, "", "", IssueCode.EMPTY_FILE, f"sheet '{sheet.sheet}' is empty"))
         return None
     layout = layout_sheet(sheet, table, profile)
     listed = profile.sheets.get(table.name, ())
-    by_wildcard = "*" in listed and not any(normalise_header(n) == normalise_header(sheet.sheet) for n in listed)
+    by_wildcard = "*" in listed and not any(n != "*" and sheet_matches(sheet.sheet, n) for n in listed)
     if layout is None and by_wildcard:  # "*" offers every other sheet; one that is not an inventory is skipped
         issues.append(_issue(sheet, None, "", "", IssueCode.UNKNOWN_SHEET,
                              f"sheet '{sheet.sheet}' has none of the profile's columns: not imported"))  # fmt: skip
@@ -238,6 +266,7 @@ def _validate_sheet(
     _check_layout(sheet, layout, issues, provided)
     layout = _money_units(sheet, layout, profile, issues)
     if len(issues) > before and has_errors(issues[before:]):
+        unread.append((sheet.sheet, layout.columns))
         return None
     body = sheet.cells.slice(layout.header_index + 1)
     row_numbers = pa.array(sheet.row_numbers[layout.header_index + 1 :], pa.int64())
@@ -248,6 +277,11 @@ def _validate_sheet(
     if count < body.num_rows:  # drop wholly blank rows, keeping each row's own number
         text = {letter: values.take(keep) for letter, values in text.items()}
         row_numbers = row_numbers.take(keep)
+    shaped = shape_rows(sheet, layout, profile, text, row_numbers, issues)
+    if shaped is None:
+        unread.append((sheet.sheet, layout.columns))
+        return None
+    text, row_numbers, count = shaped.text, shaped.row_numbers, len(shaped.row_numbers)
     rows = row_numbers.to_pylist()
     mapped = layout.mapped()
     broken = _formula_errors(sheet, layout, rows, issues)
@@ -273,6 +307,8 @@ def _validate_sheet(
             raw = pc.replace_substring_regex(raw, r"(?i)^\s*(?:us\$|\$|€|usd|eur)\s*", "")
         _check_length(sheet, f, column, raw, rows, issues)
         cleaned = clean_text(f, raw)
+        if table is COSTS and f.name == "category":
+            cleaned = _other_category(sheet, column, raw, cleaned, rows, issues)
         if column.multiplier != 1.0:
             cleaned = CleanColumn(apply_header_unit(raw, cleaned.values, column.multiplier), cleaned.problems)
         columns[f.name] = cleaned.values
@@ -321,16 +357,45 @@ def _validate_sheet(
         _check_support_dates(sheet, columns, rows, mapped, issues)  # before derivation: only stated dates
         _derive_end_of_support(columns)
     if table is INTERFACES:
-        columns["interface_id"] = pc.coalesce(
-            columns["interface_id"],
-            pc.binary_join_element_wise(
-                pa.scalar(f"{sheet.file}:{sheet.sheet}"), pc.cast(row_numbers, pa.string()), ":"
-            ),
+        generated = pc.binary_join_element_wise(
+            pa.scalar(f"{sheet.file}:{sheet.sheet}"), pc.cast(row_numbers, pa.string()), ":"
         )
+        if pc.max(shaped.parts).as_py():  # a split cell's further values: FILE:SHEET:ROW.2, .3 ...
+            suffix = pc.if_else(
+                pc.greater(shaped.parts, 0),
+                pc.binary_join_element_wise(pa.scalar(""), pc.cast(pc.add(shaped.parts, 1), pa.string()), "."),
+                pa.scalar(""),
+            )
+            generated = pc.binary_join_element_wise(generated, suffix, "")
+        columns["interface_id"] = pc.coalesce(columns["interface_id"], generated)
         _check_self_loops(sheet, columns, rows, mapped, issues)
     columns["source_row"] = row_numbers
     columns["extra"] = _extra_struct(extra, count)
-    return TableData(table, sheet.sheet, pa.table(columns), layout.header_row, layout.columns)
+    return TableData(
+        table, sheet.sheet, pa.table(columns), layout.header_row, layout.columns, shaped.left_out,
+        profile.links if table is INTERFACES else LinkRules(),
+    )  # fmt: skip
+
+
+def _other_category(
+    sheet: RawSheet, column: ColumnMapping, raw: pa.Array, cleaned: CleanColumn, rows: list[int], issues: list[Issue]
+) -> CleanColumn:
+    """Return cost categories with any estate does not know kept as `other` (never dropped), each reported."""
+    unknown = [p for p, problem in cleaned.problems.items() if problem.code is IssueCode.UNRECOGNISED_VALUE]
+    if not unknown:
+        return cleaned
+    mask = pc.is_in(pa.array(range(len(raw)), pa.int64()), value_set=pa.array(unknown, pa.int64()))
+    values = pc.if_else(mask, pa.scalar("other"), cleaned.values)
+    for position in unknown:
+        value = raw[position].as_py()
+        issues.append(
+            _issue(
+                sheet, rows[position], column.letter, value, IssueCode.UNMAPPED_CATEGORY,
+                f"cost category '{brief(str(value))}' is not one of estate's: counted as other; map it in the "
+                f'profile, e.g. [values.costs.category] "{brief(str(value), 20)}" = "support_contract"',
+            )
+        )  # fmt: skip
+    return CleanColumn(values, {p: q for p, q in cleaned.problems.items() if p not in unknown})
 
 
 _EXPLICIT_SCALE = r"(?i)[0-9.]\s*(k|m|mn|bn|b|thousand|million|billion)\s*\)?\s*$"
