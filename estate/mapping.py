@@ -76,6 +76,7 @@ SECTIONS = (
     "split", "links", "ignore",
 )  # fmt: skip
 LINK_KEYS = ("ends", "outside", "direction", "reverse")
+NOT_A_FIELD = "extra"  # [columns] "Platform" = "extra": a column kept in `extra`, never matched to a field
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,10 @@ class MappingProfile:
         constants = {t: dict(v) for t, v in dict(data.get("constants", {})).items()}
         units = {t: dict(v) for t, v in dict(data.get("units", {})).items()}
         filters = _filters(data.get("filters", {}), source)
-        values = _recodings(data.get("values", {}), source)
+        recodings = _recodings(data.get("values", {}), source)
         split = _splits(data.get("split", {}), source)
-        tables = (*sheets, *header_rows, *data.get("columns", {}), *sheet_fields, *constants, *units, *filters, *values)
-        for table_name in (*tables, *split):
+        named = (*sheets, *header_rows, *data.get("columns", {}), *sheet_fields, *constants, *units, *filters)
+        for table_name in (*named, *recodings, *split):
             if table_name not in TABLES_BY_NAME:
                 raise ProfileError(f"{source}: unknown table '{table_name}'; use one of {', '.join(TABLES_BY_NAME)}")
         for table_name, mapping in data.get("columns", {}).items():
@@ -176,10 +177,10 @@ class MappingProfile:
                     raise ProfileError(f"{source}: columns.{table_name}.{header!r} must name a field (text) or a "
                                        f"list of fields, not {target!r}")  # fmt: skip
                 for name in targets:
-                    if name not in known:
+                    if name not in known and name != NOT_A_FIELD:
                         raise ProfileError(
                             f"{source}: column '{header}' maps to unknown field '{name}' of {table_name}; "
-                            f"fields are {', '.join(sorted(known))}"
+                            f'fields are {", ".join(sorted(known))} (or "{NOT_A_FIELD}": kept, never matched)'
                         )
             columns[table_name] = {normalise_header(h): t[0] if isinstance(t, list) else t for h, t in mapping.items()}
             also = {normalise_header(h): tuple(t[1:]) for h, t in mapping.items() if isinstance(t, list) and t[1:]}
@@ -220,13 +221,13 @@ class MappingProfile:
                     )
         return cls(
             sheets, columns, header_rows, source, rates=rates, sheet_fields=sheet_fields, constants=constants,
-            units=units, filters=filters, values=values, split=split, links=_links(data.get("links", {}), source),
+            units=units, filters=filters, values=recodings, split=split, links=_links(data.get("links", {}), source),
             ignore=_ignored(data.get("ignore", {}), source), also=also_fields,
         )  # fmt: skip
 
     def claimed(self, table_name: str) -> set[str]:
         """Return the normalised headers the profile reads for rows, not fields (filters, direction)."""
-        names = set(self.filters.get(table_name, {}))
+        names = {normalise_header(h) for h in self.filters.get(table_name, {})}
         if table_name == "interfaces" and self.links.direction:
             names.add(normalise_header(self.links.direction))
         return names - set(self.columns.get(table_name, {}))
@@ -252,7 +253,7 @@ def _filters(data: object, source: str) -> dict[str, dict[str, tuple[str, ...]]]
             if texts is None:
                 raise ProfileError(f"{source}: filters.{table_name}.{header} must be a value or a list of values "
                                    f"to keep, not {wanted!r}")  # fmt: skip
-            kept[normalise_header(header)] = tuple(normalise_header(t) for t in texts)
+            kept[header] = tuple(normalise_header(t) for t in texts)
         result[table_name] = kept
     return result
 
@@ -445,6 +446,8 @@ def match_header(header: str, table: Table, profile: MappingProfile) -> tuple[st
     by_profile = profile.columns.get(table.name, {})
     key = normalise_header(header)
     if key in by_profile:
+        if by_profile[key] == NOT_A_FIELD:
+            return None, "profile", 1.0
         return by_profile[key], "profile", unit_multiplier(header)[1]
     if key in profile.claimed(table.name):  # a column the profile reads to filter or direct rows
         return None, "profile", 1.0

@@ -345,7 +345,7 @@ def _read_csv(path: Path, name: str) -> RawSheet:
         column_letter(i): pa.array([r[i] if i < len(r) and r[i] != "" else None for r in rows], pa.string())
         for i in range(width)
     }
-    return RawSheet(name, path.stem, pa.table(columns), list(range(1, len(rows) + 1)))
+    return RawSheet(name, Path(name).stem, pa.table(columns), list(range(1, len(rows) + 1)))  # the name shown
 
 
 def _decode(data: bytes, name: str) -> str:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-ALLOWED_SUFFIXES = (".xlsx", ".csv", ".parquet")
+ALLOWED_SUFFIXES = (".xlsx", ".csv", ".parquet", ".xml")  # .xml: an ArchiMate exchange file
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 NAME_LENGTH = 120
 

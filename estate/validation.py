@@ -151,14 +151,16 @@ def _assign_tables(
     sheets = [s for s in sheets if s not in ignored]
     if not sheets:
         return []
+    stem = Path(file).stem  # the name the user knows (an upload is staged under another name)
     if path.suffix.lower() in SINGLE_TABLE_SUFFIXES:
-        return [(sheets[0], TABLES_BY_NAME[table_for_csv(path.stem, sheets[0], profile)])]
+        return [(sheets[0], TABLES_BY_NAME[table_for_csv(stem, sheets[0], profile)])]
     assigned: list[tuple[RawSheet, Table]] = []
     visible = [s for s in sheets if not s.hidden]
     for sheet in sheets:
         table_name = table_for_sheet(sheet.sheet, profile)
         if table_name is None and len(visible) == 1 and sheet is visible[0]:
-            table_name = SYSTEMS.name  # a one-sheet workbook is the Systems sheet
+            # a one-sheet workbook ("Page 1"): the table its file name or its headers say, Systems when unsure
+            table_name = table_for_csv(stem, sheet, profile)
         if table_name is None:
             if not sheet.hidden and normalise_header(sheet.sheet) not in QUIET_SHEETS and sheet.cells.num_rows:
                 issues.append(
@@ -503,7 +505,7 @@ def _check_layout(
     seen: dict[str, ColumnMapping] = {}
     for column in layout.columns:
         if column.field is None:
-            if column.header != f"Column {column.letter}":
+            if column.header != f"Column {column.letter}" and column.how != "profile":  # the profile said so
                 issues.append(
                     _issue(
                         sheet,

@@ -8,6 +8,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -275,10 +276,26 @@ def test_import_commit_stores_and_reanalyses(writable_db, monkeypatch):
     assert {m.label: m.value for m in home.metric}["Systems"] == "81"
 
 
+def test_import_reads_a_format_chosen_from_the_built_in_profiles(writable_db, monkeypatch):
+    at = open_page("Import", writable_db, monkeypatch)
+    servicenow = next(o for o in at.selectbox(key="format").options if o.startswith("servicenow:"))
+    at.selectbox(key="format").set_value(servicenow).run()
+    export = (b"Number,Name,Department,Business criticality,Install type\n"
+              b"APM0009001,Court bookings,HMCTS,1 - most critical,On-Premises\n")  # fmt: skip
+    at.file_uploader[0].set_value(("cmdb_ci_business_app.csv", export, "text/csv")).run()
+    assert not at.exception and "No errors" in at.success[0].value
+    at.button[0].click().run()
+    stored = assessment(writable_db)
+    assert "APM0009001" in stored["system_id"].tolist()
+    with duckdb.connect(str(writable_db), read_only=True) as connection:
+        assert connection.execute("SELECT criticality, platform FROM systems WHERE system_id = 'APM0009001'"
+                                  ).fetchall() == [(5, "on_premises")]  # fmt: skip
+
+
 def test_import_refuses_other_file_types(writable_db, monkeypatch, tmp_path):
     at = open_page("Import", writable_db, monkeypatch)
-    assert sorted(at.file_uploader[0].allowed_type) == [".csv", ".parquet", ".xlsx"]  # Streamlit enforces these
-    with pytest.raises(UploadError, match=r"only \.xlsx, \.csv, \.parquet files can be imported"):
+    assert sorted(at.file_uploader[0].allowed_type) == [".csv", ".parquet", ".xlsx", ".xml"]  # Streamlit enforces
+    with pytest.raises(UploadError, match=r"only \.xlsx, \.csv, \.parquet, \.xml files can be imported"):
         stage_uploads([("notes.txt", b"hello")], tmp_path)  # and so does staging, whatever the front end
 
 

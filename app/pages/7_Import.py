@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import ui
 from estate.issues import ISSUE_COLUMNS, ImportRejected, Severity, has_errors
+from estate.mapping import builtin_profile, builtin_profiles
 from estate.store import StoreError, validate_files
 from estate.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, UploadError, stage_uploads
 
@@ -21,8 +22,14 @@ ui.page(
 st.markdown(
     f"Accepted: {', '.join(ALLOWED_SUFFIXES)} — at most **{LIMIT_MB} MB per file**. "
     "A workbook's sheets are Systems, Interfaces and Costs (download a blank one with `estate template`); "
-    "a csv or Parquet file holds one table. A new version of a file with the same name replaces that file's rows."
+    "a csv or Parquet file holds one table; an .xml file is an ArchiMate model. A new version of a file with the "
+    "same name replaces that file's rows."
 )
+formats = {"estate's own headers (recognised automatically)": None} | {
+    f"{name}: {what}": name for name, what in builtin_profiles().items()
+}
+chosen_format = st.selectbox("Format of the files (a built-in mapping profile)", list(formats), key="format")
+profile = builtin_profile(formats[chosen_format]) if formats[chosen_format] else None
 uploads = st.file_uploader(
     "Inventory files", type=[s.lstrip(".") for s in ALLOWED_SUFFIXES], accept_multiple_files=True, key="uploads"
 )
@@ -39,7 +46,7 @@ def commit(paths: list[Path], names: list[str]) -> None:
     db = ui.db_path()
     try:
         with st.spinner("Storing and analysing…"):
-            summaries, _, analysis = import_and_analyse(db, paths, names=names)
+            summaries, _, analysis = import_and_analyse(db, paths, profile, names=names)
     except ImportRejected as rejected:
         st.error(f"Rejected: {len(rejected.issues):,} problem(s); nothing was stored.")
         return
@@ -59,7 +66,7 @@ with tempfile.TemporaryDirectory(prefix="estate-upload-") as folder:
     except UploadError as exc:
         st.error(str(exc))
         st.stop()
-    results, issues = validate_files(paths, names=names)
+    results, issues = validate_files(paths, profile, names=names)
     for result in results:
         counts = ", ".join(f"{result.rows(t):,} {t}" for t in result.tables) or "no rows read"
         st.markdown(f"**{result.file}**: {counts}")
