@@ -198,6 +198,7 @@ def validate_command(
                             "file": r.file,
                             "sha256": r.sha256,
                             "rows": {t: r.rows(t) for t in r.tables},
+                            "left_out": {t: sum(d.left_out for d in ds) for t, ds in r.tables.items()},
                             "mapping": r.mapping_report(),
                         }
                         for r in results
@@ -215,6 +216,9 @@ def validate_command(
                     f"'{column['header']}' -> {column['field']} ({column['how']})"
                 )
             counts = ", ".join(f"{result.rows(t):,} {t}" for t in result.tables)
+            left = {t: sum(d.left_out for d in tables) for t, tables in result.tables.items()}
+            if any(left.values()):
+                counts += "; left out by the profile: " + ", ".join(f"{n:,} {t}" for t, n in left.items() if n)
             typer.echo(f"{result.file}: {counts or 'no rows read'}")
         _print_issues(issues)
     if has_errors(issues):

@@ -139,21 +139,10 @@ def import_and_analyse(
     profile: MappingProfile | None = None,
     names: Sequence[str] | None = None,
     settings: AnalysisSettings | None = None,
-    separately: bool = False,
 ) -> tuple[list[ImportSummary], list[Issue], Analysis]:
-    """Import files (all or nothing), then analyse with `settings` (else the recorded ones, else defaults today).
-
-    `separately` imports each file as its own import, in order (as `verify` replays a report's imports).
-    """
+    """Import files (all or nothing), then analyse with `settings` (else the recorded ones, else defaults today)."""
     chosen = settings or settings_for(db)
-    if separately:
-        summaries, issues = [], []
-        for i, path in enumerate(paths):
-            done, found = import_files(db, [path], profile, [names[i]] if names else None)
-            summaries += done
-            issues += found
-    else:
-        summaries, issues = import_files(db, paths, profile, names)
+    summaries, issues = import_files(db, paths, profile, names)
     return summaries, issues, analyse(db, chosen)
 
 

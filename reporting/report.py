@@ -24,7 +24,7 @@ from costing.hidden import COMPONENTS, LEGACY_PREMIUM, components_in_words
 from costing.sensitivity import tornado
 from estate import __version__
 from estate.files import atomic_folder, atomic_path, sha256_of
-from estate.store import connect
+from estate.store import connect, merged_systems_sql
 from pipeline.results import RESULT_TABLES, NotAnalysed, read_results, recorded_parameters
 from reporting import charts
 from reporting.text import inert_csv_text
@@ -62,6 +62,18 @@ def package_versions() -> dict[str, str]:
     return result
 
 
+# Where each stored field's values came from: per field, file and sheet, how many systems took their value there.
+FIELD_SOURCES_SQL = """
+SELECT j.key AS field,
+       regexp_extract(j.value ->> '$', '^(.*)!([^!]*)![0-9]+$', 1) AS source_file,
+       regexp_extract(j.value ->> '$', '^(.*)!([^!]*)![0-9]+$', 2) AS source_sheet,
+       count(*) AS systems
+FROM ({merged}) m, json_each(m.field_sources) j
+WHERE j.value ->> '$' IS NOT NULL
+GROUP BY ALL ORDER BY ALL
+"""
+
+
 def build_report(db: Path, out: Path, pdf: bool = True) -> dict:
     """Write the report folder from the stored analysis; return the manifest."""
     with connect(db, read_only=True) as connection:
@@ -70,6 +82,7 @@ def build_report(db: Path, out: Path, pdf: bool = True) -> dict:
         frames["import_issues"] = connection.sql(
             'SELECT * FROM import_issues ORDER BY import_id, file, sheet, row, "column", code'
         ).df()
+        frames["field_sources"] = connection.sql(FIELD_SOURCES_SQL.format(merged=merged_systems_sql())).df()
         run = stored.run
         imports = connection.sql(
             "SELECT i.import_id, i.file_name, i.sha256, i.mapping, i.rows_systems, i.rows_interfaces, i.rows_costs, "
@@ -90,8 +103,8 @@ def _write_report(out: Path, frames: dict, run: dict, imports: pd.DataFrame, inp
         target = out / "inputs" / Path(record["file_name"]).name
         _write_bytes(target, bytes(record["content"]))
         files.append(target)
-    if settings["mapping_profile"]:
-        files.append(_write_bytes(out / "inputs" / "mapping.toml", settings["mapping_profile"].encode()))
+    for text, name in _profile_files(imports).items():  # each import's profile, as written
+        files.append(_write_bytes(out / "inputs" / name, text.encode()))
     if settings["parameter_file"]:
         files.append(_write_bytes(out / "inputs" / "parameters.toml", settings["parameter_file"].encode()))
     for name, frame in frames.items():
@@ -120,16 +133,25 @@ def _write_report(out: Path, frames: dict, run: dict, imports: pd.DataFrame, inp
 
 
 def _settings(run: dict, imports: pd.DataFrame) -> dict:
-    profiles = {json.loads(m).get("profile") for m in imports["mapping"]} - {None}
+    named = _profile_files(imports)
+    profiles = [json.loads(m).get("profile") for m in imports["mapping"]]
     return {
         "as_of": pd.Timestamp(run["as_of"]).date().isoformat(),
         "seed": int(run["seed"]),
         "draws": int(run["draws"]),
         "betweenness_samples": int(run["betweenness_samples"]),
-        "mapping_profile": next(iter(profiles), ""),
+        "mapping_profile": next(iter(named), ""),
+        "profiles": {Path(f).name: named.get(p, "") for f, p in zip(imports["file_name"], profiles, strict=True)},
         "parameter_file": run.get("parameter_file_text") or "",
         "import_order": [Path(f).name for f in imports["file_name"]],
     }
+
+
+def _profile_files(imports: pd.DataFrame) -> dict[str, str]:
+    """Return each distinct mapping profile the imports used -> its file in inputs/ (mapping.toml, mapping-2.toml)."""
+    texts = [t for t in (json.loads(m).get("profile") for m in imports["mapping"]) if t]
+    distinct = list(dict.fromkeys(texts))
+    return {t: "mapping.toml" if i == 0 else f"mapping-{i + 1}.toml" for i, t in enumerate(distinct)}
 
 
 def _write_bytes(path: Path, content: bytes) -> Path:
@@ -231,6 +253,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
             sensitivity["estate_at_high_gbp"].tolist(),
             float(sensitivity["central_gbp"].iloc[0]) if len(sensitivity) else 0.0,
             "Estate hidden cost with one parameter at its low (orange) or high (blue) value"),
+        "field_sources": frames["field_sources"].to_dict("records"),
         "quality": [{"kind": k.replace("_", " "), "count": int(v)} for k, v in quality.items()]
         + [{"kind": f"import {k.replace('_', ' ')}", "count": int(v)} for k, v in issues.items()],
         "rerun_command": f"estate analyse --as-of {settings['as_of']} --seed {settings['seed']} "

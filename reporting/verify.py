@@ -9,8 +9,9 @@ from pathlib import Path
 
 from estate.files import sha256_of
 from estate.issues import ImportRejected
-from estate.mapping import MappingProfile
-from pipeline.run import import_and_analyse
+from estate.mapping import MappingProfile, ProfileError
+from estate.store import import_files
+from pipeline.run import analyse
 from pipeline.settings import AnalysisSettings
 from reporting.report import build_report
 
@@ -39,12 +40,13 @@ def verify_report(folder: Path) -> list[str]:
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         db = scratch / "verify.duckdb"
-        profile = MappingProfile.load(folder / "inputs" / "mapping.toml") if settings["mapping_profile"] else None
         paths = [folder / "inputs" / name for name in settings["import_order"]]
         try:
-            import_and_analyse(
-                db, paths, profile, settings=recorded_analysis_settings(folder, settings), separately=True
-            )
+            for path in paths:  # each file as its own import, in order, with the profile it was read with
+                import_files(db, [path], _recorded_profile(folder, settings, path.name))
+            analyse(db, recorded_analysis_settings(folder, settings))
+        except ProfileError as exc:
+            return [*problems, f"inputs: a recorded mapping profile no longer loads ({exc})"]
         except ImportRejected as rejected:
             first = next((i.as_text() for i in rejected.issues), "")
             return [*problems, f"inputs: the recorded inputs no longer import ({first})"]
@@ -55,6 +57,13 @@ def verify_report(folder: Path) -> list[str]:
     for relative in sorted(set(rebuilt["files"]) - set(recorded)):
         problems.append(f"{relative}: produced by a rerun but not in manifest.json")
     return problems
+
+
+def _recorded_profile(folder: Path, settings: dict, file_name: str) -> MappingProfile | None:
+    """Return the mapping profile a report's input was read with (reports before 0.3 record one for all)."""
+    by_file = settings.get("profiles")
+    name = by_file.get(file_name, "") if by_file is not None else "mapping.toml" * bool(settings["mapping_profile"])
+    return MappingProfile.load(folder / "inputs" / name) if name else None
 
 
 def recorded_analysis_settings(folder: Path, settings: dict) -> AnalysisSettings:

@@ -398,3 +398,17 @@ def test_the_moj_register_imports_with_a_short_profile(tmp_path):
     summaries, _ = import_files(db, [register], profile)
     assert summaries[0].rows["systems"] == 114
     assert _rows(db, "SELECT count(*) FROM systems WHERE department IS NULL OR name IS NULL") == [(0,)]
+
+
+def test_validate_prints_the_mapping_it_found_even_when_a_required_column_is_missing(tmp_path):
+    from typer.testing import CliRunner
+
+    from app.cli import app
+
+    path = write_xlsx(tmp_path / "register.xlsx", {"Register": [
+        ["file", "application", "business-unit", "Sytem Ref"], ["a.json", "payments", "HMCTS", ""]]})  # fmt: skip
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "column B 'application' -> name (synonym)" in result.output
+    assert "column C 'business-unit' -> department (synonym)" in result.output
+    assert "no 'System ID' column (closest unmapped: 'Sytem Ref' (D)" in result.output

@@ -152,3 +152,28 @@ def test_only_synthetic_inputs_are_labelled_synthetic(report, tmp_path):
     assert _is_synthetic(sample.read_bytes())
     assert not _is_synthetic((report / "inputs" / "inventory.xlsx").read_bytes())
     assert not _is_synthetic(b"System ID,Name\n")
+
+
+def test_a_report_from_files_read_with_different_profiles_verifies_and_shows_field_sources(tmp_path):
+    from tests.test_profiles import EXCHANGE_3
+
+    model = tmp_path / "model.xml"
+    model.write_text(EXCHANGE_3, encoding="utf-8")  # read with the built-in archi profile
+    ledger = write_xlsx(tmp_path / "ledger.xlsx", {  # read with estate's own headers, no profile
+        "Systems": [["System ID", "Name", "Department", "Go-live year"], ["a1", "CRM", "Sales", 1998]],
+        "Costs": [["System ID", "FY", "Category", "Amount"], ["a1", "2024-25", "licence", 50_000],
+                  ["a2", "2024-25", "hosting", 20_000]],
+    })  # fmt: skip
+    db = tmp_path / "e.duckdb"
+    for source in (model, ledger):
+        assert run_estate("import", str(source), "--db", str(db)).returncode == 0
+    assert run_estate("analyse", "--db", str(db), "--as-of", "2026-11-25", "--draws", "50").returncode == 0
+    out = tmp_path / "report"
+    assert run_estate("report", "--db", str(db), "--out", str(out), "--no-pdf").returncode == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["settings"]["profiles"] == {"model.xml": "mapping.toml", "ledger.xlsx": ""}
+    result = run_estate("verify", str(out))
+    assert result.returncode == 0, result.stderr
+    sources = (out / "data" / "field_sources.csv").read_text(encoding="utf-8")
+    assert "go_live_year,ledger.xlsx,Systems,1" in sources and "department,model.xml,elements,1" in sources
+    assert "Where each field came from" in (out / "report.html").read_text(encoding="utf-8")
