@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+
 .PHONY: run test lint format bench docs sample clean system-deps
 
 $(BIN)/python:
@@ -23,12 +25,14 @@ run: $(VENV)/.installed
 
 # Debian packages, installed when missing: LibreOffice (headless) recalculates the finance workbook in
 # the tests; Pango and DejaVu fonts let WeasyPrint write report.pdf; Chromium runs the app's browser test
-# (Playwright drives the Debian binary: no browser download).
+# (Playwright drives the Debian binary: no browser download); Node's npm fetches axe-core, the accessibility
+# engine the browser test runs on every page.
 system-deps:
 	@missing=""; \
 	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	ldconfig -p | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing from Debian:$$missing"; \
@@ -37,7 +41,10 @@ system-deps:
 	  else echo "note: missing Debian packages:$$missing (install them to run every test)"; fi; \
 	fi
 
-test: system-deps $(VENV)/.installed-dev
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4.10
+
+test: system-deps $(VENV)/.installed-dev $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -61,4 +68,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) estate.duckdb estate.duckdb.wal .pytest_cache .hypothesis
+	rm -rf $(VENV) .cache estate.duckdb estate.duckdb.wal .pytest_cache .hypothesis

@@ -827,6 +827,7 @@ def app_command(
         sys.executable, "-m", "app.serve", str(Path(__file__).with_name("Home.py")),
         "--server.port", str(port), "--server.address", address, "--server.headless", "true",
         "--server.maxUploadSize", str(MAX_UPLOAD_MB), "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",  # no Deploy button or developer menu for portfolio managers
     ]  # fmt: skip
     typer.echo(f"estate app: open http://localhost:{port} (database {db_path}); Ctrl+C stops it")
     try:

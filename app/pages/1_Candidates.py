@@ -1,5 +1,6 @@
 """Candidates: the replacement ranking, with the weights and filters a portfolio manager chooses."""
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from pipeline.results import rank_by_method, rerank
 from reporting.views import filter_ranking
 
 MONEY = ["npv_gbp", "npv_p10_gbp", "npv_p90_gbp", "total_cost_of_legacy_gbp", "hidden_cost_gbp", "cost_of_delay_gbp"]
-SHOWN = ["rank", "system_id", "name", "department", "platform", "score", "npv_gbp", "npv_p10_gbp", "npv_p90_gbp",
-         "probability_npv_positive", "total_cost_of_legacy_gbp", "hidden_cost_gbp", "cost_of_delay_gbp",
-         "risk_score", "risk_rag", "cddo_score", "time_quadrant", "suggested_action", "wave",
+# decision columns first: what to do, what it is worth, how sure, what legacy costs, how risky
+SHOWN = ["rank", "system_id", "name", "suggested_action", "npv_gbp", "probability_npv_positive", "hidden_cost_gbp",
+         "risk_rag", "risk_score", "department", "platform", "score", "npv_p10_gbp", "npv_p90_gbp",
+         "total_cost_of_legacy_gbp", "cost_of_delay_gbp", "cddo_score", "time_quadrant", "wave",
          "top_n_stability"]  # fmt: skip
+CODES = ["suggested_action", "risk_rag", "platform", "time_quadrant"]
 ORDERS = {
     "estate": "Expected NPV per £ of capex (estate's decision measure)",
     "weighted": "Weighted criteria (estate, your weights)",
@@ -22,6 +25,31 @@ ORDERS = {
     "gao": "GAO-style points profile (a reconstruction)",
     "time": "Gartner TIME quadrant",
 }
+
+
+def from_url() -> None:
+    """Start the widgets from the page's URL (?order=weighted&w_value=0.4&departments=HMRC|DWP), once a session."""
+    if st.session_state.get("url_read"):
+        return
+    st.session_state["url_read"] = True
+    query = st.query_params
+    if query.get("order") in ORDERS:
+        st.session_state["order"] = query["order"]
+    st.session_state["show_retain"] = query.get("retain") == "1"
+    for c in RANKING_CRITERIA:
+        with contextlib.suppress(KeyError, ValueError):
+            st.session_state[c.weight] = min(1.0, max(0.0, float(query[c.weight])))
+    for name in FILTERS:
+        if query.get(name):
+            st.session_state[f"filter_{name}"] = query[name].split("|")
+
+
+def to_url(order: str, retain: bool, weights: dict[str, float] | None, filters: dict[str, list]) -> None:
+    """Write the view into the URL, so that it can be shared or bookmarked."""
+    state = {"order": order, "retain": "1" if retain else "0"}
+    state |= {k: f"{v:g}" for k, v in (weights or {}).items()}
+    state |= {name: "|".join(map(str, values)) for name, values in filters.items() if values}
+    st.query_params.from_dict(state)
 
 
 def order_ui() -> tuple[str, bool]:
@@ -36,22 +64,28 @@ def weights_ui(recorded: dict[str, float]) -> dict[str, float]:
     """Read the five weight sliders (defaults: the weights recorded with the analysis)."""
     st.sidebar.header("Weights")
     st.sidebar.caption("Relative importance of each criterion; they are normalised to sum to 1.")
+    for c in RANKING_CRITERIA:  # the recorded weight, unless the URL gave one
+        st.session_state.setdefault(c.weight, float(recorded[c.weight]))
     return {
-        c.weight: st.sidebar.slider(c.label, 0.0, 1.0, float(recorded[c.weight]), 0.05, key=c.weight, help=c.help)
-        for c in RANKING_CRITERIA
+        c.weight: st.sidebar.slider(c.label, 0.0, 1.0, step=0.05, key=c.weight, help=c.help) for c in RANKING_CRITERIA
     }
+
+
+FILTERS = {"departments": ("Department", "department"), "platforms": ("Platform", "platform"),
+           "quadrants": ("TIME quadrant", "time_quadrant"), "waves": ("Wave", "wave")}  # fmt: skip
 
 
 def filters_ui(ranked) -> dict[str, list]:
     """Read the filter widgets; empty means no filter."""
     st.sidebar.header("Filters")
-    options = lambda column: sorted(ranked[column].dropna().unique().tolist())  # noqa: E731
-    return {
-        "departments": st.sidebar.multiselect("Department", options("department")),
-        "platforms": st.sidebar.multiselect("Platform", options("platform")),
-        "quadrants": st.sidebar.multiselect("TIME quadrant", options("time_quadrant")),
-        "waves": st.sidebar.multiselect("Wave", options("wave")),
-    }
+    chosen = {}
+    for name, (title, column) in FILTERS.items():
+        options = sorted(ranked[column].dropna().unique().tolist())
+        key = f"filter_{name}"
+        if key in st.session_state:  # from the URL: keep only values this estate has (URL values are text)
+            st.session_state[key] = [o for o in options if str(o) in map(str, st.session_state[key])]
+        chosen[name] = st.sidebar.multiselect(title, options, format_func=lambda v: str(ui.label(v)), key=key)
+    return chosen
 
 
 ui.page(
@@ -63,6 +97,7 @@ data = ui.estate()
 parameters = data.results["parameters_used"]
 recorded = dict(zip(parameters["name"], parameters["value"].astype(float), strict=True))
 top_n = int(recorded["stability_top_n"])
+from_url()
 order, retain = order_ui()
 weights = None
 if order == "weighted":
@@ -77,7 +112,9 @@ else:
     ranked = rank_by_method(data.assessment, order)
 if not retain:
     ranked = ranked[ranked["candidate"].astype(bool)]
-view = filter_ranking(ranked, **filters_ui(ranked))
+filters = filters_ui(ranked)
+view = filter_ranking(ranked, **filters)
+to_url(order, retain, weights, filters)
 
 agreement = data.results["method_agreement"]
 if len(agreement):
@@ -101,11 +138,15 @@ if view.empty:
     st.stop()
 score_label = {"estate": "NPV per £ of capex", "weighted": "Weighted score (0–100)", "cddo": "CDDO score (max 30)",
                "gao": "GAO-style points", "time": "TIME order"}[order]  # fmt: skip
+table = ui.readable(ui.in_millions(view[SHOWN].head(shown), MONEY), CODES)
+table.insert(3, "page", "System?system=" + table["system_id"].astype(str))
 st.dataframe(
-    ui.in_millions(view[SHOWN].head(shown), MONEY),
+    table.style.map(lambda rag: ui.RAG_STYLE.get(str(rag).lower(), ""), subset=["risk_rag"]),
     hide_index=True,
+    height=min(38 + 35 * len(table), 640),
     column_config={
         **ui.ranking_columns(),
+        "page": st.column_config.LinkColumn("System page", display_text="Open", help="The system in full"),
         "platform": "Platform",
         "score": st.column_config.NumberColumn(score_label, format="%.2f"),
         "npv_gbp": ui.money_column("Expected NPV of replacing (£m)", "Green Book NPV, mean of the Monte Carlo."),
