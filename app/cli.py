@@ -377,7 +377,8 @@ def analyse_command(
         }
         typer.echo(json.dumps(summary, indent=2, default=str))
         return
-    m = lambda value: f"£{value / 1e6:,.1f}m"  # noqa: E731
+    from reporting.charts import millions as m
+
     typer.echo(f"{len(metrics):,} systems assessed at {assessed_at:%d/%m/%Y}; {draws:,} Monte Carlo draws, seed {seed}")
     typer.echo(
         f"reported annual cost: {m(figures['reported_cost_gbp'])} (observed cost lines, latest financial year); "
@@ -507,15 +508,17 @@ def rank_command(
     elif output == "csv":
         typer.echo(ranked.to_csv(index=False), nl=False)
     else:
+        from reporting.charts import millions as m
+
         typer.echo(
-            f"{'rank':>4}  {'system':<12} {'score':>7}  {'expected NPV (P10 to P90)':>34}  {'P(NPV>0)':>8}  "
+            f"{'rank':>4}  {'system':<12} {'score':>7}  {'expected NPV (P10 to P90)':<40}  {'P(NPV>0)':>8}  "
             f"{'cost of legacy':>14}  {'risk':<8} {'action':<10} {'stable':>6}  name"
         )
         for row in ranked.itertuples():
+            npv = f"{m(row.npv_gbp, 2):>9} ({m(row.npv_p10_gbp)} to {m(row.npv_p90_gbp)})"
             typer.echo(
-                f"{row.rank:>4}  {row.system_id:<12} {row.score:7.2f}  "
-                f"£{row.npv_gbp / 1e6:9,.2f}m (£{row.npv_p10_gbp / 1e6:,.1f}m to £{row.npv_p90_gbp / 1e6:,.1f}m)  "
-                f"{row.probability_npv_positive:>8.0%}  £{row.total_cost_of_legacy_gbp / 1e6:12,.2f}m  "
+                f"{row.rank:>4}  {row.system_id:<12} {row.score:7.2f}  {npv:<40}  "
+                f"{row.probability_npv_positive:>8.0%}  {m(row.total_cost_of_legacy_gbp, 2):>14}  "
                 f"{row.risk_score:>2.0f} {row.risk_rag:<5} {row.suggested_action:<10} {row.top_n_stability:>6.0%}  "
                 f"{row.name}"
             )
@@ -551,6 +554,7 @@ def plan_command(
     """
     from pipeline.results import NotAnalysed, read_stored
     from pipeline.roadmap import financial_year, parse_budget, parse_financial_year, plan_from_store
+    from reporting.charts import millions as m
 
     _require_format(output)
     db_path = db or default_db_path()
@@ -585,16 +589,16 @@ def plan_command(
         return
     typer.echo(
         f"plan {financial_year(first)} to {financial_year(first, years - 1)}: {len(rows)} replacement(s); expected "
-        f"value £{result['value_gbp'] / 1e6:,.2f}m (greedy, following the ranking: "
-        f"£{result['greedy_value_gbp'] / 1e6:,.2f}m); {result['status']}, gap {result['gap']:.2%}"
+        f"value {m(result['value_gbp'], 2)} (greedy, following the ranking: "
+        f"{m(result['greedy_value_gbp'], 2)}); {result['status']}, gap {result['gap']:.2%}"
     )
     typer.echo(f"{'system':<14} {'wave':>4}  {'start':<8} {'end':<8} {'capex':>12} {'expected NPV':>14}")
     for r in rows:
         typer.echo(
             f"{r['system_id']:<14} {r['wave']:>4}  {r['start_year']:<8} {r['end_year']:<8} "
-            f"£{r['capex_gbp'] / 1e6:10,.2f}m £{r['npv_gbp'] / 1e6:12,.2f}m"
+            f"{m(r['capex_gbp'], 2):>12} {m(r['npv_gbp'], 2):>14}"
         )
-    typer.echo("spend by year: " + ", ".join(f"{y} £{v / 1e6:,.1f}m" for y, v in result["spend_by_year"].items()))
+    typer.echo("spend by year: " + ", ".join(f"{y} {m(v)}" for y, v in result["spend_by_year"].items()))
     left = result["left_out"]
     if left:
         typer.echo(f"left out ({len(left)}):")

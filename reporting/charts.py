@@ -8,15 +8,21 @@ BLUE, ORANGE, GREY = "#0072B2", "#E69F00", "#595959"
 
 
 def money(value: float) -> str:
-    """Return pounds as £1.2bn, £12.3m, £45k or £120."""
-    size = abs(value)
+    """Return pounds as £1.2bn, £12.3m, £45k or £120; a negative amount as −£5.3m (the sign before the £)."""
+    sign, size = ("\u2212" if value < 0 and round(abs(value)) else ""), abs(value)
     if size >= 1e9:
-        return f"£{value / 1e9:,.2f}bn"
+        return f"{sign}£{size / 1e9:,.2f}bn"
     if size >= 1e6:
-        return f"£{value / 1e6:,.1f}m"
+        return f"{sign}£{size / 1e6:,.1f}m"
     if size >= 1e3:
-        return f"£{value / 1e3:,.0f}k"
-    return f"£{value:,.0f}"
+        return f"{sign}£{size / 1e3:,.0f}k"
+    return f"{sign}£{size:,.0f}"
+
+
+def millions(value: float, decimals: int = 1) -> str:
+    """Return pounds in £m with fixed decimals, the sign before the £: −£5.30m."""
+    text = f"£{abs(value) / 1e6:,.{decimals}f}m"
+    return f"\u2212{text}" if value < 0 and any(d not in "0.," for d in text[1:-1]) else text
 
 
 def interval_bars(labels: list[str], low: list[float], mid: list[float], high: list[float], title: str) -> Markup:
