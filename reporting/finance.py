@@ -110,9 +110,10 @@ class _Sheet:
         self.sheet = book.add_worksheet(name, worksheet_class=_FastFormulaWorksheet)
         self.formats = formats
         self.name = name
-        for c, header in enumerate(headers):
-            self.sheet.write_string(0, c, header, formats["bold"])
-            self.sheet.set_column(c, c, max(12, min(40, len(header) + 2)))
+        for c, header in enumerate(headers):  # readable headers: wrapped in a taller first row
+            self.sheet.write_string(0, c, header, formats["bold_wrap"])
+            self.sheet.set_column(c, c, max(12, min(24, len(header) + 2)))
+        self.sheet.set_row(0, 15 * (1 + max((len(h) for h in headers), default=0) // 22))
         self.sheet.freeze_panes(1, 1)
         self.headers = headers
 
@@ -122,10 +123,11 @@ class _Sheet:
         text = str(value)
         self.sheet.write_string(row, col, text, self.formats["quoted"] if is_formula_like(text) else None)
 
-    def number(self, row: int, col: int, value: object, money: bool = False) -> None:
+    def number(self, row: int, col: int, value: object, money: bool = False, percent: bool = False) -> None:
         if value is None or pd.isna(value):
             return
-        self.sheet.write_number(row, col, float(value), self.formats["gbp"] if money else None)
+        shown = self.formats["gbp"] if money else self.formats["percent"] if percent else None
+        self.sheet.write_number(row, col, float(value), shown)
 
     def percentiles(self, row: int, col: int, values) -> None:
         """Write the Monte Carlo P10 and P90 of hidden cost (values, not formulas) from `col` on."""
@@ -148,6 +150,8 @@ def write_finance_workbook(data: FinanceInputs, out: Path) -> Path:
         formats = {
             "bold": book.add_format({"bold": True}),
             "gbp": book.add_format({"num_format": GBP}),
+            "percent": book.add_format({"num_format": "0%"}),
+            "bold_wrap": book.add_format({"bold": True, "text_wrap": True, "valign": "top"}),
             "quoted": book.add_format({"quote_prefix": True}),
             "note": book.add_format({"italic": True, "font_color": "#595959"}),
         }
@@ -422,19 +426,21 @@ def _appraisal(book, data: FinanceInputs, formats, letters, totals: dict[str, st
              ("benefit_cost_ratio", False), ("payback_year", False), ("cost_of_delay_gbp", True)),
             start=24,
         ):  # fmt: skip
-            sheet.number(r + 1, column, a[name].iloc[r], money=is_money)
+            sheet.number(r + 1, column, a[name].iloc[r], money=is_money, percent=name == "probability_npv_positive")
     sheet.finish(len(data.inputs))
 
 
 def _ranking(book, data: FinanceInputs, formats) -> None:
     """Write the Ranking sheet: candidates first in the stored order, the decision measure, and the weighted view.
 
-    The weighted score is a live formula of the criteria (on their magnitude-preserving 0-1 scales, values)
-    and the named weights, so a finance team can change a weight and see the score move.
+    Rank is a formula: candidates first, then by the decision measure, ties in the stored order (expected NPV,
+    then system ID). The risk RAG is a formula of the risk score and the named thresholds. The weighted score
+    is a live formula of the criteria (on their magnitude-preserving 0-1 scales, values) and the named
+    weights, so a finance team can change a weight and see the score move.
     """
     criteria = [c.weight for c in RANKING_CRITERIA]
     headers = [
-        "Rank (value)",
+        "Rank",
         "Replacement candidate",
         "System ID",
         "Name",
@@ -445,6 +451,8 @@ def _ranking(book, data: FinanceInputs, formats) -> None:
         "Top-N stability (Monte Carlo value)",
         "Suggested action",
         "Reason",
+        "Risk score (1-25, value)",
+        "Risk RAG",
     ]
     sheet = _Sheet(book, "Ranking", headers, formats)
     ranked = data.assessment.sort_values("rank")
@@ -453,9 +461,16 @@ def _ranking(book, data: FinanceInputs, formats) -> None:
     base = np.array([float(weights[c]) for c in criteria])
     weighted = score(matrix, base) if base.sum() > 0 else np.zeros(len(ranked))
     first = 6
+    last = len(ranked) + 1
+    group, measure = f"$B$2:$B${last}", f"$F$2:$F${last}"
+    risk_column = xl_col_to_name(first + 4 + len(criteria))
     for r, (record, normalised) in enumerate(zip(ranked.to_dict("records"), matrix, strict=True), start=1):
         x = r + 1
-        sheet.number(r, 0, record["rank"])
+        rank = (
+            f'=IF(B{x}="yes",0,COUNTIF({group},"yes"))+1+SUMPRODUCT(({group}=B{x})*({measure}>F{x}))'
+            f"+SUMPRODUCT(({group}=B{x})*({measure}=F{x})*(ROW({measure})<ROW(F{x})))"
+        )
+        sheet.formula(r, 0, rank, record["rank"], money=False)
         sheet.text(r, 1, "yes" if record["candidate"] else "no (retain)")
         sheet.text(r, 2, record["system_id"])
         sheet.text(r, 3, record["name"])
@@ -467,9 +482,15 @@ def _ranking(book, data: FinanceInputs, formats) -> None:
         sheet.formula(
             r, first + len(criteria), f"=100*({terms})/({'+'.join(criteria)})", float(weighted[r - 1]), money=False
         )
-        sheet.number(r, first + 1 + len(criteria), record["top_n_stability"])
+        sheet.number(r, first + 1 + len(criteria), record["top_n_stability"], percent=True)
         sheet.text(r, first + 2 + len(criteria), record["suggested_action"])
         sheet.text(r, first + 3 + len(criteria), record["action_reason"])
+        sheet.number(r, first + 4 + len(criteria), record["risk_score"])
+        rag = (
+            f'=IF({risk_column}{x}>=risk_red_threshold,"red",IF({risk_column}{x}>=risk_amber_threshold,"amber",'
+            '"green"))'
+        )
+        sheet.formula(r, first + 5 + len(criteria), rag, record["risk_rag"], money=False)
     sheet.finish(len(ranked))
 
 

@@ -126,6 +126,31 @@ def test_changing_an_assumption_recomputes_the_workbook(workbook, tmp_path):
     assert all(a == pytest.approx(2 * b) for b, a in pairs)
 
 
+@needs_libreoffice
+def test_the_horizon_and_a_risk_threshold_drive_the_formulas(workbook, tmp_path):
+    edited = tmp_path / "edited.xlsx"
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["Assumptions"]
+    rows = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    sheet.cell(rows["operating_life_years"], 2).value = 5  # a shorter horizon: fewer years of savings
+    sheet.cell(rows["risk_amber_threshold"], 2).value = 1  # the lowest score: nothing is green
+    book.save(edited)
+    before = openpyxl.load_workbook(workbook, data_only=True)
+    after = openpyxl.load_workbook(recalculate(edited, tmp_path / "out"), data_only=True)
+
+    def column(book, sheet_name, header):
+        sheet = book[sheet_name]
+        c = next(c for c in range(1, sheet.max_column + 1) if sheet.cell(1, c).value == header)
+        return [sheet.cell(r, c).value for r in range(2, sheet.max_row + 1)]
+
+    savings_before = column(before, "Appraisal", "PV savings (£)")
+    savings_after = column(after, "Appraisal", "PV savings (£)")
+    assert all(a < b for a, b in zip(savings_after, savings_before, strict=True) if b > 0)
+    assert "green" in column(before, "Ranking", "Risk RAG") and "green" not in column(after, "Ranking", "Risk RAG")
+    ranks = column(after, "Ranking", "Rank")
+    assert ranks == sorted(ranks) == list(range(1, len(ranks) + 1))  # rank is a formula, recomputed in order
+
+
 def test_user_text_is_written_as_inert_text(workbook):
     book = openpyxl.load_workbook(workbook)
     names = {c.value: c for c in book["Systems"]["B"][1:]}
