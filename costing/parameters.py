@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+import zlib
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -70,11 +71,19 @@ class Parameters:
         return Parameters(values, self.lists, self.source_files, self.user_text)
 
     def draws(self, count: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Return name -> `count` PERT draws (constant where low == high), in a fixed parameter order."""
+        """Return name -> `count` PERT draws (constant where low == high).
+
+        Each parameter draws from its own stream, seeded by one number taken from `rng` and the parameter's
+        name: a beta sampler uses a varying amount of randomness, so a shared stream would let a change to
+        one parameter (a scenario's discount rate) move every parameter drawn after it. `rng` advances by
+        the same amount whatever the values.
+        """
+        root = int(rng.integers(0, 2**63 - 1))
         result = {}
         for name in sorted(self.values):
             p = self.values[name]
-            result[name] = pert(p.low, p.value, p.high, count, rng) if p.uncertain else np.full(count, p.value)
+            own = np.random.default_rng([root, zlib.crc32(name.encode())])
+            result[name] = pert(p.low, p.value, p.high, count, own) if p.uncertain else np.full(count, p.value)
         return result
 
 

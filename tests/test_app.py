@@ -255,13 +255,33 @@ def test_assumptions_scenario_shows_the_effect_of_a_change(estate_db, monkeypatc
     at = open_page("Assumptions", estate_db, monkeypatch)
     assert len(at.dataframe[0].value) == len(load_parameters().values)
     assert "Choose a parameter" in at.info[0].value
+    high = load_parameters().values["loaded_hourly_cost"].high
     at.multiselect[0].set_value(["loaded_hourly_cost"]).run()
-    at.number_input(key="scenario_loaded_hourly_cost").set_value(1000.0).run()
+    at.number_input(key="scenario_loaded_hourly_cost").set_value(high).run()
     assert not at.exception
     totals = at.dataframe[1].value.set_index("measure")
     assert totals.loc["Hidden cost a year, expected value", "change"] > 0
-    assert totals.loc["Reported cost a year", "change"] == 0
+    assert totals.loc["Reported cost a year", "change"] == pytest.approx(0, abs=1e-6)
     assert {"baseline_rank", "moved"} <= set(at.dataframe[2].value.columns)
+    with duckdb.connect(str(estate_db), read_only=True) as connection:
+        stored = connection.execute("SELECT estate_hidden_cost_gbp FROM cost_model_runs").fetchone()[0]
+    baseline = totals.loc["Hidden cost a year, expected value", "baseline"] * 1e6  # shown in £m
+    assert baseline == pytest.approx(stored, rel=1e-9)  # the baseline is the stored analysis: same draws and seed
+
+
+def test_a_scenario_changing_only_the_discount_rate_leaves_hidden_cost_alone_and_refuses_silly_rates(
+    estate_db, monkeypatch
+):
+    at = open_page("Assumptions", estate_db, monkeypatch)
+    rate = load_parameters().values["discount_rate"]
+    at.multiselect[0].set_value(["discount_rate"]).run()
+    field = at.number_input(key="scenario_discount_rate")
+    assert not rate.uncertain and field.min == 0 and field.max == 1  # a rate of 5 (500%) cannot be entered
+    field.set_value(0.05).run()
+    totals = at.dataframe[1].value.set_index("measure")
+    for measure in ("Hidden cost a year, P10", "Hidden cost a year, expected value", "Hidden cost a year, P90"):
+        assert totals.loc[measure, "change"] == pytest.approx(0, abs=1e-9)
+    assert totals.loc["NPV of replacing every system", "change"] != 0
 
 
 def test_data_quality_filters_issues_by_code(estate_db, monkeypatch):

@@ -7,6 +7,9 @@ from costing.scenario import SCENARIO_DRAWS, compare_scenario
 from pipeline.results import recorded_parameters
 from reporting.views import component_formulas
 
+SCENARIO_BUDGET = 5_000_000  # systems x draws run twice at interactive speed (about 2 s each on 2 cores)
+AT_MOST_ONE = ("probability", "probability/year", "fraction/year")  # units of a fixed parameter capped at 1
+
 ui.page(
     "Assumptions",
     "Every number the cost model uses, with its unit, range and source. Change some below to see their effect; "
@@ -45,14 +48,25 @@ def scenario_ui(parameters) -> dict[str, float]:
     changes = {}
     for name in chosen:
         p = parameters.values[name]
+        # a sourced range bounds what can be tried; a fixed rate or probability stays within 0-1
+        low, high = (p.low, p.high) if p.uncertain else (0.0, 1.0 if p.unit in AT_MOST_ONE else None)
         changes[name] = st.number_input(
             f"{name} ({p.unit}); recorded {p.value:g}, range {p.low:g}–{p.high:g}",
             value=float(p.value),
-            min_value=0.0,
+            min_value=float(low),
+            max_value=None if high is None else float(high),
             format="%g",
             key=f"scenario_{name}",
+            help="Values outside the parameter's range in the parameter file (or above 100% for a fixed rate) are "
+            "refused: change the file and run `estate analyse --parameters FILE` to go beyond it.",
         )
     return changes
+
+
+def scenario_draws(systems: int) -> int:
+    """Return the recorded number of draws (so the baseline is the stored analysis), fewer for a large estate."""
+    recorded = int(data.run["draws"])
+    return recorded if systems * recorded <= SCENARIO_BUDGET else SCENARIO_DRAWS
 
 
 @st.cache_data(show_spinner="Running the cost model twice (recorded and scenario)…", max_entries=16)
@@ -61,7 +75,10 @@ def run_scenario(key: tuple, changes: tuple[tuple[str, float], ...]):
     parameters = recorded_parameters(data.results["parameters_used"])
     inputs = ui.scenario_inputs()
     model_inputs = (inputs.systems, inputs.costs, inputs.interfaces, data.results["system_metrics"])
-    return compare_scenario(model_inputs, parameters, dict(changes), data.run["as_of"].date(), int(data.run["seed"]))
+    draws = scenario_draws(len(inputs.systems))
+    return compare_scenario(
+        model_inputs, parameters, dict(changes), data.run["as_of"].date(), int(data.run["seed"]), draws
+    ), draws
 
 
 st.header("Scenario")
@@ -70,8 +87,13 @@ changes = scenario_ui(parameters)
 if not changes:
     st.info("Choose a parameter above to see how the estate total and the ranking change.")
     st.stop()
-result = run_scenario(ui.fingerprint(), tuple(sorted(changes.items())))
-st.caption(f"Both runs use {SCENARIO_DRAWS} Monte Carlo draws and the recorded seed, so only your changes differ.")
+result, draws = run_scenario(ui.fingerprint(), tuple(sorted(changes.items())))
+if draws == int(data.run["draws"]):
+    st.caption(f"Both runs use the recorded {draws:,} Monte Carlo draws and seed: the baseline is the stored analysis "
+               "and only your changes differ.")  # fmt: skip
+else:
+    st.caption(f"Both runs use {draws:,} Monte Carlo draws (the analysis used {int(data.run['draws']):,}; fewer keep "
+               "a large estate interactive) and the recorded seed, so only your changes differ.")  # fmt: skip
 st.dataframe(
     ui.in_millions(result.totals, ["baseline", "scenario", "change"]),
     hide_index=True,
