@@ -48,30 +48,52 @@ def interval_bars(labels: list[str], low: list[float], mid: list[float], high: l
 
 
 def tornado(labels: list[str], at_low: list[float], at_high: list[float], central: float, title: str) -> Markup:
-    """Return a tornado chart: for each parameter a bar from the total at its low to the total at its high."""
-    width, left, row = 660, 260, 20
+    """Return a tornado chart: for each parameter a bar from the total at its low to the total at its high.
+
+    Each bar end is labelled with its total; a scale with five ticks runs along the bottom and a legend says
+    which colour is which.
+    """
+    width, left, right, row = 700, 230, 70, 20
     values = [*at_low, *at_high, central]
     lo, hi = min(values), max(values)
-    scale = (width - left - 20) / max(hi - lo, 1.0)
+    scale = (width - left - right) / max(hi - lo, 1.0)
     x = lambda v: left + (v - lo) * scale  # noqa: E731
+    bottom = row * len(labels) + 4
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(labels) + 24}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{bottom + 58}" '
         f'role="img" aria-label="{escape(title)}" font-family="DejaVu Sans, Arial, sans-serif" font-size="10">'
         f"<title>{escape(title)}</title>"
     ]
     for i, (label, a, b) in enumerate(zip(labels, at_low, at_high, strict=True)):
         y = i * row + 4
         parts.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{escape(label)}</text>')
-        parts.append(
-            f'<rect x="{x(min(a, central)):.1f}" y="{y + 2}" width="{abs(x(a) - x(central)):.1f}" '
-            f'height="12" fill="{ORANGE}"><title>at low: {escape(money(a))}</title></rect>'
-        )
-        parts.append(
-            f'<rect x="{x(min(b, central)):.1f}" y="{y + 2}" width="{abs(x(b) - x(central)):.1f}" '
-            f'height="12" fill="{BLUE}"><title>at high: {escape(money(b))}</title></rect>'
-        )
-    bottom = row * len(labels) + 4
+        for value, colour, which in ((a, ORANGE, "low"), (b, BLUE, "high")):
+            parts.append(
+                f'<rect x="{x(min(value, central)):.1f}" y="{y + 2}" width="{abs(x(value) - x(central)):.1f}" '
+                f'height="12" fill="{colour}"><title>at {which}: {escape(money(value))}</title></rect>'
+            )
+        for value in (min(a, b), max(a, b)):  # the totals at the bar's two ends
+            if abs(value - central) * scale < 1:
+                continue
+            outside = value > central
+            anchor, shift = ("start", 3) if outside else ("end", -3)
+            parts.append(
+                f'<text x="{x(value) + shift:.1f}" y="{y + 11}" text-anchor="{anchor}" font-size="8.5">'
+                f"{escape(money(value))}</text>"
+            )
     parts.append(f'<line x1="{x(central):.1f}" x2="{x(central):.1f}" y1="0" y2="{bottom}" stroke="{GREY}"/>')
-    parts.append(f'<text x="{x(central):.1f}" y="{bottom + 14}" text-anchor="middle">{escape(money(central))}</text>')
+    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{bottom + 2}" y2="{bottom + 2}" stroke="{GREY}"/>')
+    for k in range(5):  # the scale: estate hidden cost a year
+        value = lo + (hi - lo) * k / 4
+        parts.append(f'<line x1="{x(value):.1f}" x2="{x(value):.1f}" y1="{bottom + 2}" y2="{bottom + 6}" '
+                     f'stroke="{GREY}"/>')  # fmt: skip
+        parts.append(f'<text x="{x(value):.1f}" y="{bottom + 17}" text-anchor="middle">{escape(money(value))}</text>')
+    legend = bottom + 36
+    parts.append(f'<rect x="{left}" y="{legend - 9}" width="12" height="10" fill="{ORANGE}"/>')
+    parts.append(f'<text x="{left + 16}" y="{legend}">parameter at its low value</text>')
+    parts.append(f'<rect x="{left + 180}" y="{legend - 9}" width="12" height="10" fill="{BLUE}"/>')
+    parts.append(f'<text x="{left + 196}" y="{legend}">at its high value</text>')
+    parts.append(f'<line x1="{left + 310}" x2="{left + 310}" y1="{legend - 10}" y2="{legend + 1}" stroke="{GREY}"/>')
+    parts.append(f'<text x="{left + 316}" y="{legend}">central: {escape(money(central))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

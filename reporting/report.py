@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ import jinja2
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from markupsafe import Markup, escape
 
 from costing.hidden import COMPONENTS, LEGACY_PREMIUM, components_in_words
 from costing.sensitivity import tornado
@@ -154,6 +156,22 @@ def _profile_files(imports: pd.DataFrame) -> dict[str, str]:
     return {t: "mapping.toml" if i == 0 else f"mapping-{i + 1}.toml" for i, t in enumerate(distinct)}
 
 
+_URL = re.compile(r"https?://[^\s<>\"')]+[^\s<>\"').,;:]")
+
+
+def links(text: object) -> Markup:
+    """Return text escaped, with each web address in it a link (sources in the report)."""
+    escaped = str(escape("" if text is None else text))
+    return Markup(_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
+
+
+def plain(value: float) -> str:
+    """Return a number as people write it, never in scientific notation: 1,500,000; 0.035; 0.00012."""
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
 def _write_bytes(path: Path, content: bytes) -> Path:
     with atomic_path(path) as temporary:
         temporary.write_bytes(content)
@@ -191,6 +209,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("reporting", "templates"), autoescape=True, keep_trailing_newline=True
     )
+    environment.filters["links"] = links
     money = charts.money
     figures = headline(assessment, inputs, run)
     context = {
@@ -226,7 +245,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
                     "swing": money(f["npv_swing_gbp"])}
                    for f in frames["information_fields"].head(20).to_dict("records")],
         "top_n": int(parameters.set_index("name").loc["stability_top_n", "value"]),
-        "parameters": [{"name": p["name"], "value": f"{p['value']:g}", "range": f"{p['low']:g}-{p['high']:g}",
+        "parameters": [{"name": p["name"], "value": plain(p["value"]), "range": f"{plain(p['low'])}-{plain(p['high'])}",
                         "unit": p["unit"], "confidence": p["confidence"], "source": p["source"]}
                        for p in parameters.to_dict("records")],
         "top": [{"rank": int(r["rank"]), "system_id": r["system_id"], "name": r["name"] or "",
@@ -295,7 +314,8 @@ def _write_pdf(path: Path, html: str, as_of: str) -> Path:
     import weasyprint
 
     with _source_date(as_of), atomic_path(path) as temporary:
-        weasyprint.HTML(string=html).write_pdf(temporary)
+        # PDF/UA-1: a tagged PDF that screen readers can follow (the public-sector accessibility regulations)
+        weasyprint.HTML(string=html).write_pdf(temporary, pdf_variant="pdf/ua-1")
     return path
 
 

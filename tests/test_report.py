@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -177,3 +178,31 @@ def test_a_report_from_files_read_with_different_profiles_verifies_and_shows_fie
     sources = (out / "data" / "field_sources.csv").read_text(encoding="utf-8")
     assert "go_live_year,ledger.xlsx,Systems,1" in sources and "department,model.xml,elements,1" in sources
     assert "Where each field came from" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def _pdf_text(path: Path) -> bytes:
+    """Return the PDF's bytes with every compressed stream inflated (to look for structure entries)."""
+    import re
+    import zlib
+
+    data = path.read_bytes()
+    inflated = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            inflated.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return data + b"".join(inflated)
+
+
+def test_the_report_reads_results_first_with_contents_page_numbers_links_and_a_tagged_pdf(report):
+    html = (report / "report.html").read_text(encoding="utf-8")
+    sections = ("contents", "summary", "results", "sensitivity", "scope", "methodology", "assumptions", "rerun")
+    order = [html.index(f'<h2 id="{section}">') for section in sections]
+    assert order == sorted(order)
+    assert 'counter(page) " of " counter(pages)' in html  # page numbers in the PDF
+    assert '<a href="https://www.gov.uk/' in html  # sources are links
+    assert not re.search(r"\d[eE][+-]\d", html.split("<body>")[1].split("<svg")[0])  # no scientific notation
+    assert "parameter at its low value" in html and "central:" in html  # the tornado's legend
+    pdf = _pdf_text(report / "report.pdf")
+    assert b"StructTreeRoot" in pdf and b"pdfuaid" in pdf  # a tagged PDF, declared PDF/UA-1
