@@ -1,6 +1,7 @@
 """Overview: the estate on one page — reported against hidden cost, legacy, support and risk, by department."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from app import ui
@@ -71,13 +72,21 @@ ui.chart(
     "Reported and hidden annual cost by department (£m a year)",
     "Stacked horizontal bars: for each department, reported run cost and the expected hidden cost, in £m a year.",
 )
+MONEY = ["reported_cost_gbp", "imputed_cost_gbp", "hidden_cost_p10_gbp", "hidden_cost_gbp", "hidden_cost_p90_gbp"]
+COUNTS = ["systems", "legacy_systems", "past_support", "red"]
+summed = [*COUNTS, "reported_cost_gbp", "imputed_cost_gbp", "hidden_cost_gbp"]
+total = {"department": "All departments", **departments[summed].sum().to_dict(),
+         "hidden_cost_p10_gbp": figures["hidden_cost_p10_gbp"],  # the estate's own percentiles, not sums
+         "hidden_cost_p90_gbp": figures["hidden_cost_p90_gbp"]}  # fmt: skip
+table = pd.concat([departments, pd.DataFrame([total])], ignore_index=True)
 st.dataframe(
-    ui.in_millions(departments, ["reported_cost_gbp", "hidden_cost_p10_gbp", "hidden_cost_gbp", "hidden_cost_p90_gbp"]),
+    ui.in_millions(table[["department", *COUNTS[:1], *MONEY, *COUNTS[1:]]], MONEY),
     hide_index=True,
     column_config={
         "department": "Department",
         "systems": st.column_config.NumberColumn("Systems", format="%d"),
-        "reported_cost_gbp": ui.money_column("Reported (£m/year)"),
+        "reported_cost_gbp": ui.money_column("Reported (£m/year)", "Observed cost lines, latest financial year."),
+        "imputed_cost_gbp": ui.money_column("Imputed, apart (£m/year)", "Estimated for systems reporting none."),
         "hidden_cost_p10_gbp": ui.money_column("Hidden P10 (£m/year)"),
         "hidden_cost_gbp": ui.money_column("Hidden, expected (£m/year)"),
         "hidden_cost_p90_gbp": ui.money_column("Hidden P90 (£m/year)"),
@@ -86,6 +95,56 @@ st.dataframe(
         "red": st.column_config.NumberColumn("Red risk (systems)", format="%d"),
     },
 )
+st.caption(
+    "The last row is the whole estate: its expected values are the sums of the rows above; its P10 and P90 are the "
+    "estate's own (percentiles do not add up)."
+)
+
+st.subheader("Portfolio heat map")
+by = st.radio("Columns", ["TIME quadrant", "Risk band"], horizontal=True, key="heat_by")
+column = "time_quadrant" if by == "TIME quadrant" else "risk_rag"
+cells = (
+    data.assessment.assign(department=data.assessment["department"].fillna("(none)"),
+                           group=data.assessment[column].map(ui.label))
+    .groupby(["department", "group"], as_index=False)
+    .agg(systems=("system_id", "size"), hidden=("hidden_cost_gbp", "sum"))
+)  # fmt: skip
+cells["hidden_m"] = cells["hidden"] / 1e6
+heat = alt.Chart(cells).encode(
+    y=alt.Y("department:N", title="Department", axis=alt.Axis(labelLimit=280)),
+    x=alt.X("group:N", title=by, sort=["Red", "Amber", "Green"] if column == "risk_rag" else "ascending"),
+)
+ui.chart(
+    heat.mark_rect().encode(
+        color=alt.Color("hidden_m:Q", title="Hidden, £m/year", scale=alt.Scale(scheme="blues")),
+        tooltip=[
+            "department",
+            alt.Tooltip("group:N", title=by),
+            "systems",
+            alt.Tooltip("hidden_m:Q", title="Hidden £m/year", format=",.2f"),
+        ],
+    )
+    + heat.mark_text(fontSize=11).encode(
+        text=alt.Text("systems:Q"),
+        color=alt.condition(alt.datum.hidden_m > cells["hidden_m"].max() / 2, alt.value("white"), alt.value("black")),
+    ),
+    f"Systems and hidden cost by department and {by.lower()}",
+    f"Heat map: one cell per department and {by.lower()}; the number is the systems in it, the shade their "
+    "expected hidden cost a year.",
+)
+
+flagged = data.assessment[data.assessment["outliers"].fillna("").ne("")]
+st.subheader(f"Outliers ({len(flagged):,})")
+if flagged.empty:
+    st.caption("No system has a cost component far above its own run cost (the `outlier_multiple` parameter).")
+else:
+    st.caption("Systems with a cost component far above their own run cost: check the inputs behind it first.")
+    st.dataframe(
+        ui.in_millions(flagged[["system_id", "name", "department", "run_cost_gbp", "outliers"]], ["run_cost_gbp"]),
+        hide_index=True,
+        column_config={"system_id": "System ID", "name": "Name", "department": "Department",
+                       "run_cost_gbp": ui.money_column("Run cost (£m/year)"), "outliers": "Component(s) flagged"},
+    )  # fmt: skip
 st.caption(
     f"Assessed at {as_of:%d/%m/%Y} with {int(data.run['draws']):,} Monte Carlo draws (seed {int(data.run['seed'])}). "
     f"Database: {ui.db_path()}."

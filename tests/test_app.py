@@ -104,8 +104,17 @@ def test_overview_headline_is_the_stored_estate_total(estate_db, monkeypatch):
     assert metrics["Reported annual cost"] == gbp_m(reported)
     assert metrics["Systems"] == "80"
     assert any(c.value.startswith(f"P10–P90 range: {gbp_m(p10)} – {gbp_m(p90)}") for c in at.caption)
-    table = at.dataframe[0].value
-    assert table["systems"].sum() == 80
+    table = at.dataframe[0].value.set_index("department")
+    total, rows = table.loc["All departments"], table.drop(index="All departments")
+    assert rows["systems"].sum() == total["systems"] == 80  # departments add up to the totals row
+    for column in ("reported_cost_gbp", "imputed_cost_gbp", "hidden_cost_gbp"):
+        assert rows[column].sum() == pytest.approx(total[column], rel=1e-9)
+    assert total["hidden_cost_gbp"] * 1e6 == pytest.approx(expected, rel=1e-9)
+    assert total["hidden_cost_p10_gbp"] * 1e6 == pytest.approx(p10, rel=1e-9)  # the estate's own percentile
+    assert at.radio(key="heat_by").options == ["TIME quadrant", "Risk band"]
+    at.radio(key="heat_by").set_value("Risk band").run()
+    assert not at.exception
+    assert any(s.value.startswith("Outliers (") for s in at.subheader)
 
 
 def test_candidates_shows_the_stored_ranking_of_candidates_only(estate_db, monkeypatch):
