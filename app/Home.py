@@ -38,7 +38,7 @@ hidden.caption(
     f"P10–P90 range: {ui.gbp_m(figures['hidden_cost_p10_gbp'])} – {ui.gbp_m(figures['hidden_cost_p90_gbp'])}; "
     f"{figures['assumed_share']:.0%} rests on assumed inputs"
 )
-share.metric("Legacy share", f"{figures['legacy_share']:.0%} of systems", help="Systems the model treats as legacy.")
+share.metric("Legacy share of systems", f"{figures['legacy_share']:.0%}", help="Systems the model treats as legacy.")
 share.caption(f"{figures['legacy_systems']:,} of {figures['systems']:,} systems")
 
 systems, past, red, waves = st.columns(4)

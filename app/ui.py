@@ -42,6 +42,25 @@ def _cached_estate(path: str, modified: int, size: int) -> EstateData:
     return load_estate(Path(path))
 
 
+def _go_to_system() -> None:
+    """Remember the system chosen in the search box and clear the box (it is on every page)."""
+    st.session_state["go_to_system"] = st.session_state.get("find_system")
+    st.session_state["find_system"] = None
+
+
+def search_box(data: EstateData) -> None:
+    """Offer a search for any system by ID or name in the sidebar of every page; open its System page."""
+    names = data.systems.set_index("system_id")["name"].fillna("").to_dict()
+    st.sidebar.selectbox(
+        "Find a system", list(names), index=None, key="find_system", on_change=_go_to_system,
+        format_func=lambda system_id: f"{system_id} {names.get(system_id, '')}".strip(),
+        placeholder="Type an ID or a name", help="Opens the system's page.",
+    )  # fmt: skip
+    target = st.session_state.pop("go_to_system", None)
+    if target:
+        st.switch_page("pages/2_System.py", query_params={"system": target})
+
+
 def estate(analysed: bool = True) -> EstateData:
     """Return the stored estate (shared by every session; never modify it), or explain what to do and stop."""
     path, modified, size = fingerprint()
@@ -58,6 +77,7 @@ def estate(analysed: bool = True) -> EstateData:
     except StoreError as exc:
         st.error(f"{exc}")
         st.stop()
+    search_box(data)
     return data
 
 

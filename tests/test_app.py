@@ -117,6 +117,19 @@ def test_overview_headline_is_the_stored_estate_total(estate_db, monkeypatch):
     assert any(s.value.startswith("Outliers (") for s in at.subheader)
 
 
+@pytest.mark.parametrize("page", ["Home", "Candidates", "Roadmap", "Data quality"])
+def test_every_page_can_find_a_system_and_open_its_page(estate_db, monkeypatch, page):
+    at = open_page("Home", estate_db, monkeypatch)  # the app as served: Home.py with its pages/
+    if page != "Home":
+        at.switch_page(str(PAGES[page].relative_to(APP))).run()
+    search = at.selectbox(key="find_system")
+    system_id = search.options[3].split()[0]
+    search.set_value(system_id).run()
+    assert not at.exception
+    assert at.query_params["system"] in (system_id, [system_id])
+    assert at.header[0].value.startswith(f"{system_id}: ")  # the System page, opened on that system
+
+
 def test_candidates_shows_the_stored_ranking_of_candidates_only(estate_db, monkeypatch):
     at = open_page("Candidates", estate_db, monkeypatch)
     assert len(at.slider) == 0 and {s.label for s in at.multiselect} >= {"Department", "Platform", "Wave"}
