@@ -350,6 +350,16 @@ def test_import_commit_stores_and_reanalyses(writable_db, monkeypatch):
     assert {m.label: m.value for m in home.metric}["Systems"] == "81"
 
 
+def test_import_page_offers_the_blank_template(writable_db, monkeypatch, tmp_path):
+    at = open_page("Import", writable_db, monkeypatch)
+    button = next(b for b in at.get("download_button") if "template" in b.proto.label)
+    assert button.proto.label == "Download the blank template (xlsx)"
+    from estate.workbook import write_template
+
+    sheets = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx")).sheetnames
+    assert {"Systems", "Interfaces", "Costs"} <= set(sheets)
+
+
 def test_import_reads_a_format_chosen_from_the_built_in_profiles(writable_db, monkeypatch):
     at = open_page("Import", writable_db, monkeypatch)
     servicenow = next(o for o in at.selectbox(key="format").options if o.startswith("servicenow:"))

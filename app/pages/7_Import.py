@@ -21,10 +21,26 @@ ui.page(
 )
 st.markdown(
     f"Accepted: {', '.join(ALLOWED_SUFFIXES)} — at most **{LIMIT_MB} MB per file**. "
-    "A workbook's sheets are Systems, Interfaces and Costs (download a blank one with `estate template`); "
+    "A workbook's sheets are Systems, Interfaces and Costs (download a blank one below); "
     "a csv or Parquet file holds one table; an .xml file is an ArchiMate model. A new version of a file with the "
     "same name replaces that file's rows."
 )
+
+
+@st.cache_data(show_spinner=False)
+def blank_template() -> bytes:
+    """Return the blank canonical workbook (Systems, Interfaces, Costs and a Data dictionary sheet)."""
+    from estate.workbook import write_template
+
+    with tempfile.TemporaryDirectory() as folder:
+        return write_template(Path(folder) / "estate_template.xlsx").read_bytes()
+
+
+st.download_button(
+    "Download the blank template (xlsx)", blank_template(), file_name="estate_template.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    help="The canonical workbook with a Data dictionary sheet: what each column means and which values it takes.",
+)  # fmt: skip
 formats = {"estate's own headers (recognised automatically)": None} | {
     f"{name}: {what}": name for name, what in builtin_profiles().items()
 }
