@@ -33,6 +33,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # a docstring paragraph reflows to the terminal width
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -41,7 +42,7 @@ ISSUES_SHOWN_PER_CODE = 20
 FilesArg = Annotated[
     list[Path],
     typer.Argument(
-        help="Inventory files: .xlsx workbooks, or .csv or .parquet files (one table per file).",
+        help="Inventory files: .xlsx workbooks, .csv or .parquet files (one table per file), or ArchiMate .xml.",
         exists=True,
         dir_okay=False,
         readable=True,
@@ -61,15 +62,28 @@ DbOpt = Annotated[
     Path | None,
     typer.Option("--db", help="DuckDB database file [default: $ESTATE_DB or ./estate.duckdb]."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable results to stdout.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable results to stdout (--format json).")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
 
 
-def _require_format(output: str) -> None:
-    """Exit 2 unless --format is one every row-printing command speaks."""
+def _require_format(output: str, as_json: bool = False) -> str:
+    """Return the output format (--json means json); exit 2 unless it is one every row-printing command speaks."""
     if output not in ("table", "csv", "json"):
         typer.echo("Error: --format must be table, csv or json", err=True)
         raise typer.Exit(2)
+    return "json" if as_json else output
+
+
+def _csv_rows(rows: list[dict], columns: list[str]) -> None:
+    """Print rows as csv with a header to stdout."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    typer.echo(buffer.getvalue(), nl=False)
 
 
 @contextmanager
@@ -84,7 +98,9 @@ def _exit_on(*errors: type[Exception], code: int = 1) -> Iterator[None]:
 
 ProfileOpt = Annotated[
     str | None,
-    typer.Option("--profile", help="A built-in mapping profile (see `estate profiles`): itdashboard, ..."),
+    typer.Option(
+        "--profile", help="A built-in mapping profile: archi, itdashboard, leanix, servicenow (see `estate profiles`)."
+    ),
 ]
 
 
@@ -118,7 +134,12 @@ def _print_issues(issues: list[Issue], limit: int | None = ISSUES_SHOWN_PER_CODE
 
 @app.command("import")
 def import_command(
-    files: FilesArg, db: DbOpt = None, mapping: MappingOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False
+    files: FilesArg,
+    db: DbOpt = None,
+    mapping: MappingOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+    output: FormatOpt = "table",
 ) -> None:
     """Import inventories into the database: all files land, or none do.
 
@@ -129,6 +150,8 @@ def import_command(
 
     Example: estate import dwp_inventory.xlsx hmrc_systems.csv --db estate.duckdb
     """
+    output = _require_format(output, as_json)
+    as_json = output == "json"
     profile = _load_profile(mapping, profile)
     db_path = db or default_db_path()
     try:
@@ -156,6 +179,13 @@ def import_command(
         )
         return
     _print_issues(issues)
+    if output == "csv":  # one row per file
+        rows = [{**s.__dict__, **{f"rows_{t}": n for t, n in s.rows.items()},
+                 **{f"left_out_{t}": n for t, n in s.left_out.items()}} for s in summaries]  # fmt: skip
+        columns = ["file", "sha256", "status", "import_id", "rows_systems", "rows_interfaces", "rows_costs",
+                   "left_out_systems", "left_out_interfaces", "left_out_costs", "warnings"]  # fmt: skip
+        _csv_rows(rows, columns)
+        return
     for summary in summaries:
         typer.echo(summary.as_text())
     _print_store_totals(db_path)
@@ -167,17 +197,23 @@ def _print_store_totals(db_path: Path) -> None:
             "SELECT count(DISTINCT system_id), count(DISTINCT department) FROM systems"
         ).fetchone()
         interfaces = connection.execute("SELECT count(*) FROM interfaces").fetchone()[0]
-        costs, total = connection.execute("SELECT count(*), coalesce(sum(amount_gbp), 0) FROM costs").fetchone()
+        costs, years, total = connection.execute(
+            "SELECT count(*), count(DISTINCT financial_year), coalesce(sum(amount_gbp), 0) FROM costs"
+        ).fetchone()
         files = connection.execute("SELECT count(*) FROM imports WHERE status = 'current'").fetchone()[0]
-    typer.echo(
+    typer.echo(  # the lines' sum over every year is not the reported annual cost (`estate analyse` states that)
         f"{db_path}: {systems:,} systems in {departments} department(s), {interfaces:,} interfaces, "
-        f"{costs:,} cost lines (£{total:,.0f} reported) from {files} file(s)"
+        f"{costs:,} cost lines over {years} financial year(s) (£{total:,.0f} in all) from {files} file(s)"
     )
 
 
 @app.command("validate")
 def validate_command(
-    files: FilesArg, mapping: MappingOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False
+    files: FilesArg,
+    mapping: MappingOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+    output: FormatOpt = "table",
 ) -> None:
     """Check inventories without touching any database; exit 1 if any error is found.
 
@@ -186,9 +222,14 @@ def validate_command(
 
     Example: estate validate inventory.xlsx --mapping my_headers.toml --json
     """
+    output = _require_format(output, as_json)
     profile = _load_profile(mapping, profile)
     results, issues = validate_files(files, profile)
-    if as_json:
+    if output == "csv":  # the mapping, one row per column; issues on stderr
+        _csv_rows([{"file": r.file, **c} for r in results for c in r.mapping_report()],
+                  ["file", "sheet", "column", "header", "field", "how"])  # fmt: skip
+        _print_issues(issues)
+    elif output == "json":
         typer.echo(
             json.dumps(
                 {
@@ -678,7 +719,7 @@ def requests_command(
 
 
 @app.command("profiles")
-def profiles_command() -> None:
+def profiles_command(output: FormatOpt = "table") -> None:
     """List the built-in mapping profiles, for formats users already have (estate import --profile NAME).
 
     Each is a TOML mapping profile shipped with estate (estate/profiles/NAME.toml): copy one and edit
@@ -688,9 +729,18 @@ def profiles_command() -> None:
     """
     from estate.mapping import PROFILES, builtin_profiles
 
-    for name, what in builtin_profiles().items():
-        typer.echo(f"{name:<14} {what}")
-    typer.echo(f"(in {PROFILES})")
+    output = _require_format(output)
+    rows = [{"name": name, "reads": what, "file": str(PROFILES / f"{name}.toml")} for name, what in
+            builtin_profiles().items()]  # fmt: skip
+    if output == "json":
+        typer.echo(json.dumps(rows, indent=2))
+    elif output == "csv":
+        _csv_rows(rows, ["name", "reads", "file"])
+    else:
+        typer.echo(f"{'profile':<14} reads")
+        for row in rows:
+            typer.echo(f"{row['name']:<14} {row['reads']}")
+        typer.echo(f"(in {PROFILES})")
 
 
 @app.command("export")

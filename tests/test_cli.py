@@ -154,3 +154,35 @@ def test_export_itemise_default_is_the_library_default():
 
     command = typer.main.get_command(app).commands["export"]
     assert next(p for p in command.params if p.name == "itemise").default == ITEMISED_SYSTEMS
+
+
+def test_commands_that_print_rows_speak_table_csv_and_json(tmp_path, good_workbook):
+    import csv
+    import io
+
+    db = tmp_path / "e.duckdb"
+    imported = run_estate("import", str(good_workbook), "--db", str(db), "--format", "csv")
+    assert imported.returncode == 0, imported.stderr
+    (row,) = list(csv.DictReader(io.StringIO(imported.stdout)))
+    assert row["status"] == "imported" and int(row["rows_systems"]) > 0
+    mapping = run_estate("validate", str(good_workbook), "--format", "csv")
+    columns = list(csv.DictReader(io.StringIO(mapping.stdout)))
+    assert {"file", "sheet", "column", "header", "field", "how"} == set(columns[0])
+    assert any(c["field"] == "system_id" for c in columns)
+    profiles = run_estate("profiles", "--format", "json")
+    assert {p["name"] for p in json.loads(profiles.stdout)} >= {"archi", "itdashboard", "leanix", "servicenow"}
+    assert run_estate("profiles").stdout.startswith("profile")  # the table has a header
+    assert run_estate("profiles", "--format", "xml").returncode == 2
+    again = run_estate("import", str(good_workbook), "--db", str(db))
+    assert "financial year(s)" in again.stdout and "reported)" not in again.stdout  # all years' lines, not "reported"
+
+
+def test_help_reflows_to_the_terminal_width():
+    import os
+
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["rank", "--help"], env={**os.environ, "COLUMNS": "80", "TERM": "dumb"})
+    prose = [line for line in result.output.splitlines() if line.strip() and "─" not in line and "│" not in line]
+    assert all(len(line) <= 80 for line in prose)
+    assert "rehost, replatform, refactor" in result.output  # a docstring paragraph reflows: no stranded short lines
