@@ -58,7 +58,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 
 docs: $(VENV)/.installed
-	$(BIN)/python -m app.docs README.md
+	$(BIN)/python -m app.docs
 
 sample: $(VENV)/.installed
 	$(BIN)/estate sample --out sample_inventory.xlsx --systems 400 --seed 2024

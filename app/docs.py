@@ -1,4 +1,4 @@
-"""Regenerate the README's generated blocks: `python -m app.docs README.md` (or `make docs`)."""
+"""Regenerate the documentation's generated blocks: `python -m app.docs` (or `make docs`) rewrites docs/*.md."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
 
 
 def update_readme(path: Path) -> bool:
-    """Rewrite the generated blocks of a README in place; return True if anything changed."""
+    """Rewrite the generated blocks of a document in place; return True if anything changed."""
     text = path.read_text(encoding="utf-8")
     updated = text
     for name, render in BLOCKS.items():
@@ -30,6 +30,15 @@ def update_readme(path: Path) -> bool:
     return updated != text
 
 
+DOCS = Path(__file__).parents[1] / "docs"
+
+
+def documents() -> list[Path]:
+    """Return the documents that carry generated blocks (the reference pages under docs/)."""
+    return sorted(DOCS.glob("*.md"))
+
+
 if __name__ == "__main__":
-    changed = update_readme(Path(sys.argv[1] if len(sys.argv) > 1 else "README.md"))
-    print("README updated" if changed else "README already up to date")
+    paths = [Path(a) for a in sys.argv[1:]] or documents()
+    changed = [p.name for p in paths if update_readme(p)]
+    print(f"updated: {', '.join(changed)}" if changed else "documentation already up to date")

@@ -1,4 +1,4 @@
-"""Documentation derived from the schema: the README's data dictionary and issue-code table."""
+"""Documentation derived from the schema: the data dictionary and issue-code table of docs/inputs.md."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from estate.issues import Issue, IssueCode
 
-# Documented limits (README "Limits").
+# Documented limits (docs/inputs.md, "Limits").
 MAX_FILE_BYTES = 512 * 1024**2
 MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
 MAX_COMPRESSION_RATIO = 500

@@ -1,6 +1,6 @@
 """The one declaration of every inventory field.
 
-Validation, header matching, the template workbook and the README's data
+Validation, header matching, the template workbook and docs/inputs.md's data
 dictionary are all derived from the tables declared here.
 """
 

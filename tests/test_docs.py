@@ -7,28 +7,54 @@ from pathlib import Path
 
 import fastexcel
 
-from app.docs import BLOCKS
+from app.docs import BLOCKS, documents
 from estate.issues import CODE_DESCRIPTIONS, IssueCode
 from estate.schema import TABLES
 from estate.workbook import DICTIONARY_COLUMNS, write_template
 
-README = Path(__file__).parents[1] / "README.md"
+ROOT = Path(__file__).parents[1]
+README = ROOT / "README.md"
 
 
-def test_readme_generated_blocks_are_current():
-    text = README.read_text(encoding="utf-8")
+def reference() -> str:
+    """Return the reference pages under docs/, joined."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in documents())
+
+
+def test_generated_blocks_are_current():
+    text = reference()
     for name, render in BLOCKS.items():
         block = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", text, re.S)
-        assert block, f"README lacks the {name} block"
-        assert block.group(1) == render(), f"README {name} block is stale: run `make docs`"
+        assert block, f"docs/ lacks the {name} block"
+        assert block.group(1) == render(), f"docs/ {name} block is stale: run `make docs`"
+
+
+def test_the_readme_is_one_page_that_links_to_every_reference_page():
+    text = README.read_text(encoding="utf-8")
+    assert len(text) < 10_000  # a front door, not the manual
+    for page in documents():
+        assert f"](docs/{page.name})" in text
+    for image in re.findall(r"!\[[^]]+\]\(([^)]+)\)", text):
+        assert (ROOT / image).is_file()
+
+
+def test_links_between_the_pages_resolve():
+    anchors = {}
+    for page in [README, *documents()]:
+        for heading in re.findall(r"^#+ (.*)$", page.read_text(encoding="utf-8"), re.M):
+            anchor = re.sub(r"[^a-z0-9 -]", "", heading.lower().replace("`", "")).replace(" ", "-")
+            anchors.setdefault(page.name, set()).add(anchor)
+    for page in [README, *documents()]:
+        for target, anchor in re.findall(r"\]\(([\w./-]*\.md)?#([a-z0-9-]+)\)", page.read_text(encoding="utf-8")):
+            assert anchor in anchors[Path(target).name if target else page.name], f"{page.name}: #{anchor}"
 
 
 def test_every_issue_code_is_described():
     assert set(CODE_DESCRIPTIONS) == set(IssueCode)
 
 
-def test_every_field_is_in_the_readme_dictionary():
-    text = README.read_text(encoding="utf-8")
+def test_every_field_is_in_the_data_dictionary():
+    text = (ROOT / "docs" / "inputs.md").read_text(encoding="utf-8")
     for table in TABLES:
         for f in table.fields:
             assert f"`{f.name}`" in text

@@ -278,5 +278,5 @@ def test_readme_states_the_wave_rule():
 
     from dependency_graph import WAVE_RULE
 
-    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
+    readme = " ".join((Path(__file__).parents[1] / "docs" / "model.md").read_text(encoding="utf-8").split())
     assert WAVE_RULE.removeprefix("Waves: ") in readme

@@ -345,7 +345,7 @@ def test_every_surface_shows_the_declared_components(analysed, tmp_path):
     report = tmp_path / "report"
     assert run_estate("report", "--db", str(analysed), "--out", str(report), "--no-pdf").returncode == 0
     html = (report / "report.html").read_text(encoding="utf-8")
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
     for component in COMPONENTS:
         assert component.label in html and component.formula in unescape(html)
         assert f"`{component.column}`" in readme
