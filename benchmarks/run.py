@@ -34,6 +34,7 @@ BENCHMARKS = {  # name -> (script, what it measures)
     "export": ("bench_export.py", "Finance workbook and report: 10,000 systems"),
     "app": ("bench_app.py", "Streamlit app: re-ranking on 10,000 systems, Overview first render"),
     "pipeline": ("bench_pipeline.py", "End to end: 100,000 systems, import -> report"),
+    "threads": ("bench_threads.py", "Thread pools under load: analyse of a 209-system real inventory"),
 }
 PACKAGES = ("duckdb", "fastexcel", "pyarrow", "numpy", "pandas", "networkx", "rustworkx", "xlsxwriter", "streamlit")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from costing.model import Assessment, assess
 from dependency_graph.graph import NODE_ATTRIBUTES, EstateGraph, build_graph
@@ -113,6 +114,12 @@ def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame
     }
 
 
+# BLAS and OpenMP pools inside an analysis: one thread each. The Monte Carlo already runs two chunks at a time
+# (numpy releases the GIL), the regressions are small, and on a 2-core machine under load the libraries' default
+# pools oversubscribe: benchmarks/bench_threads.py measures the difference (benchmarks/RESULTS.md).
+LIBRARY_THREADS = 1
+
+
 def analyse(db: Path, settings: AnalysisSettings, timings: dict | None = None) -> Analysis:
     """Analyse the stored estate and replace every result table in one transaction; return the analysis.
 
@@ -120,7 +127,7 @@ def analyse(db: Path, settings: AnalysisSettings, timings: dict | None = None) -
     result table exactly as it was.
     """
     settings.parameters()  # a bad parameter text fails before anything is read
-    with connect(db) as connection:
+    with connect(db) as connection, threadpool_limits(LIBRARY_THREADS):
         inputs = load_inputs(connection)
         import_ids = current_import_ids(connection)
         analysis = compute(inputs, settings, timings)
