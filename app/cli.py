@@ -878,7 +878,7 @@ def app_command(
         if imported:
             typer.echo(f"{db_path}: empty, so the synthetic sample was imported and analysed ({imported[0].as_text()})")
     command = [
-        sys.executable, "-m", "app.serve", str(Path(__file__).with_name("Home.py")),
+        sys.executable, "-m", "app.serve", str(Path(__file__).with_name("Overview.py")),
         "--server.port", str(port), "--server.address", address, "--server.headless", "true",
         "--server.maxUploadSize", str(MAX_UPLOAD_MB), "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "viewer",  # no Deploy button or developer menu for portfolio managers

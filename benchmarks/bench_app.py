@@ -6,7 +6,7 @@ with the estate already loaded (the app's cached loader is warm). Baseline in th
 same ranking read from DuckDB each time, as `estate rank` does. Also the whole Candidates script
 rerun through AppTest after a slider change (server side, including table serialisation).
 (2) The Overview's first render on the sample estate (400 systems): AppTest's first run of
-Home.py in a fresh process (cold caches), against a one-line Streamlit page in the same process;
+Overview.py in a fresh process (cold caches), against a one-line Streamlit page in the same process;
 and, when Debian's chromium is installed, a real browser from navigation to the headline figure.
 
     python benchmarks/bench_app.py [--systems 10000]
@@ -96,7 +96,7 @@ def first_render_child(db: str) -> None:
     trivial = AppTest.from_string("import streamlit as st\nst.title('x')").run()
     trivial_s = time.perf_counter() - start
     start = time.perf_counter()
-    at = AppTest.from_file(str(ROOT / "app" / "Home.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app" / "Overview.py"), default_timeout=120).run()
     overview_s = time.perf_counter() - start
     assert not at.exception and not trivial.exception
     print(json.dumps({"overview_cold_s": overview_s, "trivial_page_s": trivial_s}))

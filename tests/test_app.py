@@ -25,7 +25,7 @@ from tests.conftest import ESTATE, snapshot
 
 APP = Path(__file__).parents[1] / "app"
 PAGES = {
-    "Home": APP / "Home.py",
+    "Overview": APP / "Overview.py",
     "Candidates": APP / "pages" / "1_Candidates.py",
     "System": APP / "pages" / "2_System.py",
     "Dependencies": APP / "pages" / "3_Dependencies.py",
@@ -65,7 +65,7 @@ def assessment(db: Path):
 def test_every_page_renders_without_exception(name, estate_db, monkeypatch):
     at = open_page(name, estate_db, monkeypatch)
     assert not at.exception
-    assert at.title[0].value == ("Overview" if name == "Home" else name)
+    assert at.title[0].value == name  # the sidebar name is the page title
 
 
 @pytest.mark.parametrize("name", [n for n in PAGES if n != "Import"])
@@ -80,7 +80,7 @@ def test_pages_needing_analysis_say_so_on_an_imported_but_unanalysed_estate(tmp_
     workbook = tmp_path / "sample.xlsx"
     write_sample(workbook, systems=30, seed=1)
     import_files(tmp_path / "e.duckdb", [workbook])
-    for name in ("Home", "Candidates", "Roadmap", "Assumptions"):
+    for name in ("Overview", "Candidates", "Roadmap", "Assumptions"):
         at = open_page(name, tmp_path / "e.duckdb", monkeypatch)
         assert not at.exception
         assert "estate analyse" in at.info[0].value
@@ -98,7 +98,7 @@ def test_overview_headline_is_the_stored_estate_total(estate_db, monkeypatch):
         reported = connection.execute("SELECT sum(reported_cost_gbp) FROM system_assessment").fetchone()[0]
         hidden_sum = connection.execute("SELECT sum(hidden_cost_gbp) FROM system_assessment").fetchone()[0]
     assert hidden_sum == pytest.approx(expected, rel=1e-9)  # systems add up to the estate
-    at = open_page("Home", estate_db, monkeypatch)
+    at = open_page("Overview", estate_db, monkeypatch)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Hidden annual cost (expected)"] == gbp_m(expected)
     assert metrics["Reported annual cost"] == gbp_m(reported)
@@ -117,10 +117,10 @@ def test_overview_headline_is_the_stored_estate_total(estate_db, monkeypatch):
     assert any(s.value.startswith("Outliers (") for s in at.subheader)
 
 
-@pytest.mark.parametrize("page", ["Home", "Candidates", "Roadmap", "Data quality"])
+@pytest.mark.parametrize("page", ["Overview", "Candidates", "Roadmap", "Data quality"])
 def test_every_page_can_find_a_system_and_open_its_page(estate_db, monkeypatch, page):
-    at = open_page("Home", estate_db, monkeypatch)  # the app as served: Home.py with its pages/
-    if page != "Home":
+    at = open_page("Overview", estate_db, monkeypatch)  # the app as served: Overview.py with its pages/
+    if page != "Overview":
         at.switch_page(str(PAGES[page].relative_to(APP))).run()
     search = at.selectbox(key="find_system")
     system_id = search.options[3].split()[0]
@@ -346,7 +346,7 @@ def test_import_commit_stores_and_reanalyses(writable_db, monkeypatch):
     assert "new systems.csv: import 2: 1 systems" in at.success[1].value
     stored = assessment(writable_db)
     assert "NEW-1" in stored["system_id"].tolist() and len(stored) == 81  # analysed again
-    home = open_page("Home", writable_db, monkeypatch)
+    home = open_page("Overview", writable_db, monkeypatch)
     assert {m.label: m.value for m in home.metric}["Systems"] == "81"
 
 
@@ -441,9 +441,9 @@ def test_real_browser_shows_every_page_with_the_headline_and_no_serious_accessib
                 page.get_by_text(gbp_m(expected), exact=True).first.wait_for(timeout=30_000)
                 assert page.title().startswith("estate")
             page.wait_for_load_state("networkidle")
-            page.screenshot(path=shots / f"{path or 'Home'}.png", full_page=True)
+            page.screenshot(path=shots / f"{path or 'Overview'}.png", full_page=True)
             page.add_script_tag(path=str(AXE))
-            violations[path or "Home"] = page.evaluate(AXE_RUN)
+            violations[path or "Overview"] = page.evaluate(AXE_RUN)
             assert not page.get_by_text("Deploy", exact=True).count()  # Streamlit's developer toolbar is hidden
         browser.close()
     print(f"screenshots: {shots}")
