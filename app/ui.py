@@ -114,8 +114,6 @@ def money_column(label: str, help_text: str = "") -> st.column_config.NumberColu
     return st.column_config.NumberColumn(label, help=help_text or None, format="%.2f")
 
 
-# Codes stored in the database as people read them (everything else: underscores to spaces, first letter capital)
-LABELS = {"saas": "SaaS", "on_premises": "On premises", "database_link": "Database link", "api": "API"}
 # Risk RAG as a light background with the word kept (colour is never the only cue); contrast above 4.5:1
 RAG_STYLE = {"red": "background-color: #f4c7c3", "amber": "background-color: #fce8b2",
              "green": "background-color: #b7e1cd"}  # fmt: skip
@@ -123,9 +121,9 @@ RAG_STYLE = {"red": "background-color: #f4c7c3", "amber": "background-color: #fc
 
 def label(code: object) -> object:
     """Return a stored code ('on_premises', 'replatform') as a person reads it ('On premises', 'Replatform')."""
-    if not isinstance(code, str) or not code:
-        return code
-    return LABELS.get(code, code.replace("_", " ").capitalize())
+    from reporting.views import code_label
+
+    return code_label(code) if isinstance(code, str) and code else code
 
 
 def readable(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from costing.hidden import COMPONENTS, components_in_words
-from estate.schema import SYSTEMS
+from estate.schema import SYSTEMS, FieldType
 from estate.store import connect, merged_systems_sql
 from pipeline.results import NotAnalysed, read_results
 
@@ -194,7 +195,7 @@ def system_profile(data: EstateData, system_id: str) -> SystemProfile:
         [
             {
                 "field": f"{f.header} ({f.unit})" if f.unit else f.header,
-                "value": _text(record.get(f.name)),
+                "value": code_label(record.get(f.name)) if f.type is FieldType.CHOICE else _text(record.get(f.name)),
                 "source": _source(sources.get(f.name)) if f.name != "system_id" else _source(
                     f"{record['source_file']}!{record['source_sheet']}!{record['source_row']}"),
             }
@@ -312,9 +313,16 @@ def _text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return f"{value:,.0f}"
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
+    if isinstance(value, pd.Timestamp | date):
+        return f"{value:%d/%m/%Y}"  # UK dates
     return str(value)
+
+
+def code_label(code: object) -> str:
+    """Return a stored choice code ('on_premises', 'saas') as a person reads it ('On premises', 'SaaS')."""
+    labels = {"saas": "SaaS", "api": "API"}
+    text = _text(code)
+    return labels.get(text, text.replace("_", " ").capitalize()) if text else ""
 
 
 def scenario_inputs(db: Path):

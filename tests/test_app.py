@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import tempfile
 from datetime import date
@@ -247,6 +248,10 @@ def test_system_page_shows_provenance_costs_and_neighbours(estate_db, monkeypatc
     assert f"From sample.xlsx, sheet Systems, row {source_row[0]}" in at.caption[1].value
     upstream = at.dataframe[1].value
     assert len(upstream) == row and f"Upstream: {row} interface(s)" in at.subheader[2].value
+    attributes = at.dataframe[0].value.set_index("field")["value"]
+    support = attributes.filter(like="End of support").iloc[0]
+    assert support == "" or re.fullmatch(r"\d{2}/\d{2}/\d{4}", support)  # UK dates
+    assert attributes["Platform"] in {"Mainframe", "On premises", "Private cloud", "Public cloud", "SaaS", ""}
     at.selectbox[0].set_value(assessment(estate_db)["system_id"].iloc[-1]).run()
     assert not at.exception and at.metric[0].value == "80 of 80"
 

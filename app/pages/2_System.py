@@ -46,7 +46,7 @@ if row:
     npv.metric("NPV of replacing", ui.gbp_m(row["npv_gbp"]), help="Green Book appraisal, optimism bias applied.")
     payback = "beyond the horizon" if pd.isna(row["payback_year"]) else f"year {int(row['payback_year'])}"
     npv.caption(f"Payback {payback}; a year's delay costs {ui.gbp_m(row['cost_of_delay_gbp'])}")
-    risk.metric("Risk", f"{int(row['risk_score'])} of 25 ({row['risk_rag']})")
+    risk.metric("Risk", f"{int(row['risk_score'])} of 25 ({ui.label(row['risk_rag'])})")
     risk.caption(f"Impact {int(row['impact'])} × likelihood {int(row['likelihood'])}")
 
     st.subheader("Cost a year: run cost, legacy premium within it, and hidden cost (£m a year, expected)")
@@ -70,7 +70,8 @@ if row:
         "component stacked on it, then the total; expected values that add up.",
     )
     st.markdown(
-        f"**Disposition:** TIME quadrant **{row['time_quadrant']}**, suggested action **{row['suggested_action']}** "
+        f"**Disposition:** TIME quadrant **{ui.label(row['time_quadrant'])}**, suggested action "
+        f"**{ui.label(row['suggested_action'])}** "
         f"— {row['action_reason']}. Modernisation wave {int(row['wave'])}; blast radius {int(row['blast_radius']):,} "
         f"systems downstream; {int(row['upstream_dependencies']):,} upstream."
     )
