@@ -270,7 +270,10 @@ def neighbourhood(data: EstateData, system_id: str, hops: int = 1) -> tuple[pd.D
     nodes["y"] = nodes["y"] - nodes.groupby("x")["y"].transform("max") / 2.0
     names = data.systems.set_index("system_id")[["name", "department"]]
     nodes = nodes.join(names, on="system_id")
+    nodes["in_inventory"] = nodes["name"].notna() | nodes["system_id"].isin(data.systems["system_id"])
     nodes["name"] = nodes["name"].fillna("(not in the inventory)")
+    short = nodes["name"].str.slice(0, 26) + np.where(nodes["name"].str.len() > 26, "…", "")
+    nodes["label"] = nodes["system_id"] + "\n" + short
     nodes["role"] = np.select([nodes["x"] < 0, nodes["x"] > 0], ["feeds it", "depends on it"], "selected")
     position = nodes.set_index("system_id")[["x", "y"]]
     shown = edges[edges["source_system_id"].isin(placed) & edges["target_system_id"].isin(placed)]
@@ -280,6 +283,10 @@ def neighbourhood(data: EstateData, system_id: str, hops: int = 1) -> tuple[pd.D
     )
     target = position.rename(columns={"x": "x_target", "y": "y_target"})
     links = links.join(position, on="source_system_id").join(target, on="target_system_id")
+    # an arrowhead 80% of the way along each link: data flows left to right, source to target
+    links["x_arrow"] = links["x"] + 0.8 * (links["x_target"] - links["x"])
+    links["y_arrow"] = links["y"] + 0.8 * (links["y_target"] - links["y"])
+    links["angle"] = np.degrees(np.arctan2(-(links["y_target"] - links["y"]), links["x_target"] - links["x"]))
     return nodes, links.reset_index(drop=True)
 
 

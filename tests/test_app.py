@@ -267,6 +267,19 @@ def test_dependencies_neighbourhood_and_department_matrix(estate_db, monkeypatch
     assert silos["cross_department_share"].between(0, 1).all()
 
 
+def test_the_neighbourhood_draws_arrows_the_way_data_flows_and_marks_placeholders(estate_db):
+    from reporting.views import load_estate, neighbourhood
+
+    data = load_estate(estate_db)
+    known = set(data.systems["system_id"])
+    dangling = data.interfaces[~data.interfaces["target_system_id"].isin(known)]
+    system_id = dangling["source_system_id"].iloc[0] if len(dangling) else data.interfaces["source_system_id"].iloc[0]
+    nodes, edges = neighbourhood(data, system_id, 1)
+    assert ((edges["x"] < edges["x_arrow"]) & (edges["x_arrow"] < edges["x_target"])).all()  # source -> target
+    assert (nodes["in_inventory"] == nodes["system_id"].isin(known)).all()
+    assert all(label.startswith(system) for label, system in zip(nodes["label"], nodes["system_id"], strict=True))
+
+
 def test_roadmap_sets_two_plans_side_by_side_in_financial_years(estate_db, monkeypatch):
     at = open_page("Roadmap", estate_db, monkeypatch)
     assert not at.exception

@@ -24,21 +24,32 @@ if view == "Neighbourhood of a system":
     if len(nodes) == 1:
         st.info(f"{chosen} has no interfaces to or from other systems.")
         st.stop()
+    nodes = nodes.assign(kind=nodes["in_inventory"].map({True: "in the inventory", False: "placeholder (not in it)"}))
     base = alt.Chart(edges).encode(x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None))
-    lines = base.mark_rule(color="#999999").encode(x2="x_target:Q", y2="y_target:Q", tooltip=["kind"])
+    lines = base.mark_rule(color="#767676").encode(x2="x_target:Q", y2="y_target:Q", tooltip=["kind"])
+    arrows = (  # the direction of the data flow
+        alt.Chart(edges)
+        .mark_point(shape="triangle-right", filled=True, size=90, color="#505a5f", opacity=1)
+        .encode(x="x_arrow:Q", y="y_arrow:Q", angle=alt.Angle("angle:Q", scale=None), tooltip=["kind"])
+    )
     points = (
         alt.Chart(nodes)
-        .mark_circle(size=300, opacity=1)
+        .mark_point(size=320, filled=True, opacity=1)
         .encode(
             x=alt.X("x:Q", axis=None),
             y=alt.Y("y:Q", axis=None),
             color=alt.Color("role:N", title="Role", sort=["feeds it", "selected", "depends on it"]),
-            tooltip=["system_id", "name", "department", "role"],
+            shape=alt.Shape(
+                "kind:N",
+                title="System",
+                scale=alt.Scale(domain=["in the inventory", "placeholder (not in it)"], range=["circle", "square"]),
+            ),
+            tooltip=["system_id", "name", "department", "role", "kind"],
         )
     )
-    labels = alt.Chart(nodes).mark_text(dy=-14, fontSize=11).encode(x="x:Q", y="y:Q", text="system_id:N")
+    labels = alt.Chart(nodes).mark_text(dy=-22, fontSize=10, lineBreak="\n").encode(x="x:Q", y="y:Q", text="label:N")
     ui.chart(
-        alt.layer(lines, points, labels).properties(height=max(300, 28 * int(nodes.groupby("x").size().max()))),
+        alt.layer(lines, arrows, points, labels).properties(height=max(320, 46 * int(nodes.groupby("x").size().max()))),
         f"Systems within {hops} interface(s) of {chosen}: what feeds it (left) and what depends on it (right)",
         f"Node-link diagram centred on {chosen}; columns to the left feed it, columns to the right depend on it.",
     )
@@ -61,15 +72,23 @@ else:
         alt.Chart(matrix)
         .mark_rect()
         .encode(
-            x=alt.X("target_department:N", title="Target department (receives data)"),
-            y=alt.Y("source_department:N", title="Source department (sends data)"),
+            x=alt.X(
+                "target_department:N",
+                title="Target department (receives data)",
+                axis=alt.Axis(labelAngle=-40, labelLimit=320, labelOverlap=False),
+            ),
+            y=alt.Y(
+                "source_department:N",
+                title="Source department (sends data)",
+                axis=alt.Axis(labelLimit=320, labelOverlap=False),
+            ),
             color=alt.Color("interfaces:Q", title="Interfaces", scale=alt.Scale(scheme="blues")),
             tooltip=["source_department", "target_department", "interfaces"],
         )
     )
     text = heat.mark_text(fontSize=10).encode(text="interfaces:Q", color=alt.value("#000000"))
     ui.chart(
-        alt.layer(heat, text).properties(height=420),
+        alt.layer(heat, text).properties(height=max(420, 26 * matrix["source_department"].nunique())),
         "Interfaces between departments (rows send, columns receive)",
         "Heat map: number of interfaces from each source department to each target department.",
     )
