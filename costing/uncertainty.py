@@ -13,6 +13,7 @@ could not be imputed is drawn from prior_run_cost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -54,12 +55,42 @@ class Uncertainty:
     evppi: dict[str, float]  # parameter group -> expected value of partial perfect information (GBP)
 
 
-def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int) -> Uncertainty:
+ChunkResult = tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, float]]
+ChunkMap = Callable[[Callable[["ChunkContext", int], ChunkResult], "ChunkContext", list[int]], list[ChunkResult]]
+
+
+@dataclass(frozen=True)
+class ChunkContext:
+    """Everything one chunk of systems needs, drawn once on the driver (picklable: an engine may ship it)."""
+
+    frame: pd.DataFrame
+    p: dict[str, np.ndarray]
+    offsets: np.ndarray
+    normal: np.ndarray
+    codes: np.ndarray
+    departments: int
+    draws: int
+    kept: int
+    bases: dict[str, np.ndarray]
+
+
+def local_chunks(function: Callable[[ChunkContext, int], ChunkResult], context: ChunkContext,
+                 starts: list[int]) -> list[ChunkResult]:  # fmt: skip
+    """Run the chunks on this machine, two at a time (numpy releases the GIL); results in chunk order."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda start: function(context, start), starts))
+
+
+def simulate(
+    frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int, map_chunks: ChunkMap = local_chunks
+) -> Uncertainty:
     """Return expected values and percentiles from `draws` seeded draws; the same seed gives the same bits.
 
     `frame` is the model frame: SYSTEM_INPUTS, `department`, `legacy`, `cost_basis` (observed, imputed
-    or assumed), `imputed_sigma` and the `<input>_assumed` flags. Systems are processed in chunks
-    (bounded memory), two at a time: numpy releases the GIL.
+    or assumed), `imputed_sigma` and the `<input>_assumed` flags. Systems are processed in chunks of
+    SYSTEMS_PER_CHUNK (bounded memory) by `map_chunks`: here two at a time, or an engine's executors
+    (pipeline.spark). Every chunk's result depends only on the context and its start, and the results are
+    reduced in chunk order, so any map that returns them in order gives the same bits.
     """
     rng = np.random.default_rng(seed)
     p = parameters.draws(draws, rng)
@@ -67,89 +98,13 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
     normal = rng.standard_normal(draws)
     departments = frame["department"].fillna("(unknown)").to_numpy()
     names, codes = np.unique(departments, return_inverse=True)
-    steps = np.arange(draws)
-
     kept = min(draws, DECISION_DRAWS)
     bases = {
         label: basis(np.column_stack([p[name] for name in names]))
         for label, names in parameter_groups(parameters).items()
     }
-
-    def run(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        chunk = frame.iloc[start : start + SYSTEMS_PER_CHUNK]
-        m = len(chunk)
-        rotation = lambda k: (offsets[start : start + m, k, None] + steps) % draws  # noqa: E731 - (m, draws)
-        s = input_arrays(chunk, column_shape=True)
-        legacy = chunk["legacy"].to_numpy(bool)[:, None]
-        assumed_inputs = {}
-        for k, (column, (legacy_prior, modern_prior)) in enumerate(PRIORS.items()):
-            assumed = chunk[f"{column}_assumed"].to_numpy(bool)
-            assumed_inputs[column] = assumed
-            if assumed.any():
-                index = rotation(k)
-                prior = np.where(legacy, p[legacy_prior][index], p[modern_prior][index])
-                s[column] = np.where(assumed[:, None], prior, s[column])
-        basis = chunk["cost_basis"].to_numpy()
-        assumed_inputs["run_cost_gbp"] = basis != "observed"
-        if assumed_inputs["run_cost_gbp"].any():
-            index = rotation(len(PRIORS))
-            sigma = chunk["imputed_sigma"].fillna(0.0).to_numpy(np.float64)[:, None]
-            imputed = s["run_cost_gbp"] * np.exp(sigma * normal[index] - sigma**2 / 2)  # mean-preserving
-            prior = p["prior_run_cost"][index]
-            s["run_cost_gbp"] = np.where(
-                (basis == "imputed")[:, None],
-                imputed,
-                np.where((basis == "assumed")[:, None], prior, s["run_cost_gbp"]),
-            )
-        means = np.empty((m, len(SYSTEM_COLUMNS) - 1))
-        hidden = np.zeros((m, draws))
-        premium = np.zeros((m, draws))
-        assumed_hidden = np.zeros(m)
-        for c, component in enumerate(COMPONENTS):
-            values = np.broadcast_to(component.function(s, p), (m, draws))
-            means[:, c] = values.mean(axis=1)
-            if component.part == "hidden":
-                hidden += values
-                flagged = np.zeros(m, bool)
-                for name in component.inputs:
-                    flagged |= assumed_inputs.get(name, False)
-                assumed_hidden += np.where(flagged, means[:, c], 0.0)
-            else:
-                premium += values
-        n = len(COMPONENTS)
-        means[:, n] = premium.mean(axis=1)
-        means[:, n + 1] = hidden.mean(axis=1)
-        means[:, n + 2 : n + 2 + len(PERCENTILES)] = np.percentile(hidden, PERCENTILES, axis=1).T
-        means[:, n + 4] = np.broadcast_to(breach_probability(s, p), (m, draws)).mean(axis=1)
-        means[:, n + 5] = assumed_hidden
-        run_cost = np.broadcast_to(s["run_cost_gbp"], (m, draws))
-        capex, duration = capex_and_duration(
-            run_cost, chunk["replacement_cost_estimate_gbp"].to_numpy(np.float64)[:, None],
-            chunk["replacement_years"].to_numpy(np.float64)[:, None], p["prior_run_cost"], p,
-        )  # fmt: skip
-        now = present_values(run_cost, premium, hidden, capex, duration, p)
-        later = present_values(run_cost, premium, hidden, capex, duration, p, delay=1)
-        a = n + 6
-        means[:, a] = now.npv.mean(axis=1)
-        means[:, a + 1 : a + 3] = np.percentile(now.npv, PERCENTILES, axis=1).T
-        means[:, a + 3] = (now.npv > 0).mean(axis=1)
-        means[:, a + 4] = now.benefits.mean(axis=1)
-        means[:, a + 5] = now.costs.mean(axis=1)
-        means[:, a + 6] = later.npv.mean(axis=1)
-        means[:, a + 7] = np.broadcast_to(capex, (m, draws)).mean(axis=1)
-        means[:, a + 8] = np.broadcast_to(duration, (m, draws)).mean(axis=1)
-        decision = (now.npv[:, :kept] / np.broadcast_to(capex, (m, draws))[:, :kept]).astype(np.float32)
-        information = {label: evppi(now.npv, q) for label, q in bases.items()}
-        chunk_codes = codes[start : start + m]
-        order = np.argsort(chunk_codes, kind="stable")
-        present, first = np.unique(chunk_codes[order], return_index=True)
-        by_department = np.zeros((2, len(names), draws))
-        by_department[0, present] = np.add.reduceat(premium[order], first, axis=0)
-        by_department[1, present] = np.add.reduceat(hidden[order], first, axis=0)
-        return means, by_department, decision, information
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(run, range(0, len(frame), SYSTEMS_PER_CHUNK)))
+    context = ChunkContext(frame, p, offsets, normal, codes, len(names), draws, kept, bases)
+    results = map_chunks(simulate_chunk, context, list(range(0, len(frame), SYSTEMS_PER_CHUNK)))
     values = np.concatenate([r[0] for r in results]) if results else np.empty((0, len(SYSTEM_COLUMNS) - 1))
     totals = np.zeros((2, len(names), draws))
     information = dict.fromkeys(bases, 0.0)
@@ -182,3 +137,81 @@ def simulate(frame: pd.DataFrame, parameters: Parameters, draws: int, seed: int)
         decision,
         information,
     )
+
+
+def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
+    """Return one chunk's per-system figures, per-department draws, decision draws and EVPPI parts."""
+    frame, p, offsets, normal, codes = context.frame, context.p, context.offsets, context.normal, context.codes
+    draws, kept, bases = context.draws, context.kept, context.bases
+    steps = np.arange(draws)
+    chunk = frame.iloc[start : start + SYSTEMS_PER_CHUNK]
+    m = len(chunk)
+    rotation = lambda k: (offsets[start : start + m, k, None] + steps) % draws  # noqa: E731 - (m, draws)
+    s = input_arrays(chunk, column_shape=True)
+    legacy = chunk["legacy"].to_numpy(bool)[:, None]
+    assumed_inputs = {}
+    for k, (column, (legacy_prior, modern_prior)) in enumerate(PRIORS.items()):
+        assumed = chunk[f"{column}_assumed"].to_numpy(bool)
+        assumed_inputs[column] = assumed
+        if assumed.any():
+            index = rotation(k)
+            prior = np.where(legacy, p[legacy_prior][index], p[modern_prior][index])
+            s[column] = np.where(assumed[:, None], prior, s[column])
+    basis = chunk["cost_basis"].to_numpy()
+    assumed_inputs["run_cost_gbp"] = basis != "observed"
+    if assumed_inputs["run_cost_gbp"].any():
+        index = rotation(len(PRIORS))
+        sigma = chunk["imputed_sigma"].fillna(0.0).to_numpy(np.float64)[:, None]
+        imputed = s["run_cost_gbp"] * np.exp(sigma * normal[index] - sigma**2 / 2)  # mean-preserving
+        prior = p["prior_run_cost"][index]
+        s["run_cost_gbp"] = np.where(
+            (basis == "imputed")[:, None],
+            imputed,
+            np.where((basis == "assumed")[:, None], prior, s["run_cost_gbp"]),
+        )
+    means = np.empty((m, len(SYSTEM_COLUMNS) - 1))
+    hidden = np.zeros((m, draws))
+    premium = np.zeros((m, draws))
+    assumed_hidden = np.zeros(m)
+    for c, component in enumerate(COMPONENTS):
+        values = np.broadcast_to(component.function(s, p), (m, draws))
+        means[:, c] = values.mean(axis=1)
+        if component.part == "hidden":
+            hidden += values
+            flagged = np.zeros(m, bool)
+            for name in component.inputs:
+                flagged |= assumed_inputs.get(name, False)
+            assumed_hidden += np.where(flagged, means[:, c], 0.0)
+        else:
+            premium += values
+    n = len(COMPONENTS)
+    means[:, n] = premium.mean(axis=1)
+    means[:, n + 1] = hidden.mean(axis=1)
+    means[:, n + 2 : n + 2 + len(PERCENTILES)] = np.percentile(hidden, PERCENTILES, axis=1).T
+    means[:, n + 4] = np.broadcast_to(breach_probability(s, p), (m, draws)).mean(axis=1)
+    means[:, n + 5] = assumed_hidden
+    run_cost = np.broadcast_to(s["run_cost_gbp"], (m, draws))
+    capex, duration = capex_and_duration(
+        run_cost, chunk["replacement_cost_estimate_gbp"].to_numpy(np.float64)[:, None],
+        chunk["replacement_years"].to_numpy(np.float64)[:, None], p["prior_run_cost"], p,
+    )  # fmt: skip
+    now = present_values(run_cost, premium, hidden, capex, duration, p)
+    later = present_values(run_cost, premium, hidden, capex, duration, p, delay=1)
+    a = n + 6
+    means[:, a] = now.npv.mean(axis=1)
+    means[:, a + 1 : a + 3] = np.percentile(now.npv, PERCENTILES, axis=1).T
+    means[:, a + 3] = (now.npv > 0).mean(axis=1)
+    means[:, a + 4] = now.benefits.mean(axis=1)
+    means[:, a + 5] = now.costs.mean(axis=1)
+    means[:, a + 6] = later.npv.mean(axis=1)
+    means[:, a + 7] = np.broadcast_to(capex, (m, draws)).mean(axis=1)
+    means[:, a + 8] = np.broadcast_to(duration, (m, draws)).mean(axis=1)
+    decision = (now.npv[:, :kept] / np.broadcast_to(capex, (m, draws))[:, :kept]).astype(np.float32)
+    information = {label: evppi(now.npv, q) for label, q in bases.items()}
+    chunk_codes = codes[start : start + m]
+    order = np.argsort(chunk_codes, kind="stable")
+    present, first = np.unique(chunk_codes[order], return_index=True)
+    by_department = np.zeros((2, context.departments, draws))
+    by_department[0, present] = np.add.reduceat(premium[order], first, axis=0)
+    by_department[1, present] = np.add.reduceat(hidden[order], first, axis=0)
+    return means, by_department, decision, information
