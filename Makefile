@@ -26,13 +26,15 @@ run: $(VENV)/.installed
 # Debian packages, installed when missing: LibreOffice (headless) recalculates the finance workbook in
 # the tests; Pango and DejaVu fonts let WeasyPrint write report.pdf; Chromium runs the app's browser test
 # (Playwright drives the Debian binary: no browser download); Node's npm fetches axe-core, the accessibility
-# engine the browser test runs on every page.
+# engine the browser test runs on every page; Java 17 runs Spark (local mode and Spark Connect) for the
+# Spark engine's tests (pytest -m spark).
 system-deps:
 	@missing=""; \
 	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	ldconfig -p | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing openjdk-17-jre-headless"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing from Debian:$$missing"; \

@@ -349,6 +349,29 @@ def analyse_command(
         typer.Option("--betweenness-samples", min=1, help="Source systems sampled for betweenness above 5,000 nodes."),
     ] = 64,
     as_json: JsonOpt = False,
+    engine: Annotated[
+        str, typer.Option("--engine", help="duckdb (embedded) or spark (needs the spark extra and Java 17).")
+    ] = "duckdb",
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="Spark master for --engine spark, e.g. local[2] or spark://host:7077.")
+    ] = "local[2]",
+    spark_remote: Annotated[
+        str | None, typer.Option("--spark-remote", help="Spark Connect server (sc://host:15002), e.g. Databricks.")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="With --engine spark: Parquet folder (DIR/systems, DIR/interfaces, DIR/costs) "
+            "or catalog.schema to read instead of --db.",
+        ),
+    ] = None,
+    results: Annotated[
+        str | None,
+        typer.Option(
+            "--results", help="With --engine spark: folder (or URL) for the result tables as Parquet, instead of --db."
+        ),
+    ] = None,
 ) -> None:
     from costing.parameters import ParameterError
     from dependency_graph import EmptyEstate
@@ -367,8 +390,24 @@ def analyse_command(
         settings = AnalysisSettings.with_parameter_file(
             params, as_of=assessed_at, seed=seed, draws=draws, betweenness_samples=betweenness_samples
         )
-    with _exit_on(StoreError, EmptyEstate):
-        result = analyse(db_path, settings)
+    if engine not in ("duckdb", "spark"):
+        typer.echo("Error: --engine must be duckdb or spark", err=True)
+        raise typer.Exit(2)
+    if engine == "duckdb" and (source or results or spark_remote):
+        typer.echo("Error: --source, --results and --spark-remote need --engine spark", err=True)
+        raise typer.Exit(2)
+    if engine == "spark":
+        result = _analyse_on_spark(settings, db_path, spark_master, spark_remote, source, results)
+        if results:
+            estate = result.assessment.uncertainty.estate
+            typer.echo(
+                f"{len(result.graph.metrics):,} systems analysed on Spark; hidden cost (expected) "
+                f"£{estate['hidden_cost_gbp'] / 1e6:,.1f}m a year; result tables written to {results}"
+            )
+            return
+    else:
+        with _exit_on(StoreError, EmptyEstate):
+            result = analyse(db_path, settings)
     analysis, assessment = result.graph, result.assessment
     with _exit_on(StoreError, NotAnalysed):
         stored = read_stored(db_path)
@@ -478,6 +517,29 @@ def analyse_command(
             f"/year, {row.risk_rag}, {row.suggested_action}"
         )
     typer.echo(f"stored in {db_path}: {', '.join(t.name for t in RESULT_TABLES)}")
+
+
+def _analyse_on_spark(settings, db_path: Path, master: str, remote: str | None, source: str | None,
+                      results: str | None):  # fmt: skip
+    """Run the analysis on Spark (pipeline.spark); exit 2 when the spark extra or Java is missing."""
+    from dependency_graph import EmptyEstate
+
+    try:
+        from pipeline import spark as engine
+    except ImportError as exc:
+        typer.echo(f"Error: the Spark engine needs the spark extra (pip install 'estate[spark]') and Java 17: {exc}",
+                   err=True)  # fmt: skip
+        raise typer.Exit(2) from None
+    if source is None and not db_path.exists():
+        typer.echo(f"Error: no database {db_path}: import first, or give --source", err=True)
+        raise typer.Exit(1)
+    try:
+        spark = engine.session(master, remote)
+    except Exception as exc:  # Java missing, a bad master URL: say so, never a traceback
+        typer.echo(f"Error: Spark did not start ({type(exc).__name__}: {str(exc).splitlines()[0][:300]})", err=True)
+        raise typer.Exit(2) from None
+    with _exit_on(StoreError, EmptyEstate, engine.InputProblem):
+        return engine.analyse_on_spark(spark, settings, db=db_path, source=source, results=results)
 
 
 @app.command("rank")

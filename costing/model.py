@@ -19,7 +19,7 @@ from costing.methods import agreement, cddo_assessment, gao_points
 from costing.parameters import Parameters
 from costing.ranking import CRITERIA, rank_systems
 from costing.risk import impact_score, likelihood_score, rag, suggested_actions, time_quadrant
-from costing.uncertainty import Uncertainty, simulate
+from costing.uncertainty import ChunkMap, Uncertainty, local_chunks, simulate
 
 DEFAULT_DRAWS = 1000
 
@@ -57,6 +57,7 @@ def assess(
     seed: int = 0,
     draws: int = DEFAULT_DRAWS,
     timings: dict[str, float] | None = None,
+    map_chunks: ChunkMap = local_chunks,
 ) -> Assessment:
     """Return the assessment of every system: reported and hidden cost, uncertainty, appraisal, risk, rank.
 
@@ -70,7 +71,7 @@ def assess(
     imputation = impute_costs(frame, frame["reported_cost_gbp"], random_state=seed)
     _run_cost(frame, imputation, parameters)
     clock("imputation")
-    uncertainty = simulate(frame, parameters, draws, seed)
+    uncertainty = simulate(frame, parameters, draws, seed, map_chunks)
     frame = frame.merge(uncertainty.systems, on="system_id", how="left")
     frame["total_cost_of_legacy_gbp"] = frame["legacy_premium_gbp"] + frame["hidden_cost_gbp"]
     hidden = frame["hidden_cost_gbp"].to_numpy(np.float64)

@@ -14,6 +14,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from costing.model import Assessment, assess
+from costing.uncertainty import ChunkMap, local_chunks
 from dependency_graph.graph import NODE_ATTRIBUTES, EstateGraph, build_graph
 from dependency_graph.metrics import GraphAnalysis, analyse_graph
 from estate.issues import Issue
@@ -42,13 +43,22 @@ class Analysis:
 
 
 def load_inputs(connection: duckdb.DuckDBPyConnection) -> ModelInputs:
-    """Return the stored systems, cost lines and interfaces."""
+    """Return the stored systems (merged field by field), each system's latest cost lines and the interfaces.
+
+    The cost lines are reduced in the store by pipeline.relational.latest_cost_lines, the Ibis expression
+    the Spark engine runs too.
+    """
+    import ibis
+
+    from pipeline.relational import latest_cost_lines
+
+    store = ibis.duckdb.from_connection(connection)
     return ModelInputs(
         systems=connection.sql(
             "SELECT * EXCLUDE (extra, import_id, source_file, source_sheet, source_row, field_sources, sources) "
             f"FROM ({merged_systems_sql()})"
         ).df(),
-        costs=connection.sql("SELECT system_id, financial_year, category, amount_gbp FROM costs").df(),
+        costs=latest_cost_lines(store.table("costs")).to_pandas(),
         interfaces=connection.sql(
             "SELECT interface_id, source_system_id, target_system_id, kind, frequency, criticality FROM interfaces "
             "ORDER BY source_file, source_row"
@@ -66,13 +76,18 @@ def load_graph(connection: duckdb.DuckDBPyConnection) -> EstateGraph:
     return estate_graph(load_inputs(connection))
 
 
-def compute(inputs: ModelInputs, settings: AnalysisSettings, timings: dict | None = None) -> Analysis:
-    """Return the graph analysis and the cost assessment of these inputs (pure: nothing is read or written)."""
+def compute(
+    inputs: ModelInputs, settings: AnalysisSettings, timings: dict | None = None, map_chunks: ChunkMap = local_chunks
+) -> Analysis:
+    """Return the graph analysis and the cost assessment of these inputs (pure: nothing is read or written).
+
+    `map_chunks` runs the Monte Carlo's chunks of systems: here, or on an engine's executors (pipeline.spark).
+    """
     graph = analyse_graph(estate_graph(inputs), settings.betweenness_samples, settings.seed)
     metrics = graph.metrics.assign(betweenness_sources=graph.betweenness_sources)
     assessment = assess(
         inputs.systems, inputs.costs, inputs.interfaces, metrics, settings.parameters(),
-        settings.as_of, settings.seed, settings.draws, timings,
+        settings.as_of, settings.seed, settings.draws, timings, map_chunks,
     )  # fmt: skip
     return Analysis(graph, assessment, settings)
 

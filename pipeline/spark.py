@@ -1,0 +1,186 @@
+"""The Spark engine: the same analysis on Spark (local mode, a cluster, or Spark Connect), through Ibis.
+
+What runs where:
+- The relational parts (pipeline.relational: each system's latest cost lines from the ledger, the checks
+  of tables estate did not import) are Ibis expressions run on Spark, where the detail tables are.
+- The Monte Carlo runs on the executors: the parameter draws and per-system offsets are drawn once on the
+  driver from the seed, shipped with the task, and each task computes one chunk of SYSTEMS_PER_CHUNK
+  systems (costing.uncertainty.simulate_chunk, through `mapInPandas`, which Spark Connect supports). The
+  driver reduces the chunks in order, so the result is bit-identical to the embedded engine's.
+- The graph runs on the driver from the collected edge list: about 100 bytes an interface, so tens of
+  millions of interfaces fit a driver with a few GB; above that, aggregate first (relational.interface_pairs)
+  or give the driver more memory (spark.driver.memory).
+Executors need estate installed (the same version) and Java 17 on every node.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from costing.uncertainty import ChunkContext, ChunkResult
+from estate.store import connect, merged_systems_sql
+from pipeline.relational import input_problems, latest_cost_lines
+from pipeline.results import current_import_ids, write_results
+from pipeline.run import Analysis, ModelInputs, compute, result_tables
+from pipeline.settings import AnalysisSettings
+
+INPUT_TABLES = ("systems", "interfaces", "costs")
+INTERFACE_COLUMNS = ["interface_id", "source_system_id", "target_system_id", "kind", "frequency", "criticality"]
+
+
+class InputProblem(ValueError):
+    """Tables on Spark that are not fit to analyse: every problem, located by table and row."""
+
+    def __init__(self, problems: pd.DataFrame):
+        self.problems = problems
+        lines = [f"{r.table}:{'' if pd.isna(r.row) else int(r.row)}:{r.column}: error [{r.code}] {r.message}"
+                 for r in problems.itertuples()]  # fmt: skip
+        super().__init__("\n".join(lines[:50]) + (f"\n... and {len(lines) - 50} more" if len(lines) > 50 else ""))
+
+
+def session(master: str = "local[2]", remote: str | None = None, app_name: str = "estate"):
+    """Return a Spark session: Spark Connect at `remote` (sc://HOST:PORT), else a classic one at `master`."""
+    from pyspark.sql import SparkSession
+
+    if remote:
+        return SparkSession.builder.remote(remote).getOrCreate()
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors run this interpreter (estate installed)
+    warehouse = tempfile.mkdtemp(prefix="estate-spark-warehouse-")
+    return (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.sql.warehouse.dir", warehouse)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.ansi.enabled", "false")
+        .getOrCreate()
+    )
+
+
+def spark_chunks(spark) -> Callable:
+    """Return a costing.uncertainty.ChunkMap that runs each chunk as a Spark task, results in chunk order."""
+
+    def map_chunks(
+        function: Callable[[ChunkContext, int], ChunkResult], context: ChunkContext, starts: list[int]
+    ) -> list[ChunkResult]:
+        if not starts:
+            return []
+
+        def run(batches):  # on an executor: the context travels with the task (pickled with this function)
+            for batch in batches:
+                yield pd.DataFrame({
+                    "id": batch["id"],
+                    "result": [pickle.dumps(function(context, starts[int(i)]), protocol=5) for i in batch["id"]],
+                })  # fmt: skip
+
+        tasks = spark.range(0, len(starts), 1, numPartitions=len(starts))
+        rows = tasks.mapInPandas(run, "id long, result binary").collect()
+        return [pickle.loads(r.result) for r in sorted(rows, key=lambda r: r.id)]
+
+    return map_chunks
+
+
+def _ibis(spark):
+    import ibis
+
+    return ibis.pyspark.connect(spark)
+
+
+def _view(spark, frame, name: str):
+    """Return an Ibis table over a Spark DataFrame (a temporary view named estate_NAME)."""
+    frame.createOrReplaceTempView(f"estate_{name}")
+    return _ibis(spark).table(f"estate_{name}")
+
+
+def inputs_from_store(spark, db: Path) -> tuple[ModelInputs, str]:
+    """Return the model inputs of a DuckDB store, the ledger reduced on Spark; and the imports they come from."""
+    with connect(db, read_only=True) as connection:
+        systems = connection.sql(
+            "SELECT * EXCLUDE (extra, import_id, source_file, source_sheet, source_row, field_sources, sources) "
+            f"FROM ({merged_systems_sql()})"
+        ).df()
+        costs = connection.sql("SELECT system_id, financial_year, category, amount_gbp FROM costs").df()
+        interfaces = connection.sql(
+            f"SELECT {', '.join(INTERFACE_COLUMNS)} FROM interfaces ORDER BY source_file, source_row"
+        ).df()
+        imports = current_import_ids(connection)
+    ledger = _view(spark, spark.createDataFrame(costs), "costs")
+    return ModelInputs(systems, latest_cost_lines(ledger).to_pandas(), interfaces), imports
+
+
+def read_source(spark, source: str) -> dict:
+    """Return the Spark DataFrames of a source: Parquet tables DIR/systems ... or a catalog schema's tables."""
+    if "://" in source or Path(source).exists():
+        return {name: spark.read.parquet(str(Path(source) / name) if "://" not in source else f"{source}/{name}")
+                for name in INPUT_TABLES}  # fmt: skip
+    return {name: spark.table(f"{source}.{name}") for name in INPUT_TABLES}
+
+
+def inputs_from_source(spark, source: str) -> ModelInputs:
+    """Return the model inputs from Parquet or a catalog, checked on Spark first; raise InputProblem if unfit."""
+    frames = read_source(spark, source)
+    tables = {name: _view(spark, frame, name) for name, frame in frames.items()}
+    problems = input_problems(tables["systems"], tables["interfaces"], tables["costs"]).to_pandas()
+    errors = problems[problems["code"] != "dangling_reference"]  # a link to an unknown system is a placeholder
+    if len(errors):
+        raise InputProblem(errors.reset_index(drop=True))
+    systems = tables["systems"].to_pandas()
+    interfaces = tables["interfaces"].select(*[c for c in INTERFACE_COLUMNS if c in tables["interfaces"].columns])
+    order = [c for c in ("source_file", "source_row") if c in tables["interfaces"].columns]
+    interfaces = (tables["interfaces"].order_by(order) if order else interfaces).to_pandas()
+    costs = latest_cost_lines(tables["costs"]).to_pandas()
+    return ModelInputs(systems.drop(columns=["source_file", "source_row"], errors="ignore"), costs,
+                       interfaces.reindex(columns=INTERFACE_COLUMNS))  # fmt: skip
+
+
+def analyse_on_spark(
+    spark, settings: AnalysisSettings, db: Path | None = None, source: str | None = None, results: str | None = None
+) -> Analysis:
+    """Analyse on Spark: inputs from the DuckDB store `db` (or `source`), results into `db` (or `results`)."""
+    settings.parameters()  # a bad parameter text fails before anything is read
+    if source:
+        inputs, imports = inputs_from_source(spark, source), f"source:{source}"
+    else:
+        inputs, imports = inputs_from_store(spark, db)
+    analysis = compute(inputs, settings, map_chunks=spark_chunks(spark))
+    tables = result_tables(analysis, imports)
+    if results:
+        write_parquet_results(spark, tables, results)
+    else:
+        with connect(db) as connection:
+            write_results(connection, tables)
+    return analysis
+
+
+def write_parquet_results(spark, tables: dict[str, pd.DataFrame], results: str) -> None:
+    """Write every result table as Parquet under `results` (RESULTS/NAME), through Spark."""
+    from pipeline.results import conform
+
+    for name, frame in conform(tables).items():
+        path = f"{results}/{name}" if "://" in results else str(Path(results) / name)
+        data = frame if isinstance(frame, pd.DataFrame) else frame.to_pandas()  # decision draws come as Arrow
+        spark.createDataFrame(data).write.mode("overwrite").parquet(path)
+
+
+def export_source(db: Path, folder: Path) -> Path:
+    """Write a store's inputs as the Parquet tables a Spark source reads (systems merged, with provenance)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with connect(db, read_only=True) as connection:
+        queries = {
+            "systems": "SELECT * EXCLUDE (extra, import_id, source_sheet, field_sources, sources) "
+            f"FROM ({merged_systems_sql()})",
+            "interfaces": f"SELECT {', '.join(INTERFACE_COLUMNS)}, source_file, source_row FROM interfaces",
+            "costs": "SELECT system_id, financial_year, category, amount_gbp, source_file, source_row FROM costs",
+        }
+        for name, query in queries.items():
+            (folder / name).mkdir(exist_ok=True)
+            connection.sql(query).write_parquet(str(folder / name / "part-0.parquet"))
+    return folder
