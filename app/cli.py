@@ -512,8 +512,8 @@ def analyse_command(
     )
     for row in top[top["candidate"].astype(bool)].itertuples():
         typer.echo(
-            f"  {row.rank:>3}. {row.system_id} NPV/£ {row.score:.2f}: expected NPV £{row.npv_gbp / 1e6:,.2f}m "
-            f"(P(NPV>0) {row.probability_npv_positive:.0%}), cost of legacy £{row.total_cost_of_legacy_gbp / 1e6:,.2f}m"
+            f"  {row.rank:>3}. {row.system_id} NPV/£ {row.score:.2f}: expected NPV {m(row.npv_gbp, 2)} "
+            f"(P(NPV>0) {row.probability_npv_positive:.0%}), cost of legacy {m(row.total_cost_of_legacy_gbp, 2)}"
             f"/year, {row.risk_rag}, {row.suggested_action}"
         )
     typer.echo(f"stored in {db_path}: {', '.join(t.name for t in RESULT_TABLES)}")

@@ -35,6 +35,7 @@ BENCHMARKS = {  # name -> (script, what it measures)
     "app": ("bench_app.py", "Streamlit app: re-ranking on 10,000 systems, Overview first render"),
     "pipeline": ("bench_pipeline.py", "End to end: 100,000 systems, import -> report"),
     "threads": ("bench_threads.py", "Thread pools under load: analyse of a 209-system real inventory"),
+    "engines": ("bench_engines.py", "Engines: DuckDB and Spark local mode as the ledger grows"),
 }
 PACKAGES = ("duckdb", "fastexcel", "pyarrow", "numpy", "pandas", "networkx", "rustworkx", "xlsxwriter", "streamlit")
 
