@@ -4,9 +4,9 @@ What runs where:
 - The relational parts (pipeline.relational: each system's latest cost lines from the ledger, the checks
   of tables estate did not import) are Ibis expressions run on Spark, where the detail tables are.
 - The Monte Carlo runs on the executors: the parameter draws and per-system offsets are drawn once on the
-  driver from the seed, shipped with the task, and each task computes one chunk of SYSTEMS_PER_CHUNK
-  systems (costing.uncertainty.simulate_chunk, through `mapInPandas`, which Spark Connect supports). The
-  driver reduces the chunks in order, so the result is bit-identical to the embedded engine's.
+  driver from the seed; each task gets one chunk of SYSTEMS_PER_CHUNK systems with them, as a DataFrame
+  row, and computes it (costing.uncertainty.simulate_chunk, through `mapInPandas`, which Spark Connect
+  supports). The driver reduces the chunks in order, so the result is bit-identical to the embedded one's.
 - The graph runs on the driver from the collected edge list: about 100 bytes an interface, so tens of
   millions of interfaces fit a driver with a few GB; above that, aggregate first (relational.interface_pairs)
   or give the driver more memory (spark.driver.memory).
@@ -20,13 +20,15 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from costing.uncertainty import ChunkContext, ChunkResult
-from estate.store import connect, merged_systems_sql
-from pipeline.relational import input_problems, latest_cost_lines
+from costing.uncertainty import SYSTEMS_PER_CHUNK, ChunkContext, ChunkResult
+from estate.schema import PROVENANCE_COLUMNS, SYSTEMS
+from estate.store import connect, merged_systems_sql, table_columns
+from pipeline.relational import REQUIRED, input_problems, latest_cost_lines
 from pipeline.results import current_import_ids, write_results
 from pipeline.run import Analysis, ModelInputs, compute, result_tables
 from pipeline.settings import AnalysisSettings
@@ -66,26 +68,39 @@ def session(master: str = "local[2]", remote: str | None = None, app_name: str =
 
 
 def spark_chunks(spark) -> Callable:
-    """Return a costing.uncertainty.ChunkMap that runs each chunk as a Spark task, results in chunk order."""
+    """Return a costing.uncertainty.ChunkMap that runs each chunk as a Spark task, results in chunk order.
+
+    Each task's payload is its own chunk (its systems, their offsets and department codes, with the
+    parameter draws every chunk shares), carried in a DataFrame row, so what travels grows with the chunk,
+    not with the estate.
+    """
 
     def map_chunks(
         function: Callable[[ChunkContext, int], ChunkResult], context: ChunkContext, starts: list[int]
     ) -> list[ChunkResult]:
         if not starts:
             return []
+        payloads = pd.DataFrame({
+            "id": range(len(starts)),
+            "payload": [pickle.dumps(_one_chunk(context, start), protocol=5) for start in starts],
+        })  # fmt: skip
 
-        def run(batches):  # on an executor: the context travels with the task (pickled with this function)
+        def run(batches):  # on an executor
             for batch in batches:
-                yield pd.DataFrame({
-                    "id": batch["id"],
-                    "result": [pickle.dumps(function(context, starts[int(i)]), protocol=5) for i in batch["id"]],
-                })  # fmt: skip
+                results = [pickle.dumps(function(pickle.loads(payload), 0), protocol=5) for payload in batch["payload"]]
+                yield pd.DataFrame({"id": batch["id"], "result": results})
 
-        tasks = spark.range(0, len(starts), 1, numPartitions=len(starts))
+        tasks = spark.createDataFrame(payloads, "id long, payload binary").repartition(len(starts))
         rows = tasks.mapInPandas(run, "id long, result binary").collect()
         return [pickle.loads(r.result) for r in sorted(rows, key=lambda r: r.id)]
 
     return map_chunks
+
+
+def _one_chunk(context: ChunkContext, start: int) -> ChunkContext:
+    """Return the context of the chunk at `start` alone, rebased to start 0 (the same rows, so the same bits)."""
+    rows = slice(start, start + SYSTEMS_PER_CHUNK)
+    return replace(context, frame=context.frame.iloc[rows], offsets=context.offsets[rows], codes=context.codes[rows])
 
 
 def _ibis(spark):
@@ -127,12 +142,21 @@ def read_source(spark, source: str) -> dict:
 def inputs_from_source(spark, source: str) -> ModelInputs:
     """Return the model inputs from Parquet or a catalog, checked on Spark first; raise InputProblem if unfit."""
     frames = read_source(spark, source)
+    missing = [(name, column) for name, frame in frames.items() for column in REQUIRED[name]
+               if column not in frame.columns]  # fmt: skip
+    if missing:
+        raise InputProblem(pd.DataFrame([
+            {"table": name, "row": None, "column": column, "value": "", "code": "missing_column",
+             "message": f"the {name} table has no {column} column"} for name, column in missing
+        ]))  # fmt: skip
     tables = {name: _view(spark, frame, name) for name, frame in frames.items()}
     problems = input_problems(tables["systems"], tables["interfaces"], tables["costs"]).to_pandas()
     errors = problems[problems["code"] != "dangling_reference"]  # a link to an unknown system is a placeholder
     if len(errors):
         raise InputProblem(errors.reset_index(drop=True))
     systems = tables["systems"].to_pandas()
+    stored = [name for name, _ in table_columns(SYSTEMS) if name not in ("extra", *dict(PROVENANCE_COLUMNS))]
+    systems = systems.reindex(columns=[*stored, *[c for c in systems.columns if c not in stored]])  # absent: null
     interfaces = tables["interfaces"].select(*[c for c in INTERFACE_COLUMNS if c in tables["interfaces"].columns])
     order = [c for c in ("source_file", "source_row") if c in tables["interfaces"].columns]
     interfaces = (tables["interfaces"].order_by(order) if order else interfaces).to_pandas()

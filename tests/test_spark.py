@@ -133,6 +133,15 @@ def test_bad_input_on_spark_is_refused_with_located_errors(sample_store, spark, 
     assert not (tmp_path / "results").exists()  # nothing written
 
 
+def test_a_source_lacking_a_required_column_is_refused_naming_it(sample_store, spark, tmp_path):
+    from pipeline.spark import InputProblem, analyse_on_spark, export_source
+
+    source = export_source(sample_store, tmp_path / "source")
+    pd.read_parquet(source / "costs").drop(columns=["amount_gbp"]).to_parquet(source / "costs" / "part-0.parquet")
+    with pytest.raises(InputProblem, match="the costs table has no amount_gbp column"):
+        analyse_on_spark(spark, SETTINGS, source=str(source), results=str(tmp_path / "results"))
+
+
 def test_the_cli_runs_the_spark_engine_into_the_same_store(tmp_path):
     rows = [[f"S{i}", f"System {i}", "Dept", "mainframe" if i % 2 else "saas", 10_000 * i] for i in range(1, 13)]
     header = ["System ID", "Name", "Department", "Platform", "Annual cost (£)"]
