@@ -197,13 +197,26 @@ class ImportSummary:
 
 
 def validate_files(
-    paths: Sequence[Path], profile: MappingProfile | None = None, names: Sequence[str] | None = None
+    paths: Sequence[Path],
+    profile: MappingProfile | None = None,
+    names: Sequence[str] | None = None,
+    db: Path | None = None,
 ) -> tuple[list[FileResult], list[Issue]]:
-    """Return each file's validation and every issue, including checks across the files given."""
+    """Return each file's validation and every issue, including checks across the files given.
+
+    With `db` (an existing store), references are checked against the systems already stored too, as the
+    import will: an interface to a stored system is not reported as dangling, a name resolves to its ID.
+    """
     results = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
     issues = [i for r in results for i in r.issues]
-    issues += resolve_links(results)
-    issues += cross_check(results)
+    stored, stored_names = NO_SYSTEMS, None
+    if db is not None and db.exists():
+        replaced = {r.file for r in results}
+        with connect(db, read_only=True) as connection:
+            stored = _stored_systems(connection, exclude_files=replaced)
+            stored_names = _stored_names(connection, exclude_files=replaced)
+    issues += resolve_links(results, stored_names) if stored_names is not None else resolve_links(results)
+    issues += cross_check(results, stored)
     return results, issues
 
 

@@ -368,6 +368,14 @@ def test_import_commit_stores_and_reanalyses(writable_db, monkeypatch):
     assert {m.label: m.value for m in home.metric}["Systems"] == "81"
 
 
+def test_import_preview_checks_references_against_the_systems_already_stored(writable_db, monkeypatch):
+    stored = assessment(writable_db)["system_id"].tolist()[:2]
+    csv = f"Source system ID,Target system ID,Kind\n{stored[0]},{stored[1]},api\n".encode()
+    at = open_page("Import", writable_db, monkeypatch)
+    at.file_uploader[0].set_value(("new links.csv", csv, "text/csv")).run()
+    assert not at.exception and "No errors (0 warning(s))" in at.success[0].value  # no false "not in the inventory"
+
+
 def test_import_page_offers_the_blank_template(writable_db, monkeypatch, tmp_path):
     at = open_page("Import", writable_db, monkeypatch)
     button = next(b for b in at.get("download_button") if "template" in b.proto.label)

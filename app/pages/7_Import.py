@@ -82,7 +82,7 @@ with tempfile.TemporaryDirectory(prefix="estate-upload-") as folder:
     except UploadError as exc:
         st.error(str(exc))
         st.stop()
-    results, issues = validate_files(paths, profile, names=names)
+    results, issues = validate_files(paths, profile, names=names, db=ui.db_path())  # checked against the store
     for result in results:
         counts = ", ".join(f"{result.rows(t):,} {t}" for t in result.tables) or "no rows read"
         st.markdown(f"**{result.file}**: {counts}")
