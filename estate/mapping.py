@@ -414,6 +414,21 @@ def table_for_csv(stem: str, sheet: RawSheet, profile: MappingProfile) -> str:
     return max(scores, key=lambda name: scores[name])
 
 
+def table_for_single_sheet(stem: str, sheet: RawSheet, profile: MappingProfile) -> str:
+    """Return the table a one-sheet workbook's sheet of an unknown name ("Page 1") holds.
+
+    The profile's patterns on the file name first; else the table whose headers it matches best, the Systems
+    sheet unless another table matches strictly better (a file's name is not trusted: "IT costs.xlsx" is
+    often an inventory with a cost column).
+    """
+    for table_name, wanted in profile.sheets.items():
+        if any(w != "*" and sheet_matches(stem, w) for w in wanted):
+            return table_name
+    scores = {t.name: _best_header(sheet, t, profile)[1] for t in TABLES}
+    best = max(scores, key=lambda name: scores[name])
+    return best if scores[best] > scores["systems"] else "systems"
+
+
 def unit_multiplier(header: str) -> tuple[str, float]:
     """Return the header without a money unit such as '£k' or '£m', and the unit's multiplier."""
     stripped, multiplier, _ = money_unit(header)

@@ -27,6 +27,7 @@ from estate.mapping import (
     sheet_matches,
     table_for_csv,
     table_for_sheet,
+    table_for_single_sheet,
 )
 from estate.readers import SINGLE_TABLE_SUFFIXES, XML_SUFFIXES, FileProblem, RawSheet, read_file
 from estate.schema import COSTS, INTERFACES, SYSTEMS, TABLES_BY_NAME, Table, normalise_header
@@ -160,7 +161,7 @@ def _assign_tables(
         table_name = table_for_sheet(sheet.sheet, profile)
         if table_name is None and len(visible) == 1 and sheet is visible[0]:
             # a one-sheet workbook ("Page 1"): the table its file name or its headers say, Systems when unsure
-            table_name = table_for_csv(stem, sheet, profile)
+            table_name = table_for_single_sheet(stem, sheet, profile)
         if table_name is None:
             if not sheet.hidden and normalise_header(sheet.sheet) not in QUIET_SHEETS and sheet.cells.num_rows:
                 issues.append(

@@ -176,6 +176,16 @@ def test_an_unmapped_cost_category_is_kept_as_other_with_a_warning_and_a_mapped_
         ("hosting", 25.0), ("other", 50.0), ("support_contract", 100.0)]  # fmt: skip
 
 
+def test_a_one_sheet_workbook_holds_the_table_its_headers_say_whatever_its_file_is_called(tmp_path):
+    inventory = write_xlsx(tmp_path / "IT costs 2024.xlsx", {"Page 1": [
+        ["System ID", "Name", "Department", "Annual cost (£)"], ["S1", "Payments", "Finance", 1000]]})  # fmt: skip
+    links = write_xlsx(tmp_path / "export.xlsx", {"Page 1": [
+        ["Source system", "Target system", "Interface type"], ["S1", "S1", "api"]]})  # fmt: skip
+    results, _ = validate_files([inventory, links])
+    assert list(results[0].tables) == ["systems", "costs"]  # an inventory with a cost column, not a ledger
+    assert list(results[1].tables) == ["interfaces"]
+
+
 def test_an_ignored_sheet_is_reported_not_imported(tmp_path):
     path = write_xlsx(tmp_path / "w.xlsx", {"Systems": [["ID", "Name", "Department"], ["S1", "P", "F"]],
                                             "Scratch": [["anything"], ["x"]]})  # fmt: skip
