@@ -100,8 +100,9 @@ def page(title: str, intro: str) -> None:
 
 def gbp_m(value: float) -> str:
     """Return money as £m with one decimal (£0.0m for tiny amounts; a loss as −£5.3m, the sign before the £)."""
-    text = f"£{abs(value) / 1e6:,.1f}m"
-    return f"\u2212{text}" if value < 0 and text != "£0.0m" else text
+    from reporting.charts import millions
+
+    return millions(value, 1)
 
 
 def in_millions(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -27,7 +27,7 @@ def name_key(name: str) -> str:
 def resolve_links(results: Sequence[FileResult], stored: pa.Table = NO_NAMES) -> list[Issue]:
     """Resolve interfaces given by system name and leave out links to non-systems; return what was found.
 
-    `stored` holds (system_id, name) of the systems already stored that stay. Each result's interface tables
+    `stored` holds (system_id, name, ...) of the systems already stored that stay. Each result's interface tables
     are changed in place: names become IDs; rows whose end is not a system are removed and counted when the
     profile says outside = "skip". A name two systems share is an error on its row.
     """
@@ -59,10 +59,6 @@ def _known(results: Sequence[FileResult], stored: pa.Table) -> tuple[set[str], d
     return ids, names
 
 
-def _letter(data: TableData, field_name: str) -> str:
-    return next((c.letter for c in data.columns if c.field == field_name), "")
-
-
 def _by_name(result: FileResult, data: TableData, ids: set[str], names: dict[str, set[str]]) -> list[Issue]:
     issues = []
     rows = data.values.column("source_row").to_pylist()
@@ -77,7 +73,7 @@ def _by_name(result: FileResult, data: TableData, ids: set[str], names: dict[str
             if len(found) > 1:
                 issues.append(
                     Issue(
-                        result.file, data.sheet, rows[position], _letter(data, end), value, IssueCode.AMBIGUOUS_NAME,
+                        result.file, data.sheet, rows[position], data.letter(end), value, IssueCode.AMBIGUOUS_NAME,
                         f"'{brief(value)}' is the name of {len(found)} systems ({', '.join(sorted(found)[:5])}): "
                         "give the system ID instead, or rename one",
                     )

@@ -209,13 +209,11 @@ def validate_files(
     """
     results = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
     issues = [i for r in results for i in r.issues]
-    stored, stored_names = NO_SYSTEMS, None
+    stored = NO_SYSTEMS
     if db is not None and db.exists():
-        replaced = {r.file for r in results}
         with connect(db, read_only=True) as connection:
-            stored = _stored_systems(connection, exclude_files=replaced)
-            stored_names = _stored_names(connection, exclude_files=replaced)
-    issues += resolve_links(results, stored_names) if stored_names is not None else resolve_links(results)
+            stored = _stored_systems(connection, exclude_files={r.file for r in results})
+    issues += resolve_links(results, stored)
     issues += cross_check(results, stored)
     return results, issues
 
@@ -249,7 +247,7 @@ def import_files(
             fresh.append(result)
         replaced = {r.file for r in fresh}
         stored = _stored_systems(connection, exclude_files=replaced)
-        issues += resolve_links(fresh, _stored_names(connection, exclude_files=replaced))
+        issues += resolve_links(fresh, stored)
         issues += cross_check(fresh, stored)
         issues += _check_request_returns(fresh, stored)
         if has_errors(issues):
@@ -261,26 +259,20 @@ def import_files(
 
 
 def _stored_systems(connection: duckdb.DuckDBPyConnection, exclude_files: set[str]) -> pa.Table:
+    """Return (system_id, name, source_file) of the stored systems that stay: what the cross-file checks need."""
     return connection.sql(
-        "SELECT system_id, source_file FROM systems WHERE NOT list_contains(?, source_file)",
+        "SELECT system_id, name, source_file FROM systems WHERE NOT list_contains(?, source_file)",
         params=[sorted(exclude_files)],
     ).to_arrow_table()
 
 
-def _stored_names(connection: duckdb.DuckDBPyConnection, exclude_files: set[str]) -> pa.Table:
-    return connection.sql(
-        "SELECT system_id, name FROM systems WHERE NOT list_contains(?, source_file)",
-        params=[sorted(exclude_files)],
-    ).to_arrow_table()
-
-
-NO_SYSTEMS = pa.table({"system_id": pa.array([], pa.string()), "source_file": pa.array([], pa.string())})
+NO_SYSTEMS = pa.table({name: pa.array([], pa.string()) for name in ("system_id", "name", "source_file")})
 
 
 def cross_check(results: Sequence[FileResult], stored: pa.Table = NO_SYSTEMS) -> list[Issue]:
     """Return issues across files: a system_id from two files, and references to unknown systems.
 
-    `stored` holds (system_id, source_file) of systems already in the store that stay there.
+    `stored` holds (system_id, name, source_file) of systems already in the store that stay there.
     """
     issues: list[Issue] = []
     known = [stored.column("system_id").combine_chunks()]
@@ -301,7 +293,7 @@ def cross_check(results: Sequence[FileResult], stored: pa.Table = NO_SYSTEMS) ->
                             result.file,
                             data.sheet,
                             rows[position].as_py(),
-                            _letter(data, "system_id"),
+                            data.letter("system_id"),
                             system_id,
                             IssueCode.ID_IN_OTHER_FILE,
                             f"system '{system_id}' also comes from {other}: merged field by field, this file's "
@@ -325,7 +317,7 @@ def cross_check(results: Sequence[FileResult], stored: pa.Table = NO_SYSTEMS) ->
                                 result.file,
                                 data.sheet,
                                 rows[position].as_py(),
-                                _letter(data, name),
+                                data.letter(name),
                                 system_id,
                                 IssueCode.DANGLING_REFERENCE,
                                 f"'{system_id}' is not in the inventory: kept; add the system or correct the ID",
@@ -347,7 +339,7 @@ def _check_request_returns(results: Sequence[FileResult], stored: pa.Table) -> l
         for data in result.tables.get(SYSTEMS.name, []):
             issues += check_return(
                 result.file, data.sheet, data.values.column("system_id"), data.values.column("source_row"),
-                _letter(data, "system_id"), asked, known,
+                data.letter("system_id"), asked, known,
             )  # fmt: skip
     return issues
 
@@ -362,10 +354,6 @@ def _owners(owners: list[pa.Table], ids: pa.Array) -> dict[str, str]:
         ):
             result.setdefault(system_id, file)
     return result
-
-
-def _letter(data: TableData, field_name: str) -> str:
-    return next((c.letter for c in data.columns if c.field == field_name), "")
 
 
 def _write(

@@ -48,6 +48,10 @@ class TableData:
     left_out: int = 0  # rows the profile left out on purpose (filters); rows read = stored + left out
     links: LinkRules = field(default_factory=LinkRules)
 
+    def letter(self, field_name: str) -> str:
+        """Return the spreadsheet letter of the column a field came from ('' when no column gave it)."""
+        return next((c.letter for c in self.columns if c.field == field_name), "")
+
 
 @dataclass
 class FileResult:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 
 PROBLEM_COLUMNS = ("table", "row", "column", "value", "code", "message")
 REQUIRED = {
@@ -67,8 +66,3 @@ def input_problems(systems: ir.Table, interfaces: ir.Table, costs: ir.Table) -> 
     checks.append(_located(costs, "costs", costs.amount_gbp < 0, "amount_gbp", "negative_money",
                            "amount_gbp is negative"))  # fmt: skip
     return ibis.union(*checks).order_by(["table", "row", "column", "code"])
-
-
-def run(expression: ir.Table) -> pd.DataFrame:
-    """Return an expression's rows as pandas, on whichever engine holds its tables."""
-    return expression.to_pandas()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -42,26 +42,35 @@ class Analysis:
     settings: AnalysisSettings
 
 
-def load_inputs(connection: duckdb.DuckDBPyConnection) -> ModelInputs:
-    """Return the stored systems (merged field by field), each system's latest cost lines and the interfaces.
+INTERFACE_COLUMNS = ("interface_id", "source_system_id", "target_system_id", "kind", "frequency", "criticality")
 
-    The cost lines are reduced in the store by pipeline.relational.latest_cost_lines, the Ibis expression
-    the Spark engine runs too.
-    """
+
+def latest_costs_in_store(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return each system's latest cost lines, reduced in the store by the Ibis expression Spark runs too."""
     import ibis
 
     from pipeline.relational import latest_cost_lines
 
-    store = ibis.duckdb.from_connection(connection)
+    return latest_cost_lines(ibis.duckdb.from_connection(connection).table("costs")).to_pandas()
+
+
+def load_inputs(
+    connection: duckdb.DuckDBPyConnection,
+    latest_costs: Callable[[duckdb.DuckDBPyConnection], pd.DataFrame] = latest_costs_in_store,
+) -> ModelInputs:
+    """Return the stored systems (merged field by field), each system's latest cost lines and the interfaces.
+
+    `latest_costs` reduces the ledger (pipeline.relational.latest_cost_lines): in the store by default, or on
+    an engine that reads the ledger from it (pipeline.spark).
+    """
     return ModelInputs(
         systems=connection.sql(
             "SELECT * EXCLUDE (extra, import_id, source_file, source_sheet, source_row, field_sources, sources) "
             f"FROM ({merged_systems_sql()})"
         ).df(),
-        costs=latest_cost_lines(store.table("costs")).to_pandas(),
+        costs=latest_costs(connection),
         interfaces=connection.sql(
-            "SELECT interface_id, source_system_id, target_system_id, kind, frequency, criticality FROM interfaces "
-            "ORDER BY source_file, source_row"
+            f"SELECT {', '.join(INTERFACE_COLUMNS)} FROM interfaces ORDER BY source_file, source_row"
         ).df(),
     )
 

@@ -30,11 +30,10 @@ from estate.schema import PROVENANCE_COLUMNS, SYSTEMS
 from estate.store import connect, merged_systems_sql, table_columns
 from pipeline.relational import REQUIRED, input_problems, latest_cost_lines
 from pipeline.results import current_import_ids, write_results
-from pipeline.run import Analysis, ModelInputs, compute, result_tables
+from pipeline.run import INTERFACE_COLUMNS, Analysis, ModelInputs, compute, load_inputs, result_tables
 from pipeline.settings import AnalysisSettings
 
 INPUT_TABLES = ("systems", "interfaces", "costs")
-INTERFACE_COLUMNS = ["interface_id", "source_system_id", "target_system_id", "kind", "frequency", "criticality"]
 
 
 class InputProblem(ValueError):
@@ -117,25 +116,24 @@ def _view(spark, frame, name: str):
 
 def inputs_from_store(spark, db: Path) -> tuple[ModelInputs, str]:
     """Return the model inputs of a DuckDB store, the ledger reduced on Spark; and the imports they come from."""
+
+    def latest_costs_on_spark(connection) -> pd.DataFrame:
+        ledger = connection.sql("SELECT system_id, financial_year, category, amount_gbp FROM costs").df()
+        return latest_cost_lines(_view(spark, spark.createDataFrame(ledger), "costs")).to_pandas()
+
     with connect(db, read_only=True) as connection:
-        systems = connection.sql(
-            "SELECT * EXCLUDE (extra, import_id, source_file, source_sheet, source_row, field_sources, sources) "
-            f"FROM ({merged_systems_sql()})"
-        ).df()
-        costs = connection.sql("SELECT system_id, financial_year, category, amount_gbp FROM costs").df()
-        interfaces = connection.sql(
-            f"SELECT {', '.join(INTERFACE_COLUMNS)} FROM interfaces ORDER BY source_file, source_row"
-        ).df()
-        imports = current_import_ids(connection)
-    ledger = _view(spark, spark.createDataFrame(costs), "costs")
-    return ModelInputs(systems, latest_cost_lines(ledger).to_pandas(), interfaces), imports
+        return load_inputs(connection, latest_costs_on_spark), current_import_ids(connection)
+
+
+def _under(folder: str, name: str) -> str:
+    """Return a table's location under a local folder or a URL (s3://bucket/estate)."""
+    return f"{folder}/{name}" if "://" in folder else str(Path(folder) / name)
 
 
 def read_source(spark, source: str) -> dict:
     """Return the Spark DataFrames of a source: Parquet tables DIR/systems ... or a catalog schema's tables."""
     if "://" in source or Path(source).exists():
-        return {name: spark.read.parquet(str(Path(source) / name) if "://" not in source else f"{source}/{name}")
-                for name in INPUT_TABLES}  # fmt: skip
+        return {name: spark.read.parquet(_under(source, name)) for name in INPUT_TABLES}
     return {name: spark.table(f"{source}.{name}") for name in INPUT_TABLES}
 
 
@@ -157,12 +155,12 @@ def inputs_from_source(spark, source: str) -> ModelInputs:
     systems = tables["systems"].to_pandas()
     stored = [name for name, _ in table_columns(SYSTEMS) if name not in ("extra", *dict(PROVENANCE_COLUMNS))]
     systems = systems.reindex(columns=[*stored, *[c for c in systems.columns if c not in stored]])  # absent: null
-    interfaces = tables["interfaces"].select(*[c for c in INTERFACE_COLUMNS if c in tables["interfaces"].columns])
-    order = [c for c in ("source_file", "source_row") if c in tables["interfaces"].columns]
-    interfaces = (tables["interfaces"].order_by(order) if order else interfaces).to_pandas()
+    interfaces = tables["interfaces"]
+    order = [c for c in ("source_file", "source_row") if c in interfaces.columns]  # file order, as on import
+    interfaces = (interfaces.order_by(order) if order else interfaces).to_pandas()
     costs = latest_cost_lines(tables["costs"]).to_pandas()
     return ModelInputs(systems.drop(columns=["source_file", "source_row"], errors="ignore"), costs,
-                       interfaces.reindex(columns=INTERFACE_COLUMNS))  # fmt: skip
+                       interfaces.reindex(columns=list(INTERFACE_COLUMNS)))  # fmt: skip
 
 
 def analyse_on_spark(
@@ -189,9 +187,8 @@ def write_parquet_results(spark, tables: dict[str, pd.DataFrame], results: str) 
     from pipeline.results import conform
 
     for name, frame in conform(tables).items():
-        path = f"{results}/{name}" if "://" in results else str(Path(results) / name)
         data = frame if isinstance(frame, pd.DataFrame) else frame.to_pandas()  # decision draws come as Arrow
-        spark.createDataFrame(data).write.mode("overwrite").parquet(path)
+        spark.createDataFrame(data).write.mode("overwrite").parquet(_under(results, name))
 
 
 def export_source(db: Path, folder: Path) -> Path:
