@@ -96,6 +96,34 @@ def _exit_on(*errors: type[Exception], code: int = 1) -> Iterator[None]:
         raise typer.Exit(code) from None
 
 
+ResultsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--results",
+        help="Read the result tables from this Parquet folder (or URL), as `estate analyse --results` wrote them, "
+        "instead of from --db (which still gives the inputs).",
+    ),
+]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source", help="With --results: the Parquet folder the analysis read its inputs from, instead of --db."
+    ),
+]
+
+
+@contextmanager
+def _results_store(db: Path | None, results: str | None, source: str | None) -> Iterator[Path]:
+    """Yield the store to read results from: --db, or a temporary one of --results (and --source) (pipeline.staging)."""
+    from pipeline.staging import StagingError, staged_store
+
+    if source and not results:
+        typer.echo("Error: --source names the inputs of results kept as Parquet: give --results DIR too", err=True)
+        raise typer.Exit(2)
+    with _exit_on(StoreError, StagingError), staged_store(db or default_db_path(), results, source) as path:
+        yield path
+
+
 ProfileOpt = Annotated[
     str | None,
     typer.Option(
@@ -562,6 +590,8 @@ def rank_command(
         bool, typer.Option("--all", help="List every system: candidates first, then those to retain.")
     ] = False,
     output: FormatOpt = "table",
+    results: ResultsOpt = None,
+    source: SourceOpt = None,
 ) -> None:
     """Rank the replacement candidates from the stored analysis (systems to retain are listed apart, with --all).
 
@@ -589,13 +619,13 @@ def rank_command(
     if weights and method != "estate":
         typer.echo("Error: --weights applies to --method estate only", err=True)
         raise typer.Exit(2)
-    db_path = db or default_db_path()
-    with _exit_on(StoreError, NotAnalysed):
-        defaults = stored_weights(db_path)
-    with _exit_on(ValueError, code=2):
-        chosen = parse_weights(weights, defaults) if weights else None
-    with _exit_on(StoreError, NotAnalysed):
-        stored = stored_ranking(db_path, chosen, top, method=method)
+    with _results_store(db, results, source) as db_path:
+        with _exit_on(StoreError, NotAnalysed):
+            defaults = stored_weights(db_path)
+        with _exit_on(ValueError, code=2):
+            chosen = parse_weights(weights, defaults) if weights else None
+        with _exit_on(StoreError, NotAnalysed):
+            stored = stored_ranking(db_path, chosen, top, method=method)
     if not everything:
         stored = stored[stored["candidate"].astype(bool)]
     stored = stored.head(top)
@@ -815,6 +845,8 @@ def export_command(
             "--itemise", min=1, help="Systems given formula rows, highest-ranked first; the rest are department totals."
         ),
     ] = 10_000,  # reporting.export.ITEMISED_SYSTEMS (not imported here: it pulls in pandas at start-up)
+    results: ResultsOpt = None,
+    source: SourceOpt = None,
 ) -> None:
     """Write the finance workbook: Assumptions as named cells and live formulas an analyst can audit.
 
@@ -832,8 +864,8 @@ def export_command(
     if out.suffix.lower() != ".xlsx":
         typer.echo("Error: --out must end in .xlsx", err=True)
         raise typer.Exit(2)
-    with _exit_on(StoreError, NoResults):
-        export_finance_workbook(db or default_db_path(), out, itemise=itemise)
+    with _results_store(db, results, source) as db_path, _exit_on(StoreError, NoResults):
+        export_finance_workbook(db_path, out, itemise=itemise)
     typer.echo(f"wrote {out}")
 
 
@@ -842,6 +874,8 @@ def report_command(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the report into (created if needed).")],
     db: DbOpt = None,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write report.pdf.")] = True,
+    results: ResultsOpt = None,
+    source: SourceOpt = None,
 ) -> None:
     """Write the reproducible report: report.html (+ report.pdf), data/, inputs/ and manifest.json.
 
@@ -854,8 +888,8 @@ def report_command(
     """
     from reporting.report import NoReport, build_report
 
-    with _exit_on(StoreError, NoReport):
-        manifest = build_report(db or default_db_path(), out, pdf)
+    with _results_store(db, results, source) as db_path, _exit_on(StoreError, NoReport):
+        manifest = build_report(db_path, out, pdf)
     typer.echo(f"wrote {out}: {len(manifest['files'])} files and manifest.json")
 
 

@@ -29,9 +29,10 @@ from costing.uncertainty import SYSTEMS_PER_CHUNK, ChunkContext, ChunkResult
 from estate.schema import PROVENANCE_COLUMNS, SYSTEMS
 from estate.store import connect, merged_systems_sql, table_columns
 from pipeline.relational import REQUIRED, input_problems, latest_cost_lines
-from pipeline.results import current_import_ids, write_results
+from pipeline.results import current_import_ids, source_label, write_results
 from pipeline.run import INTERFACE_COLUMNS, Analysis, ModelInputs, compute, load_inputs, result_tables
 from pipeline.settings import AnalysisSettings
+from pipeline.staging import under
 
 INPUT_TABLES = ("systems", "interfaces", "costs")
 
@@ -125,15 +126,10 @@ def inputs_from_store(spark, db: Path) -> tuple[ModelInputs, str]:
         return load_inputs(connection, latest_costs_on_spark), current_import_ids(connection)
 
 
-def _under(folder: str, name: str) -> str:
-    """Return a table's location under a local folder or a URL (s3://bucket/estate)."""
-    return f"{folder}/{name}" if "://" in folder else str(Path(folder) / name)
-
-
 def read_source(spark, source: str) -> dict:
     """Return the Spark DataFrames of a source: Parquet tables DIR/systems ... or a catalog schema's tables."""
     if "://" in source or Path(source).exists():
-        return {name: spark.read.parquet(_under(source, name)) for name in INPUT_TABLES}
+        return {name: spark.read.parquet(under(source, name)) for name in INPUT_TABLES}
     return {name: spark.table(f"{source}.{name}") for name in INPUT_TABLES}
 
 
@@ -169,7 +165,7 @@ def analyse_on_spark(
     """Analyse on Spark: inputs from the DuckDB store `db` (or `source`), results into `db` (or `results`)."""
     settings.parameters()  # a bad parameter text fails before anything is read
     if source:
-        inputs, imports = inputs_from_source(spark, source), f"source:{source}"
+        inputs, imports = inputs_from_source(spark, source), source_label(source)
     else:
         inputs, imports = inputs_from_store(spark, db)
     analysis = compute(inputs, settings, map_chunks=spark_chunks(spark))
@@ -188,7 +184,7 @@ def write_parquet_results(spark, tables: dict[str, pd.DataFrame], results: str) 
 
     for name, frame in conform(tables).items():
         data = frame if isinstance(frame, pd.DataFrame) else frame.to_pandas()  # decision draws come as Arrow
-        spark.createDataFrame(data).write.mode("overwrite").parquet(_under(results, name))
+        spark.createDataFrame(data).write.mode("overwrite").parquet(under(results, name))
 
 
 def export_source(db: Path, folder: Path) -> Path:

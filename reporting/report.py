@@ -27,7 +27,7 @@ from costing.sensitivity import tornado
 from estate import __version__
 from estate.files import atomic_folder, atomic_path, sha256_of
 from estate.store import connect, merged_systems_sql
-from pipeline.results import RESULT_TABLES, NotAnalysed, read_results, recorded_parameters
+from pipeline.results import RESULT_TABLES, SOURCE_PREFIX, NotAnalysed, read_results, recorded_parameters
 from reporting import charts
 from reporting.text import inert_csv_text
 from reporting.views import headline
@@ -137,7 +137,9 @@ def _write_report(out: Path, frames: dict, run: dict, imports: pd.DataFrame, inp
 def _settings(run: dict, imports: pd.DataFrame) -> dict:
     named = _profile_files(imports)
     profiles = [json.loads(m).get("profile") for m in imports["mapping"]]
-    return {
+    recorded = str(run.get("import_ids") or "")
+    source = {"source": recorded.removeprefix(SOURCE_PREFIX)} if recorded.startswith(SOURCE_PREFIX) else {}
+    return source | {
         "as_of": pd.Timestamp(run["as_of"]).date().isoformat(),
         "seed": int(run["seed"]),
         "draws": int(run["draws"]),

@@ -37,6 +37,9 @@ def verify_report(folder: Path) -> list[str]:
             problems.append(f"{relative}: missing")
         elif sha256_of(path) != digest:
             problems.append(f"{relative}: differs from manifest.json")
+    if settings.get("source"):  # inputs read from Parquet or a catalog (analyse --source): not in the report
+        return [*problems, f"inputs: the analysis read the source {settings['source']}, which a report does not "
+                           "carry; rerun `estate analyse --source` on it and compare the data/ tables"]  # fmt: skip
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         db = scratch / "verify.duckdb"

@@ -97,20 +97,65 @@ def test_small_generated_estates_give_the_same_results(spark, tmp_path_factory, 
         pd.testing.assert_frame_equal(embedded[name], on_spark[name], rtol=1e-9, obj=name)
 
 
-def test_parquet_source_and_results_give_the_same_ranking_and_totals(sample_store, spark, tmp_path):
+@pytest.fixture(scope="module")
+def embedded_store(sample_store, tmp_path_factory) -> Path:
+    """The sample store analysed on the embedded engine with SETTINGS."""
+    embedded = tmp_path_factory.mktemp("embedded") / "embedded.duckdb"
+    shutil.copy(sample_store, embedded)
+    analyse(embedded, SETTINGS)
+    return embedded
+
+
+def _cli(*args: str) -> str:
+    done = run_estate(*args)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_parquet_source_and_results_give_the_same_ranking_and_totals(sample_store, embedded_store, spark, tmp_path):
     from pipeline.spark import analyse_on_spark, export_source
 
     source = export_source(sample_store, tmp_path / "source")
     results = tmp_path / "results"
     analyse_on_spark(spark, SETTINGS, source=str(source), results=str(results))
-    embedded = tmp_path / "embedded.duckdb"
-    shutil.copy(sample_store, embedded)
-    analyse(embedded, SETTINGS)
-    mine = _tables(embedded)["system_assessment"]
+    mine = _tables(embedded_store)["system_assessment"]
     theirs = pd.read_parquet(results / "system_assessment")
     assert theirs["system_id"].tolist() == mine["system_id"].tolist()  # the same ranking
     for column in ("hidden_cost_gbp", "legacy_premium_gbp", "reported_cost_gbp", "npv_gbp"):
         assert theirs[column].sum() == pytest.approx(mine[column].sum(), rel=1e-9)
+    # estate rank reads them from the same place, with the source they were computed from
+    ranked = _cli("rank", "--source", str(source), "--results", str(results), "--all", "--format", "csv")
+    assert ranked == _cli("rank", "--db", str(embedded_store), "--all", "--format", "csv")
+    other = run_estate("rank", "--source", str(tmp_path), "--results", str(results))
+    assert other.returncode == 1 and f"computed from the source {source}, not the source {tmp_path}" in other.stderr
+    store = run_estate("rank", "--db", str(sample_store), "--results", str(results))
+    assert store.returncode == 1 and "give --source" in store.stderr
+    _cli("report", "--source", str(source), "--results", str(results), "--out", str(tmp_path / "r"), "--no-pdf")
+    checked = run_estate("verify", str(tmp_path / "r"))
+    assert checked.returncode == 1 and "which a report does not carry" in checked.stdout + checked.stderr
+
+
+def test_rank_report_and_export_read_results_spark_wrote_as_parquet(sample_store, embedded_store, spark, tmp_path):
+    """The contract: analyse --engine spark --results DIR, then rank/report/export --results DIR, as from a store."""
+    from pipeline.spark import analyse_on_spark
+
+    on_spark = tmp_path / "inputs.duckdb"
+    shutil.copy(sample_store, on_spark)
+    results = tmp_path / "results"
+    analyse_on_spark(spark, SETTINGS, db=on_spark, results=str(results))
+    assert run_estate("rank", "--db", str(on_spark)).returncode == 1  # nothing was written to the store
+    for options in ((), ("--method", "gao"), ("--weights", "risk=3")):
+        assert _cli("rank", "--db", str(on_spark), "--results", str(results), "--format", "csv", *options) == _cli(
+            "rank", "--db", str(embedded_store), "--format", "csv", *options)  # fmt: skip
+    _cli("report", "--db", str(on_spark), "--results", str(results), "--out", str(tmp_path / "spark"), "--no-pdf")
+    _cli("report", "--db", str(embedded_store), "--out", str(tmp_path / "embedded"), "--no-pdf")
+    assert (tmp_path / "spark" / "manifest.json").read_bytes() == (tmp_path / "embedded" / "manifest.json").read_bytes()
+    _cli("verify", str(tmp_path / "spark"))  # Spark's results reproduce on the embedded engine, byte for byte
+    _cli("export", "--db", str(on_spark), "--results", str(results), "--out", str(tmp_path / "spark.xlsx"))
+    _cli("export", "--db", str(embedded_store), "--out", str(tmp_path / "embedded.xlsx"))
+    for sheet in ("Ranking", "Departments", "Appraisal"):
+        pd.testing.assert_frame_equal(pd.read_excel(tmp_path / "spark.xlsx", sheet_name=sheet),
+                                      pd.read_excel(tmp_path / "embedded.xlsx", sheet_name=sheet))  # fmt: skip
 
 
 def test_bad_input_on_spark_is_refused_with_located_errors(sample_store, spark, tmp_path):

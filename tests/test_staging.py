@@ -1,0 +1,119 @@
+"""Results kept as Parquet (`estate analyse --results DIR`) read by `estate rank/report/export --results DIR`.
+
+These tests write the Parquet results from an embedded analysis (DuckDB's own writer), so they run without Java;
+tests/test_spark.py reads folders Spark wrote.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from estate.sample import write_sample
+from estate.store import import_files
+from pipeline.results import RESULT_TABLES
+from pipeline.run import analyse
+from pipeline.settings import AnalysisSettings
+from pipeline.staging import StagingError, read_result_tables, staged_store
+from tests.conftest import run_estate, snapshot, write_xlsx
+
+SETTINGS = AnalysisSettings(date(2026, 11, 25), seed=5, draws=120)
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory) -> tuple[Path, Path]:
+    """An analysed store, and its result tables written as Parquet folders (RESULTS/NAME/part-0.parquet)."""
+    folder = tmp_path_factory.mktemp("staging")
+    write_sample(folder / "sample.xlsx", systems=60, seed=4)
+    db = folder / "store.duckdb"
+    import_files(db, [folder / "sample.xlsx"])
+    analyse(db, SETTINGS)
+    results = folder / "results"
+    with duckdb.connect(str(db), read_only=True) as connection:
+        for table in RESULT_TABLES:
+            (results / table.name).mkdir(parents=True)
+            connection.sql(f"SELECT * FROM {table.name}").write_parquet(str(results / table.name / "part-0.parquet"))
+    return db, results
+
+
+def _inputs_only(db: Path, folder: Path) -> Path:
+    """Return a copy of the store without its result tables: results live only in the Parquet folder."""
+    copy = folder / "inputs.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as connection:
+        for table in RESULT_TABLES:
+            connection.execute(f"DROP TABLE {table.name}")
+    return copy
+
+
+@pytest.mark.parametrize("options", [(), ("--method", "cddo"), ("--weights", "risk=2,npv=1"), ("--all",)])
+def test_rank_reads_parquet_results_as_it_reads_the_store(analysed, tmp_path, options):
+    db, results = analysed
+    inputs = _inputs_only(db, tmp_path)
+    stored = run_estate("rank", "--db", str(db), "--format", "csv", *options)
+    parquet = run_estate("rank", "--db", str(inputs), "--results", str(results), "--format", "csv", *options)
+    assert stored.returncode == 0, stored.stderr
+    assert parquet.returncode == 0, parquet.stderr
+    assert parquet.stdout == stored.stdout  # --weights re-ranks with the decision draws read back from Parquet
+    assert run_estate("rank", "--db", str(inputs)).returncode == 1  # the results are not in the store
+
+
+def test_report_and_export_from_parquet_results_are_the_stored_ones_byte_for_byte(analysed, tmp_path):
+    db, results = analysed
+    inputs = _inputs_only(db, tmp_path)
+    before = snapshot(inputs)
+    assert run_estate("report", "--db", str(db), "--out", str(tmp_path / "stored"), "--no-pdf").returncode == 0
+    made = run_estate("report", "--db", str(inputs), "--results", str(results), "--out", str(tmp_path / "parquet"),
+                      "--no-pdf")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "parquet" / "manifest.json").read_bytes() == (tmp_path / "stored" / "manifest.json").read_bytes()
+    assert run_estate("verify", str(tmp_path / "parquet")).returncode == 0
+    book = run_estate("export", "--db", str(inputs), "--results", str(results), "--out", str(tmp_path / "f.xlsx"))
+    assert book.returncode == 0, book.stderr
+    assert run_estate("export", "--db", str(db), "--out", str(tmp_path / "g.xlsx")).returncode == 0
+    for name in ("Ranking", "Departments", "Hidden costs"):
+        pd.testing.assert_frame_equal(
+            pd.read_excel(tmp_path / "f.xlsx", sheet_name=name), pd.read_excel(tmp_path / "g.xlsx", sheet_name=name)
+        )
+    assert snapshot(inputs) == before  # the store the inputs came from is only read
+
+
+def test_results_of_other_inputs_are_refused_as_out_of_date(analysed, tmp_path):
+    db, results = analysed
+    changed = _inputs_only(db, tmp_path)
+    extra = write_xlsx(tmp_path / "more.xlsx", {"Systems": [["System ID", "Name", "Department"], ["NEW-1", "N", "D"]]})
+    import_files(changed, [extra])
+    before = snapshot(changed)
+    refused = run_estate("rank", "--db", str(changed), "--results", str(results))
+    assert refused.returncode == 1 and "inventory changed since the last analysis" in refused.stderr
+    assert snapshot(changed) == before
+
+
+def test_a_results_folder_missing_a_table_or_column_is_named(analysed, tmp_path):
+    db, results = analysed
+    broken = tmp_path / "broken"
+    shutil.copytree(results, broken)
+    shutil.rmtree(broken / "department_costs")
+    refused = run_estate("rank", "--db", str(db), "--results", str(broken))
+    assert refused.returncode == 1
+    assert f"{broken / 'department_costs'}: no readable result table department_costs" in refused.stderr
+    shutil.copytree(results / "department_costs", broken / "department_costs")
+    frame = pd.read_parquet(broken / "system_assessment").drop(columns=["npv_gbp"])
+    frame.to_parquet(broken / "system_assessment" / "part-0.parquet")
+    with pytest.raises(StagingError, match="system_assessment lacks column"):
+        read_result_tables(str(broken))
+
+
+def test_source_without_results_is_a_usage_error(analysed, tmp_path):
+    db, results = analysed
+    usage = run_estate("rank", "--db", str(db), "--source", str(tmp_path))
+    assert usage.returncode == 2 and "--results" in usage.stderr
+    with pytest.raises(StagingError, match="computed from a store's imports"), staged_store(db, str(results), "x"):
+        pass
+    with staged_store(db, None) as same:
+        assert same == db  # without --results the store is read as it is
