@@ -8,8 +8,6 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from costing.hidden import INTERFACE_KINDS
-
 # Numeric inputs the components read. Never NaN: an unknown input with a prior (PRIORS) holds the prior's
 # mean and is flagged `<input>_assumed`; cost lines a system does not report are 0 (the component then
 # uses a share of run cost); an unknown end of support is 0 years past it with end_of_support_known = 0.
@@ -39,39 +37,6 @@ def latest_reported_costs(costs: pd.DataFrame) -> pd.DataFrame:
     wide["reported_cost_gbp"] = wide.sum(axis=1)
     wide["financial_year"] = lines.groupby("system_id")["financial_year"].first()
     return wide
-
-
-def cost_rollups(costs: pd.DataFrame, systems: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Return latest-year reported cost rolled up TBM-style: by category, department, platform and technology."""
-    latest = costs[costs["financial_year"] == costs.groupby("system_id")["financial_year"].transform("max")]
-    latest = latest.fillna({"category": "other"})
-    joined = latest.merge(systems[["system_id", "department", "platform", "technology"]], on="system_id", how="left")
-    result = {}
-    for level in ("category", "department", "platform", "technology"):
-        result[level] = (
-            joined.fillna({level: "(unknown)"}).groupby(level, dropna=False)["amount_gbp"].sum()
-            .rename("reported_cost_gbp").reset_index()
-            .sort_values("reported_cost_gbp", ascending=False, ignore_index=True)
-        )  # fmt: skip
-    return result
-
-
-def interface_counts_by_kind(interfaces: pd.DataFrame, system_ids: pd.Series) -> pd.DataFrame:
-    """Return, per system, how many non-manual interfaces of each kind touch it (self-loops excluded)."""
-    usable = interfaces[
-        (interfaces["source_system_id"] != interfaces["target_system_id"]) & interfaces["kind"].fillna("").ne("manual")
-    ]
-    kind = usable["kind"].where(usable["kind"].isin(INTERFACE_KINDS), "other")
-    ends = pd.concat(
-        [
-            pd.DataFrame({"system_id": usable["source_system_id"], "kind": kind}),
-            pd.DataFrame({"system_id": usable["target_system_id"], "kind": kind}),
-        ]
-    )
-    table = ends.groupby(["system_id", "kind"]).size().unstack(fill_value=0)
-    table = table.reindex(index=system_ids, columns=list(INTERFACE_KINDS), fill_value=0)
-    table.columns = [f"interfaces_{k}" for k in table.columns]
-    return table.reset_index(drop=True)
 
 
 def scarce_skills_mask(technology: pd.Series, patterns: tuple[str, ...]) -> np.ndarray:

@@ -14,7 +14,7 @@ from costing.calibration import calibration
 from costing.gaps import field_values, parameter_groups
 from costing.hidden import COMPONENTS
 from costing.imputation import Imputation, impute_costs
-from costing.inputs import PRIORS, build_inputs, cost_rollups, input_coverage
+from costing.inputs import PRIORS, build_inputs, input_coverage
 from costing.methods import agreement, cddo_assessment, gao_points
 from costing.parameters import Parameters
 from costing.ranking import CRITERIA, rank_systems
@@ -31,7 +31,6 @@ class Assessment:
     systems: pd.DataFrame  # one row per system: costs, percentiles, appraisal, risk, disposition, rank
     uncertainty: Uncertainty
     imputation: Imputation
-    rollups: dict[str, pd.DataFrame]
     as_of: date
     coverage: pd.DataFrame  # input, systems_observed, share_of_systems, share_of_reported_cost
     agreement: pd.DataFrame  # method_a, method_b, kendall_tau, top_n_overlap, candidates
@@ -99,11 +98,10 @@ def assess(
     ).sort_values(["evppi_gbp", "parameter_group"], ascending=[False, True], ignore_index=True)
     fields = field_values(frame, parameters)
     clock("ranking and stability")
-    rollups = cost_rollups(costs, systems)
     coverage = input_coverage(frame)
-    clock("roll-ups")
+    clock("coverage")
     return Assessment(
-        ranked, uncertainty, imputation, rollups, as_of, coverage, agreement_table, disagreements,
+        ranked, uncertainty, imputation, as_of, coverage, agreement_table, disagreements,
         calibration(frame), information, fields, _warnings(frame, imputation),
     )  # fmt: skip
 

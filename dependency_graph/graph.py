@@ -29,7 +29,9 @@ class EstateGraph:
 
     `nodes` has one row per node (inventory systems first, sorted by system_id, then placeholder
     nodes marked `missing` for IDs that interfaces name but the inventory lacks). `edges` has one
-    row per interface with `source` and `target` node positions; parallel interfaces are all kept.
+    row per interface, or per (source, target, kind) with its count in `interfaces` when the edge list
+    was aggregated first (pipeline.relational.interface_pairs), with `source` and `target` node
+    positions; every metric counts interfaces, so both give the same figures.
     """
 
     nodes: pd.DataFrame
@@ -45,6 +47,13 @@ class EstateGraph:
     def system_count(self) -> int:
         """Return the number of inventory systems (placeholders excluded)."""
         return int((~self.nodes["missing"]).sum())
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """Return how many interfaces each edge row stands for (1 a row unless aggregated), as int64."""
+        if "interfaces" in self.edges:
+            return self.edges["interfaces"].to_numpy(np.int64)
+        return np.ones(len(self.edges), np.int64)
 
     @cached_property
     def self_loop(self) -> np.ndarray:
@@ -77,16 +86,17 @@ class EstateGraph:
             attributes = {k: _plain(v) for k, v in row.items() if k != "system_id" and _plain(v) is not None}
             graph.add_node(row["system_id"], **attributes)
         ids = self.nodes["system_id"].to_numpy()
-        for row in self.edges.to_dict("records"):
+        for row, count in zip(self.edges.to_dict("records"), self.counts.tolist(), strict=True):
             u, v = ids[row["source"]], ids[row["target"]]
             if graph.has_edge(u, v):
                 data = graph.edges[u, v]
-                data["interfaces"] += 1
-                data["interface_ids"] += f",{row['interface_id']}"
+                data["interfaces"] += count
+                if "interface_id" in row:
+                    data["interface_ids"] += f",{row['interface_id']}"
                 continue
-            attributes = {k: _plain(row[k]) for k in EDGE_ATTRIBUTES if _plain(row[k]) is not None}
+            attributes = {k: _plain(row[k]) for k in EDGE_ATTRIBUTES if _plain(row.get(k)) is not None}
             attributes["interface_ids"] = attributes.pop("interface_id", "")
-            graph.add_edge(u, v, interfaces=1, **attributes)
+            graph.add_edge(u, v, interfaces=count, **attributes)
         return graph
 
 

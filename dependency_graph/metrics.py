@@ -134,7 +134,8 @@ def _weak_components(graph: EstateGraph) -> np.ndarray:
 def _interface_counts(graph: EstateGraph) -> dict[str, np.ndarray]:
     """Return fan-in, fan-out, manual and cross-department interface counts per node (self-loops excluded)."""
     n = graph.node_count
-    edges = graph.edges[~graph.self_loop]
+    proper = ~graph.self_loop
+    edges, count = graph.edges[proper], graph.counts[proper]
     src, dst = edges["source"].to_numpy(), edges["target"].to_numpy()
     manual = (edges["kind"] == "manual").to_numpy()
     department = graph.nodes["department"].to_numpy(dtype=object) if "department" in graph.nodes else None
@@ -143,39 +144,46 @@ def _interface_counts(graph: EstateGraph) -> dict[str, np.ndarray]:
         crossing = known & (department[src] != department[dst])
     else:
         crossing = np.zeros(len(edges), bool)
+
+    def tally(nodes: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        weights = count if where is None else count[where]
+        return np.bincount(nodes if where is None else nodes[where], weights=weights, minlength=n).astype(np.int64)
+
     return {
-        "fan_in": np.bincount(dst, minlength=n),
-        "fan_out": np.bincount(src, minlength=n),
-        "manual_interfaces": np.bincount(src[manual], minlength=n) + np.bincount(dst[manual], minlength=n),
-        "cross_department_interfaces": np.bincount(src[crossing], minlength=n)
-        + np.bincount(dst[crossing], minlength=n),
+        "fan_in": tally(dst),
+        "fan_out": tally(src),
+        "manual_interfaces": tally(src, manual) + tally(dst, manual),
+        "cross_department_interfaces": tally(src, crossing) + tally(dst, crossing),
     }
 
 
 def department_view(graph: EstateGraph) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the department-level graph (interface counts) and each department's cross-boundary share."""
     department = graph.nodes["department"].to_numpy(dtype=object)
-    edges = graph.edges[~graph.self_loop]
+    proper = ~graph.self_loop
+    edges = graph.edges[proper]
     frame = pd.DataFrame(
         {
             "source_department": department[edges["source"].to_numpy()],
             "target_department": department[edges["target"].to_numpy()],
+            "interfaces": graph.counts[proper],
         }
     ).dropna()
     links = (
-        frame.groupby(["source_department", "target_department"]).size().rename("interfaces").reset_index()
+        frame.groupby(["source_department", "target_department"])["interfaces"].sum().reset_index()
         .sort_values(["source_department", "target_department"], ignore_index=True)
     )  # fmt: skip
     crossing = frame["source_department"] != frame["target_department"]
-    touching = pd.concat(
-        [
-            pd.DataFrame({"department": frame["source_department"], "cross": crossing}),
-            pd.DataFrame({"department": frame.loc[crossing, "target_department"], "cross": True}),
-        ]
-    )  # an interface inside one department counts once for it; a crossing one counts for both ends
-    silos = touching.groupby("department")["cross"].agg(interfaces="size", cross_department_interfaces="sum")
+    # an interface inside one department counts once for it; a crossing one counts for both ends
+    ends = frame.assign(department=frame["source_department"], crossing=frame["interfaces"].where(crossing, 0))
+    far = frame[crossing].assign(department=frame["target_department"], crossing=frame["interfaces"])
+    touching = pd.concat([ends, far])[["department", "interfaces", "crossing"]]
+    silos = touching.groupby("department").agg(
+        interfaces=("interfaces", "sum"), cross_department_interfaces=("crossing", "sum")
+    )
     all_departments = sorted(set(department[pd.notna(department)]))
     silos = silos.reindex(all_departments, fill_value=0).reset_index()
+    silos["interfaces"] = silos["interfaces"].astype(np.int64)
     silos["cross_department_interfaces"] = silos["cross_department_interfaces"].astype(np.int64)
     silos["cross_department_share"] = np.where(
         silos["interfaces"] > 0, silos["cross_department_interfaces"] / silos["interfaces"].clip(lower=1), 0.0
@@ -184,36 +192,19 @@ def department_view(graph: EstateGraph) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def findings(graph: EstateGraph) -> pd.DataFrame:
-    """Return graph data-quality findings: dangling references, orphans, self-loops, parallel interfaces."""
+    """Return the graph's own findings: orphans (no interface to or from another system) and parallel interfaces.
+
+    The findings that name an interface (a reference to a system not in the inventory, a self-loop) are
+    found where the interfaces are, before the graph is built (pipeline.relational.interface_findings).
+    """
     ids = graph.nodes["system_id"].to_numpy()
     missing = graph.nodes["missing"].to_numpy()
-    edges = graph.edges
+    proper = ~graph.self_loop
+    edges = graph.edges[proper]
     rows: list[dict[str, object]] = []
-    for end in ("source", "target"):
-        dangling = edges[missing[edges[end].to_numpy()]]
-        for interface_id, node in zip(dangling["interface_id"], dangling[end], strict=True):
-            rows.append(
-                {
-                    "kind": "dangling_reference",
-                    "system_id": ids[node],
-                    "interface_id": interface_id,
-                    "detail": f"{end} '{ids[node]}' is not in the inventory (kept as a placeholder node)",
-                }
-            )
-    loops = edges[graph.self_loop]
-    for interface_id, node in zip(loops["interface_id"], loops["source"], strict=True):
-        rows.append(
-            {
-                "kind": "self_loop",
-                "system_id": ids[node],
-                "interface_id": interface_id,
-                "detail": "interface from a system to itself (left out of the metrics)",
-            }
-        )
     linked = np.zeros(graph.node_count, bool)
-    proper = edges[~graph.self_loop]
-    linked[proper["source"].to_numpy()] = True
-    linked[proper["target"].to_numpy()] = True
+    linked[edges["source"].to_numpy()] = True
+    linked[edges["target"].to_numpy()] = True
     for node in np.flatnonzero(~linked & ~missing):
         rows.append(
             {
@@ -223,7 +214,8 @@ def findings(graph: EstateGraph) -> pd.DataFrame:
                 "detail": "no interfaces to or from other systems",
             }
         )
-    pairs = proper.groupby(["source", "target"]).size()
+    pairs = pd.DataFrame({"source": edges["source"], "target": edges["target"], "n": graph.counts[proper]})
+    pairs = pairs.groupby(["source", "target"])["n"].sum()
     for (source, target), count in pairs[pairs > 1].items():
         rows.append(
             {

@@ -1,14 +1,20 @@
 """The relational parts of an analysis, written once as Ibis expressions and run on DuckDB (default) or Spark.
 
 These are the parts whose cost grows with the detail tables (ledger lines over years, discovered
-interfaces): they reduce them to what the cost model and the graph need, on the engine that holds them.
+interfaces): they reduce them, on the engine that holds them, to what the graph and the cost model need.
 - `latest_cost_lines`: each system's cost lines for its latest financial year, summed by category (a null
   category counted as `other`): what the cost model reads (costing.inputs.latest_reported_costs pivots it).
-- `interface_pairs`: interfaces aggregated to (source, target, kind) with their count, the size of the
-  edge list the graph would hold on the driver.
+- `cost_rollups`: those lines rolled up by category, department, platform and technology.
+- `interface_pairs`: interfaces aggregated to (source, target, kind) with their count: the edge list the
+  graph is built from on the driver (dependency_graph weighs each pair by its count).
+- `interface_findings`: the findings that name an interface (a reference to a system not in the inventory,
+  an interface from a system to itself), in file order.
 - `input_problems`: the checks a large table gets before an analysis on an engine estate did not import
   into (Parquet or a catalog): required values, duplicate IDs, references to unknown systems, negative money;
   each problem located by its row (source_file and source_row when the table carries them).
+- `reduce_inputs` runs the first four and returns them as DataFrames.
+Money is summed as DECIMAL(38, 4) (to a hundredth of a penny), so a sum does not depend on the order an
+engine adds in: the same inputs give the same bits on one thread, many, or a cluster.
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ import ibis
 import ibis.expr.types as ir
 
 PROBLEM_COLUMNS = ("table", "row", "column", "value", "code", "message")
+FINDING_COLUMNS = ("kind", "system_id", "interface_id", "detail")
+ROLLUP_LEVELS = ("category", "department", "platform", "technology")
+MONEY = "decimal(38, 4)"
 REQUIRED = {
     "systems": ("system_id", "name", "department"),
     "interfaces": ("source_system_id", "target_system_id"),
@@ -24,19 +33,85 @@ REQUIRED = {
 }
 
 
+def _money_sum(amount: ir.NumericValue) -> ir.FloatingScalar:
+    """Return the sum of an amount, exact and independent of the order it is added in (see the module note)."""
+    return amount.cast(MONEY).sum().cast("float64")
+
+
 def latest_cost_lines(costs: ir.Table) -> ir.Table:
     """Return system_id, financial_year, category, amount_gbp: each system's latest year, summed by category."""
     latest = costs.group_by("system_id").aggregate(latest_year=costs.financial_year.max())
     lines = costs.inner_join(latest, "system_id").filter(lambda t: t.financial_year == t.latest_year)
     lines = lines.mutate(category=lines.category.fill_null("other"))
-    summed = lines.group_by(["system_id", "financial_year", "category"]).aggregate(amount_gbp=lines.amount_gbp.sum())
+    summed = lines.group_by(["system_id", "financial_year", "category"]).aggregate(
+        amount_gbp=_money_sum(lines.amount_gbp)
+    )
     return summed.order_by(["system_id", "category"])
+
+
+def cost_rollups(latest: ir.Table, systems: ir.Table) -> dict[str, ir.Table]:
+    """Return level -> (level, reported_cost_gbp): latest-year reported cost TBM-style, largest first.
+
+    `latest` is `latest_cost_lines`; a system the lines name but the inventory lacks counts as "(unknown)".
+    """
+    attributes = systems.select("system_id", "department", "platform", "technology")
+    joined = latest.left_join(attributes, latest.system_id == attributes.system_id).select(
+        "category", "department", "platform", "technology", "amount_gbp"
+    )
+    result = {}
+    for level in ROLLUP_LEVELS:
+        named = joined.mutate(**{level: joined[level].cast("string").fill_null("(unknown)")})
+        totals = named.group_by(level).aggregate(reported_cost_gbp=_money_sum(named.amount_gbp))
+        result[level] = totals.order_by([ibis.desc("reported_cost_gbp"), level])
+    return result
 
 
 def interface_pairs(interfaces: ir.Table) -> ir.Table:
     """Return source_system_id, target_system_id, kind, interfaces: the edge list aggregated to pairs and kinds."""
     pairs = interfaces.group_by(["source_system_id", "target_system_id", "kind"]).aggregate(interfaces=ibis._.count())
     return pairs.order_by(["source_system_id", "target_system_id", "kind"])
+
+
+def _file_order(table: ir.Table) -> list[str]:
+    """Return the columns that put a table's rows in file order (its provenance), else its first column."""
+    located = [c for c in ("source_file", "source_row") if c in table.columns]
+    return located or [table.columns[0]]
+
+
+def interface_findings(interfaces: ir.Table, systems: ir.Table) -> ir.Table:
+    """Return kind, system_id, interface_id, detail: each reference to a system not in the inventory (source
+    ends, then target ends) and each interface from a system to itself, in file order within each."""
+    known = systems.select(known_id=systems.system_id).distinct()
+    parts = []
+    for number, end in enumerate(("source", "target")):
+        column = interfaces[f"{end}_system_id"]
+        unknown = interfaces.filter(column.notnull()).anti_join(known, column == known.known_id)
+        named = unknown[f"{end}_system_id"]
+        detail = (
+            ibis.literal(f"{end} '") + named + ibis.literal("' is not in the inventory (kept as a placeholder node)")
+        )
+        parts.append(unknown.mutate(
+            part=ibis.literal(number), kind=ibis.literal("dangling_reference"), system_id=named, detail=detail,
+        ))  # fmt: skip
+    loops = interfaces.filter(interfaces.source_system_id == interfaces.target_system_id)
+    parts.append(loops.mutate(
+        part=ibis.literal(2), kind=ibis.literal("self_loop"), system_id=loops.source_system_id,
+        detail=ibis.literal("interface from a system to itself (left out of the metrics)"),
+    ))  # fmt: skip
+    order = ["part", *_file_order(interfaces)]
+    rows = ibis.union(*[p.select(*dict.fromkeys([*FINDING_COLUMNS, *order])) for p in parts])
+    return rows.order_by(order).select(*FINDING_COLUMNS)
+
+
+def reduce_inputs(systems: ir.Table, interfaces: ir.Table, costs: ir.Table) -> dict[str, object]:
+    """Return the reduced inputs as DataFrames: costs (latest lines), interfaces (pairs), their findings, rollups."""
+    latest = latest_cost_lines(costs)
+    return {
+        "costs": latest.to_pandas(),
+        "interfaces": interface_pairs(interfaces).to_pandas(),
+        "interface_findings": interface_findings(interfaces, systems).to_pandas(),
+        "rollups": {level: table.to_pandas() for level, table in cost_rollups(latest, systems).items()},
+    }
 
 
 def _located(table: ir.Table, name: str, where: ir.BooleanValue, column: str, code: str, message: str) -> ir.Table:

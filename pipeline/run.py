@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,11 +26,13 @@ from pipeline.settings import AnalysisSettings
 
 @dataclass(frozen=True)
 class ModelInputs:
-    """The stored inventory as the graph and the cost model read it."""
+    """The stored inventory as the graph and the cost model read it, the detail reduced on its engine."""
 
     systems: pd.DataFrame  # every stored systems column but extra and provenance
-    costs: pd.DataFrame  # system_id, financial_year, category, amount_gbp
-    interfaces: pd.DataFrame  # interface_id, source/target_system_id, kind, frequency, criticality (file order)
+    costs: pd.DataFrame  # system_id, financial_year, category, amount_gbp: latest year (relational.latest_cost_lines)
+    interfaces: pd.DataFrame  # source/target_system_id, kind, interfaces: pairs (relational.interface_pairs)
+    interface_findings: pd.DataFrame  # kind, system_id, interface_id, detail (relational.interface_findings)
+    rollups: dict[str, pd.DataFrame]  # level -> level, reported_cost_gbp (relational.cost_rollups)
 
 
 @dataclass(frozen=True)
@@ -40,39 +42,40 @@ class Analysis:
     graph: GraphAnalysis
     assessment: Assessment
     settings: AnalysisSettings
+    rollups: dict[str, pd.DataFrame]  # reported cost by category, department, platform, technology
 
 
 INTERFACE_COLUMNS = ("interface_id", "source_system_id", "target_system_id", "kind", "frequency", "criticality")
 
 
-def latest_costs_in_store(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return each system's latest cost lines, reduced in the store by the Ibis expression Spark runs too."""
+SYSTEMS_SQL = (
+    "SELECT * EXCLUDE (extra, import_id, source_file, source_sheet, source_row, field_sources, sources) "
+    f"FROM ({merged_systems_sql()})"
+)
+
+
+def model_inputs(systems: pd.DataFrame, reduced: dict) -> ModelInputs:
+    """Return the model inputs of the stored systems and the reduced detail (pipeline.relational.reduce_inputs)."""
+    return ModelInputs(systems, reduced["costs"], reduced["interfaces"], reduced["interface_findings"],
+                       reduced["rollups"])  # fmt: skip
+
+
+def load_inputs(connection: duckdb.DuckDBPyConnection) -> ModelInputs:
+    """Return the stored systems (merged field by field) with the ledger and the interfaces reduced in the store.
+
+    The reduction is pipeline.relational's Ibis expressions, run on the store's DuckDB; pipeline.spark runs
+    the same expressions on Spark.
+    """
     import ibis
 
-    from pipeline.relational import latest_cost_lines
+    from pipeline.relational import reduce_inputs
 
-    return latest_cost_lines(ibis.duckdb.from_connection(connection).table("costs")).to_pandas()
-
-
-def load_inputs(
-    connection: duckdb.DuckDBPyConnection,
-    latest_costs: Callable[[duckdb.DuckDBPyConnection], pd.DataFrame] = latest_costs_in_store,
-) -> ModelInputs:
-    """Return the stored systems (merged field by field), each system's latest cost lines and the interfaces.
-
-    `latest_costs` reduces the ledger (pipeline.relational.latest_cost_lines): in the store by default, or on
-    an engine that reads the ledger from it (pipeline.spark).
-    """
-    return ModelInputs(
-        systems=connection.sql(
-            "SELECT * EXCLUDE (extra, import_id, source_file, source_sheet, source_row, field_sources, sources) "
-            f"FROM ({merged_systems_sql()})"
-        ).df(),
-        costs=latest_costs(connection),
-        interfaces=connection.sql(
-            f"SELECT {', '.join(INTERFACE_COLUMNS)} FROM interfaces ORDER BY source_file, source_row"
-        ).df(),
-    )
+    connection.execute(f"CREATE OR REPLACE TEMP VIEW estate_systems AS {SYSTEMS_SQL}")  # read-only stores too
+    connection.execute("CREATE OR REPLACE TEMP VIEW estate_interfaces AS SELECT * EXCLUDE (extra) FROM interfaces")
+    backend = ibis.duckdb.from_connection(connection)
+    tables = [backend.table(name) for name in ("estate_systems", "estate_interfaces", "costs")]
+    reduced = reduce_inputs(*tables)
+    return model_inputs(connection.sql(SYSTEMS_SQL).df(), reduced)
 
 
 def estate_graph(inputs: ModelInputs) -> EstateGraph:
@@ -81,8 +84,12 @@ def estate_graph(inputs: ModelInputs) -> EstateGraph:
 
 
 def load_graph(connection: duckdb.DuckDBPyConnection) -> EstateGraph:
-    """Return the graph of the systems and interfaces in the store."""
-    return estate_graph(load_inputs(connection))
+    """Return the graph of the systems and interfaces in the store, one edge row per interface (for graph files)."""
+    systems = connection.sql(SYSTEMS_SQL).df()
+    interfaces = connection.sql(
+        f"SELECT {', '.join(INTERFACE_COLUMNS)} FROM interfaces ORDER BY source_file, source_row"
+    ).df()
+    return build_graph(systems[["system_id", *NODE_ATTRIBUTES]], interfaces)
 
 
 def compute(
@@ -93,12 +100,14 @@ def compute(
     `map_chunks` runs the Monte Carlo's chunks of systems: here, or on an engine's executors (pipeline.spark).
     """
     graph = analyse_graph(estate_graph(inputs), settings.betweenness_samples, settings.seed)
+    found = [f.astype(object) for f in (inputs.interface_findings, graph.findings) if len(f)]  # one dtype a column
+    graph.findings = pd.concat(found, ignore_index=True) if found else graph.findings  # interfaces', then graph's
     metrics = graph.metrics.assign(betweenness_sources=graph.betweenness_sources)
     assessment = assess(
         inputs.systems, inputs.costs, inputs.interfaces, metrics, settings.parameters(),
         settings.as_of, settings.seed, settings.draws, timings, map_chunks,
     )  # fmt: skip
-    return Analysis(graph, assessment, settings)
+    return Analysis(graph, assessment, settings, inputs.rollups)
 
 
 def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame]:
@@ -134,7 +143,7 @@ def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame
             assessment.uncertainty.systems["system_id"].to_numpy(), assessment.uncertainty.decision_draws
         ),
         "calibration": assessment.calibration,
-        **{f"reported_cost_by_{level}": frame for level, frame in assessment.rollups.items()},
+        **{f"reported_cost_by_{level}": frame for level, frame in analysis.rollups.items()},
     }
 
 

@@ -1,15 +1,18 @@
 """The Spark engine: the same analysis on Spark (local mode, a cluster, or Spark Connect), through Ibis.
 
 What runs where:
-- The relational parts (pipeline.relational: each system's latest cost lines from the ledger, the checks
-  of tables estate did not import) are Ibis expressions run on Spark, where the detail tables are.
+- The relational parts (pipeline.relational: each system's latest cost lines from the ledger, the cost
+  roll-ups, the interfaces aggregated to pairs and kinds, the findings that name an interface, and the
+  checks of tables estate did not import) are Ibis expressions run on Spark, where the detail tables are:
+  the same expressions the embedded engine runs on DuckDB.
 - The Monte Carlo runs on the executors: the parameter draws and per-system offsets are drawn once on the
   driver from the seed; each task gets one chunk of SYSTEMS_PER_CHUNK systems with them, as a DataFrame
   row, and computes it (costing.uncertainty.simulate_chunk, through `mapInPandas`, which Spark Connect
   supports). The driver reduces the chunks in order, so the result is bit-identical to the embedded one's.
-- The graph runs on the driver from the collected edge list: about 100 bytes an interface, so tens of
-  millions of interfaces fit a driver with a few GB; above that, aggregate first (relational.interface_pairs)
-  or give the driver more memory (spark.driver.memory).
+- The graph runs on the driver from the aggregated edge list (one row per source, target and kind, with
+  its count): about 100 bytes a pair, so tens of millions of pairs fit a driver with a few GB
+  (spark.driver.memory); above that the collect fails with Spark's own out-of-memory error, and the
+  driver needs more memory: the graph algorithms (reachability, betweenness) need the whole graph at once.
 Executors need estate installed (the same version) and Java 17 on every node.
 """
 
@@ -23,18 +26,20 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import ibis
 import pandas as pd
 
 from costing.uncertainty import SYSTEMS_PER_CHUNK, ChunkContext, ChunkResult
 from estate.schema import PROVENANCE_COLUMNS, SYSTEMS
 from estate.store import connect, merged_systems_sql, table_columns
-from pipeline.relational import REQUIRED, input_problems, latest_cost_lines
+from pipeline.relational import REQUIRED, input_problems, reduce_inputs
 from pipeline.results import current_import_ids, source_label, write_results
-from pipeline.run import INTERFACE_COLUMNS, Analysis, ModelInputs, compute, load_inputs, result_tables
+from pipeline.run import INTERFACE_COLUMNS, SYSTEMS_SQL, Analysis, ModelInputs, compute, model_inputs, result_tables
 from pipeline.settings import AnalysisSettings
 from pipeline.staging import under
 
 INPUT_TABLES = ("systems", "interfaces", "costs")
+OPTIONAL_COLUMNS = (("systems", "platform"), ("systems", "technology"), ("interfaces", "kind"))
 
 
 class InputProblem(ValueError):
@@ -116,14 +121,22 @@ def _view(spark, frame, name: str):
 
 
 def inputs_from_store(spark, db: Path) -> tuple[ModelInputs, str]:
-    """Return the model inputs of a DuckDB store, the ledger reduced on Spark; and the imports they come from."""
+    """Return the model inputs of a DuckDB store, the detail reduced on Spark; and the imports they come from.
 
-    def latest_costs_on_spark(connection) -> pd.DataFrame:
-        ledger = connection.sql("SELECT system_id, financial_year, category, amount_gbp FROM costs").df()
-        return latest_cost_lines(_view(spark, spark.createDataFrame(ledger), "costs")).to_pandas()
-
+    The store's systems, interfaces and ledger go to Spark as DataFrames and pipeline.relational's expressions
+    reduce them there, as they do in the store on the embedded engine.
+    """
+    queries = {
+        "systems": SYSTEMS_SQL,
+        "interfaces": "SELECT * EXCLUDE (extra) FROM interfaces",
+        "costs": "SELECT system_id, financial_year, category, amount_gbp FROM costs",
+    }
     with connect(db, read_only=True) as connection:
-        return load_inputs(connection, latest_costs_on_spark), current_import_ids(connection)
+        data = {name: connection.sql(query).to_arrow_table() for name, query in queries.items()}  # typed, even empty
+        imports = current_import_ids(connection)
+    tables = {name: _view(spark, spark.createDataFrame(table), name) for name, table in data.items()}
+    reduced = reduce_inputs(tables["systems"], tables["interfaces"], tables["costs"])
+    return model_inputs(data["systems"].to_pandas(), reduced), imports
 
 
 def read_source(spark, source: str) -> dict:
@@ -144,6 +157,9 @@ def inputs_from_source(spark, source: str) -> ModelInputs:
              "message": f"the {name} table has no {column} column"} for name, column in missing
         ]))  # fmt: skip
     tables = {name: _view(spark, frame, name) for name, frame in frames.items()}
+    for name, column in OPTIONAL_COLUMNS:  # columns the reduction reads that a source may lack: null
+        if column not in tables[name].columns:
+            tables[name] = tables[name].mutate(**{column: ibis.null().cast("string")})
     problems = input_problems(tables["systems"], tables["interfaces"], tables["costs"]).to_pandas()
     errors = problems[problems["code"] != "dangling_reference"]  # a link to an unknown system is a placeholder
     if len(errors):
@@ -151,12 +167,8 @@ def inputs_from_source(spark, source: str) -> ModelInputs:
     systems = tables["systems"].to_pandas()
     stored = [name for name, _ in table_columns(SYSTEMS) if name not in ("extra", *dict(PROVENANCE_COLUMNS))]
     systems = systems.reindex(columns=[*stored, *[c for c in systems.columns if c not in stored]])  # absent: null
-    interfaces = tables["interfaces"]
-    order = [c for c in ("source_file", "source_row") if c in interfaces.columns]  # file order, as on import
-    interfaces = (interfaces.order_by(order) if order else interfaces).to_pandas()
-    costs = latest_cost_lines(tables["costs"]).to_pandas()
-    return ModelInputs(systems.drop(columns=["source_file", "source_row"], errors="ignore"), costs,
-                       interfaces.reindex(columns=list(INTERFACE_COLUMNS)))  # fmt: skip
+    systems = systems.drop(columns=["source_file", "source_row"], errors="ignore")
+    return model_inputs(systems, reduce_inputs(tables["systems"], tables["interfaces"], tables["costs"]))
 
 
 def analyse_on_spark(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import ibis
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -14,15 +15,13 @@ from hypothesis import strategies as st
 import dependency_graph.reach as reach
 from dependency_graph import EmptyEstate, analyse_graph, blast_radius_of, build_graph
 from dependency_graph.betweenness import sampled_betweenness
+from pipeline.relational import interface_findings, interface_pairs
 from tests.conftest import run_estate, write_xlsx
 
 
-def graph_of(edges, systems=None, departments=None, kinds=None):
-    """Build a graph from (source, target) pairs; systems default to every named node."""
-    names = systems if systems is not None else sorted({n for e in edges for n in e})
-    departments = departments or {}
-    frame = pd.DataFrame({"system_id": names, "department": [departments.get(n, "D") for n in names]})
-    interfaces = pd.DataFrame(
+def _interfaces(edges, kinds=None) -> pd.DataFrame:
+    """Return one interface row per (source, target) pair, numbered I0, I1, ... in order."""
+    return pd.DataFrame(
         {
             "interface_id": [f"I{i}" for i in range(len(edges))],
             "source_system_id": [e[0] for e in edges],
@@ -33,7 +32,14 @@ def graph_of(edges, systems=None, departments=None, kinds=None):
         },
         dtype=object,
     )
-    return build_graph(frame, interfaces)
+
+
+def graph_of(edges, systems=None, departments=None, kinds=None):
+    """Build a graph from (source, target) pairs; systems default to every named node."""
+    names = systems if systems is not None else sorted({n for e in edges for n in e})
+    departments = departments or {}
+    frame = pd.DataFrame({"system_id": names, "department": [departments.get(n, "D") for n in names]})
+    return build_graph(frame, _interfaces(edges, kinds))
 
 
 def metrics_of(edges, **kwargs):
@@ -86,7 +92,37 @@ def test_bad_graph_input_is_reported_not_fatal():
     assert m["manual_interfaces"]["a"] == 3
     assert m["blast_radius"]["a"] == 1  # b; the GHOST placeholder is not an inventory system
     kinds = analysis.findings.groupby("kind")["system_id"].apply(sorted).to_dict()
-    assert kinds == {"dangling_reference": ["GHOST"], "orphan": ["c"], "parallel_interfaces": ["a"], "self_loop": ["a"]}
+    assert kinds == {"orphan": ["c"], "parallel_interfaces": ["a"]}  # the graph's own findings
+    named = interface_findings(ibis.memtable(_interfaces(edges)), ibis.memtable({"system_id": ["a", "b", "c", "x"]}))
+    found = named.to_pandas()  # those that name an interface, found where the interfaces are (here DuckDB)
+    assert found[["kind", "system_id", "interface_id"]].values.tolist() == [
+        ["dangling_reference", "GHOST", "I1"], ["self_loop", "a", "I0"]
+    ]  # fmt: skip
+    assert found["detail"].iloc[0] == "target 'GHOST' is not in the inventory (kept as a placeholder node)"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("abcdefG"), st.sampled_from("abcdefH"), st.sampled_from(["api", "manual"])),
+             max_size=30),
+    st.dictionaries(st.sampled_from("abcdef"), st.sampled_from(["D1", "D2", "D3"])),
+)  # fmt: skip
+def test_a_graph_of_aggregated_pairs_gives_the_figures_of_one_row_per_interface(links, departments):
+    """The graph is built from interfaces aggregated to (source, target, kind) with their count: nothing changes."""
+    names = list("abcdef")
+    edges, kinds = [(s, t) for s, t, _ in links], [k for _, _, k in links]
+    raw = graph_of(edges, systems=names, departments=departments, kinds=kinds)
+    pairs = interface_pairs(ibis.memtable(_interfaces(edges, kinds))).to_pandas()
+    systems = pd.DataFrame({"system_id": names, "department": [departments.get(n, "D") for n in names]})
+    aggregated = build_graph(systems, pairs)
+    one, other = analyse_graph(raw), analyse_graph(aggregated)
+    pd.testing.assert_frame_equal(one.metrics, other.metrics)
+    pd.testing.assert_frame_equal(one.department_links, other.department_links)
+    pd.testing.assert_frame_equal(one.department_silos, other.department_silos)
+    pd.testing.assert_frame_equal(one.findings, other.findings)
+    assert int(aggregated.counts.sum()) == len(links)
+    exported = aggregated.to_networkx()
+    assert sum(d["interfaces"] for _, _, d in exported.edges(data=True)) == len(links)
 
 
 def test_empty_estate():
