@@ -390,15 +390,13 @@ def analyse_command(
         str | None,
         typer.Option(
             "--source",
-            help="With --engine spark: Parquet folder (DIR/systems, DIR/interfaces, DIR/costs) "
-            "or catalog.schema to read instead of --db.",
+            help="Parquet folder (DIR/systems, DIR/interfaces, DIR/costs) to read instead of --db; with "
+            "--engine spark also a catalog.schema. Needs --results.",
         ),
     ] = None,
     results: Annotated[
         str | None,
-        typer.Option(
-            "--results", help="With --engine spark: folder (or URL) for the result tables as Parquet, instead of --db."
-        ),
+        typer.Option("--results", help="Folder (or URL) for the result tables as Parquet, instead of --db."),
     ] = None,
 ) -> None:
     from costing.parameters import ParameterError
@@ -421,21 +419,29 @@ def analyse_command(
     if engine not in ("duckdb", "spark"):
         typer.echo("Error: --engine must be duckdb or spark", err=True)
         raise typer.Exit(2)
-    if engine == "duckdb" and (source or results or spark_remote):
-        typer.echo("Error: --source, --results and --spark-remote need --engine spark", err=True)
+    if engine == "duckdb" and spark_remote:
+        typer.echo("Error: --spark-remote needs --engine spark", err=True)
+        raise typer.Exit(2)
+    if source and not results:
+        typer.echo("Error: --source needs --results DIR: the result tables go beside the source, not into --db",
+                   err=True)  # fmt: skip
         raise typer.Exit(2)
     if engine == "spark":
         result = _analyse_on_spark(settings, db_path, spark_master, spark_remote, source, results)
-        if results:
-            estate = result.assessment.uncertainty.estate
-            typer.echo(
-                f"{len(result.graph.metrics):,} systems analysed on Spark; hidden cost (expected) "
-                f"£{estate['hidden_cost_gbp'] / 1e6:,.1f}m a year; result tables written to {results}"
-            )
-            return
     else:
-        with _exit_on(StoreError, EmptyEstate):
-            result = analyse(db_path, settings)
+        from pipeline.parquet import StagingError
+        from pipeline.relational import InputProblem
+        from pipeline.run import analyse_source
+
+        with _exit_on(StoreError, EmptyEstate, InputProblem, StagingError):
+            result = analyse_source(source, results, settings) if source else analyse(db_path, settings, None, results)
+    if results:
+        estate = result.assessment.uncertainty.estate
+        typer.echo(
+            f"{len(result.graph.metrics):,} systems analysed{' on Spark' if engine == 'spark' else ''}; hidden cost "
+            f"(expected) £{estate['hidden_cost_gbp'] / 1e6:,.1f}m a year; result tables written to {results}"
+        )
+        return
     analysis, assessment = result.graph, result.assessment
     with _exit_on(StoreError, NotAnalysed):
         stored = read_stored(db_path)
@@ -566,7 +572,9 @@ def _analyse_on_spark(settings, db_path: Path, master: str, remote: str | None, 
     except Exception as exc:  # Java missing, a bad master URL: say so, never a traceback
         typer.echo(f"Error: Spark did not start ({type(exc).__name__}: {str(exc).splitlines()[0][:300]})", err=True)
         raise typer.Exit(2) from None
-    with _exit_on(StoreError, EmptyEstate, engine.InputProblem):
+    from pipeline.relational import InputProblem
+
+    with _exit_on(StoreError, EmptyEstate, InputProblem):
         return engine.analyse_on_spark(spark, settings, db=db_path, source=source, results=results)
 
 

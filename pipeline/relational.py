@@ -21,11 +21,27 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
+INPUT_TABLES = ("systems", "interfaces", "costs")
 PROBLEM_COLUMNS = ("table", "row", "column", "value", "code", "message")
 FINDING_COLUMNS = ("kind", "system_id", "interface_id", "detail")
 ROLLUP_LEVELS = ("category", "department", "platform", "technology")
 MONEY = "decimal(38, 4)"
+# columns the reduction reads that a source may lack: null when absent
+OPTIONAL_COLUMNS = (("systems", "platform"), ("systems", "technology"), ("interfaces", "kind"))
+
+
+class InputProblem(ValueError):
+    """Tables that are not fit to analyse: every problem, located by table and row."""
+
+    def __init__(self, problems: pd.DataFrame):
+        self.problems = problems
+        lines = [f"{r.table}:{'' if pd.isna(r.row) else int(r.row)}:{r.column}: error [{r.code}] {r.message}"
+                 for r in problems.itertuples()]  # fmt: skip
+        super().__init__("\n".join(lines[:50]) + (f"\n... and {len(lines) - 50} more" if len(lines) > 50 else ""))
+
+
 REQUIRED = {
     "systems": ("system_id", "name", "department"),
     "interfaces": ("source_system_id", "target_system_id"),
@@ -141,3 +157,27 @@ def input_problems(systems: ir.Table, interfaces: ir.Table, costs: ir.Table) -> 
     checks.append(_located(costs, "costs", costs.amount_gbp < 0, "amount_gbp", "negative_money",
                            "amount_gbp is negative"))  # fmt: skip
     return ibis.union(*checks).order_by(["table", "row", "column", "code"])
+
+
+def checked(tables: dict[str, ir.Table]) -> dict[str, ir.Table]:
+    """Return a source's tables fit to reduce (optional columns null when absent); raise InputProblem if unfit.
+
+    A missing required column is named; then `input_problems` runs on the engine. A link to a system not in
+    the inventory is not an error (it becomes a placeholder node, as on import).
+    """
+    missing = [(name, column) for name in INPUT_TABLES for column in REQUIRED[name]
+               if column not in tables[name].columns]  # fmt: skip
+    if missing:
+        raise InputProblem(pd.DataFrame([
+            {"table": name, "row": None, "column": column, "value": "", "code": "missing_column",
+             "message": f"the {name} table has no {column} column"} for name, column in missing
+        ]))  # fmt: skip
+    tables = dict(tables)
+    for name, column in OPTIONAL_COLUMNS:
+        if column not in tables[name].columns:
+            tables[name] = tables[name].mutate(**{column: ibis.null().cast("string")})
+    problems = input_problems(tables["systems"], tables["interfaces"], tables["costs"]).to_pandas()
+    errors = problems[problems["code"] != "dangling_reference"]
+    if len(errors):
+        raise InputProblem(errors.reset_index(drop=True))
+    return tables

@@ -20,7 +20,14 @@ from dependency_graph.metrics import GraphAnalysis, analyse_graph
 from estate.issues import Issue
 from estate.mapping import MappingProfile
 from estate.store import ImportSummary, connect, import_files, merged_systems_sql
-from pipeline.results import current_import_ids, decision_draws_table, parameter_table, recorded_settings, write_results
+from pipeline.results import (
+    current_import_ids,
+    decision_draws_table,
+    parameter_table,
+    recorded_settings,
+    source_label,
+    write_results,
+)
 from pipeline.settings import AnalysisSettings
 
 
@@ -58,6 +65,20 @@ def model_inputs(systems: pd.DataFrame, reduced: dict) -> ModelInputs:
     """Return the model inputs of the stored systems and the reduced detail (pipeline.relational.reduce_inputs)."""
     return ModelInputs(systems, reduced["costs"], reduced["interfaces"], reduced["interface_findings"],
                        reduced["rollups"])  # fmt: skip
+
+
+def inputs_from_tables(tables: dict) -> ModelInputs:
+    """Return the model inputs of a source's Ibis tables (any engine), checked first; raise InputProblem if unfit."""
+    from estate.schema import PROVENANCE_COLUMNS, SYSTEMS
+    from estate.store import table_columns
+    from pipeline.relational import checked, reduce_inputs
+
+    tables = checked(tables)
+    systems = tables["systems"].to_pandas()
+    stored = [name for name, _ in table_columns(SYSTEMS) if name not in ("extra", *dict(PROVENANCE_COLUMNS))]
+    systems = systems.reindex(columns=[*stored, *[c for c in systems.columns if c not in stored]])  # absent: null
+    systems = systems.drop(columns=["source_file", "source_row"], errors="ignore")
+    return model_inputs(systems, reduce_inputs(tables["systems"], tables["interfaces"], tables["costs"]))
 
 
 def load_inputs(connection: duckdb.DuckDBPyConnection) -> ModelInputs:
@@ -153,18 +174,39 @@ def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame
 LIBRARY_THREADS = 1
 
 
-def analyse(db: Path, settings: AnalysisSettings, timings: dict | None = None) -> Analysis:
+def analyse(db: Path, settings: AnalysisSettings, timings: dict | None = None, results: str | None = None) -> Analysis:
     """Analyse the stored estate and replace every result table in one transaction; return the analysis.
 
     A failure anywhere (bad parameters, an error in the cost model, the process killed) leaves every
-    result table exactly as it was.
+    result table exactly as it was. With `results` (a folder or URL) the result tables are written there
+    as Parquet instead (pipeline.parquet), and the store is only read.
     """
     settings.parameters()  # a bad parameter text fails before anything is read
-    with connect(db) as connection, threadpool_limits(LIBRARY_THREADS):
+    with connect(db, read_only=results is not None) as connection, threadpool_limits(LIBRARY_THREADS):
         inputs = load_inputs(connection)
         import_ids = current_import_ids(connection)
         analysis = compute(inputs, settings, timings)
-        write_results(connection, result_tables(analysis, import_ids))
+        if results is None:
+            write_results(connection, result_tables(analysis, import_ids))
+    if results is not None:
+        from pipeline.parquet import write_result_tables
+
+        write_result_tables(result_tables(analysis, import_ids), results)
+    return analysis
+
+
+def analyse_source(source: str, results: str, settings: AnalysisSettings) -> Analysis:
+    """Analyse a Parquet source (SOURCE/systems, interfaces, costs) on the embedded engine; results as Parquet.
+
+    The tables are checked and reduced by pipeline.relational's expressions on DuckDB, as pipeline.spark runs
+    them on Spark; an unfit table raises InputProblem and nothing is written.
+    """
+    from pipeline.parquet import source_tables, write_result_tables
+
+    settings.parameters()
+    with threadpool_limits(LIBRARY_THREADS):
+        analysis = compute(inputs_from_tables(source_tables(source)), settings)
+    write_result_tables(result_tables(analysis, source_label(source)), results)
     return analysis
 
 

@@ -30,26 +30,21 @@ import ibis
 import pandas as pd
 
 from costing.uncertainty import SYSTEMS_PER_CHUNK, ChunkContext, ChunkResult
-from estate.schema import PROVENANCE_COLUMNS, SYSTEMS
-from estate.store import connect, merged_systems_sql, table_columns
-from pipeline.relational import REQUIRED, input_problems, reduce_inputs
+from estate.store import connect, merged_systems_sql
+from pipeline.parquet import under
+from pipeline.relational import INPUT_TABLES, reduce_inputs
 from pipeline.results import current_import_ids, source_label, write_results
-from pipeline.run import INTERFACE_COLUMNS, SYSTEMS_SQL, Analysis, ModelInputs, compute, model_inputs, result_tables
+from pipeline.run import (
+    INTERFACE_COLUMNS,
+    SYSTEMS_SQL,
+    Analysis,
+    ModelInputs,
+    compute,
+    inputs_from_tables,
+    model_inputs,
+    result_tables,
+)  # fmt: skip
 from pipeline.settings import AnalysisSettings
-from pipeline.staging import under
-
-INPUT_TABLES = ("systems", "interfaces", "costs")
-OPTIONAL_COLUMNS = (("systems", "platform"), ("systems", "technology"), ("interfaces", "kind"))
-
-
-class InputProblem(ValueError):
-    """Tables on Spark that are not fit to analyse: every problem, located by table and row."""
-
-    def __init__(self, problems: pd.DataFrame):
-        self.problems = problems
-        lines = [f"{r.table}:{'' if pd.isna(r.row) else int(r.row)}:{r.column}: error [{r.code}] {r.message}"
-                 for r in problems.itertuples()]  # fmt: skip
-        super().__init__("\n".join(lines[:50]) + (f"\n... and {len(lines) - 50} more" if len(lines) > 50 else ""))
 
 
 def session(master: str = "local[2]", remote: str | None = None, app_name: str = "estate"):
@@ -108,16 +103,10 @@ def _one_chunk(context: ChunkContext, start: int) -> ChunkContext:
     return replace(context, frame=context.frame.iloc[rows], offsets=context.offsets[rows], codes=context.codes[rows])
 
 
-def _ibis(spark):
-    import ibis
-
-    return ibis.pyspark.connect(spark)
-
-
 def _view(spark, frame, name: str):
     """Return an Ibis table over a Spark DataFrame (a temporary view named estate_NAME)."""
     frame.createOrReplaceTempView(f"estate_{name}")
-    return _ibis(spark).table(f"estate_{name}")
+    return ibis.pyspark.connect(spark).table(f"estate_{name}")
 
 
 def inputs_from_store(spark, db: Path) -> tuple[ModelInputs, str]:
@@ -148,27 +137,7 @@ def read_source(spark, source: str) -> dict:
 
 def inputs_from_source(spark, source: str) -> ModelInputs:
     """Return the model inputs from Parquet or a catalog, checked on Spark first; raise InputProblem if unfit."""
-    frames = read_source(spark, source)
-    missing = [(name, column) for name, frame in frames.items() for column in REQUIRED[name]
-               if column not in frame.columns]  # fmt: skip
-    if missing:
-        raise InputProblem(pd.DataFrame([
-            {"table": name, "row": None, "column": column, "value": "", "code": "missing_column",
-             "message": f"the {name} table has no {column} column"} for name, column in missing
-        ]))  # fmt: skip
-    tables = {name: _view(spark, frame, name) for name, frame in frames.items()}
-    for name, column in OPTIONAL_COLUMNS:  # columns the reduction reads that a source may lack: null
-        if column not in tables[name].columns:
-            tables[name] = tables[name].mutate(**{column: ibis.null().cast("string")})
-    problems = input_problems(tables["systems"], tables["interfaces"], tables["costs"]).to_pandas()
-    errors = problems[problems["code"] != "dangling_reference"]  # a link to an unknown system is a placeholder
-    if len(errors):
-        raise InputProblem(errors.reset_index(drop=True))
-    systems = tables["systems"].to_pandas()
-    stored = [name for name, _ in table_columns(SYSTEMS) if name not in ("extra", *dict(PROVENANCE_COLUMNS))]
-    systems = systems.reindex(columns=[*stored, *[c for c in systems.columns if c not in stored]])  # absent: null
-    systems = systems.drop(columns=["source_file", "source_row"], errors="ignore")
-    return model_inputs(systems, reduce_inputs(tables["systems"], tables["interfaces"], tables["costs"]))
+    return inputs_from_tables({name: _view(spark, frame, name) for name, frame in read_source(spark, source).items()})
 
 
 def analyse_on_spark(

@@ -1,6 +1,6 @@
 """Result tables kept outside the store, staged so every reader reads them as it reads a store.
 
-`estate analyse --engine spark --results DIR` writes each result table as Parquet (DIR/system_assessment, ...).
+`estate analyse --results DIR` writes each result table as Parquet (DIR/system_assessment, ...; pipeline.parquet).
 `estate rank`, `report` and `export` read them with `--results DIR`: the tables are read here (DuckDB and
 pyarrow, no Spark needed, so a folder written on a cluster can be read on a laptop) and put, with the inputs
 they were computed from, into a temporary DuckDB file. The readers then run unchanged, with their own checks:
@@ -18,23 +18,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from estate.schema import TABLES
 from estate.store import connect, table_columns
-from pipeline.results import RESULT_TABLES, SOURCE_PREFIX, decision_draws_table, source_label, write_results
+from pipeline.parquet import StagingError, read_result_tables, under
+from pipeline.results import SOURCE_PREFIX, source_label, write_results
 
-
-class StagingError(ValueError):
-    """Result tables or a source that cannot be read: names the place and what is wrong."""
-
-
-def under(folder: str, name: str) -> str:
-    """Return a table's location under a local folder or a URL (s3://bucket/estate)."""
-    return f"{folder}/{name}" if "://" in folder else str(Path(folder) / name)
+__all__ = ["StagingError", "read_result_tables", "staged_store"]
 
 
 @contextmanager
@@ -72,37 +65,6 @@ def _described(recorded: str) -> str:
     if recorded.startswith(SOURCE_PREFIX):
         return f"the source {recorded.removeprefix(SOURCE_PREFIX)}"
     return f"a store's imports ({recorded or 'none'})"
-
-
-def read_result_tables(results: str) -> dict[str, object]:
-    """Return every result table kept as Parquet under `results`; raise StagingError naming one that is not."""
-    tables: dict[str, object] = {}
-    for table in RESULT_TABLES:
-        place = under(results, table.name)
-        try:
-            data = pq.read_table(place)
-        except (OSError, pa.ArrowException, ValueError) as exc:
-            raise StagingError(
-                f"{place}: no readable result table {table.name} ({type(exc).__name__}): "
-                "write it with `estate analyse --engine spark --results DIR`"
-            ) from None
-        missing = [c for c in table.columns if c not in data.column_names]
-        if missing:
-            raise StagingError(f"{place}: result table {table.name} lacks column(s) {', '.join(missing)}")
-        # integers stay integers where a column has nulls (cluster_id): pandas would make them floats
-        tables[table.name] = _decision_draws(data) if table.name == "decision_draws" else data.to_pandas(
-            types_mapper={pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype()}.get)  # fmt: skip
-    return tables
-
-
-def _decision_draws(data: pa.Table) -> pa.Table:
-    """Return the decision draws as the store keeps them (fixed-size lists of float32), whatever wrote them."""
-    draws = data.column("npv_per_capex_draws").combine_chunks()
-    width = draws.type.list_size if pa.types.is_fixed_size_list(draws.type) else (
-        int(pa.compute.list_value_length(draws)[0].as_py()) if len(draws) else 1)  # fmt: skip
-    values = draws.flatten().to_numpy(zero_copy_only=False).astype(np.float32)
-    ids = data.column("system_id").to_numpy(zero_copy_only=False)
-    return decision_draws_table(ids, values.reshape(len(ids), width) if len(ids) else values.reshape(0, width))
 
 
 def _copy_store(db: Path, staged: Path) -> None:

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from estate.sample import write_sample
 from estate.store import import_files
 from pipeline.results import RESULT_TABLES
-from pipeline.run import analyse
+from pipeline.run import analyse, analyse_source
 from pipeline.settings import AnalysisSettings
 from tests.conftest import run_estate, write_xlsx
 
@@ -159,7 +159,8 @@ def test_rank_report_and_export_read_results_spark_wrote_as_parquet(sample_store
 
 
 def test_bad_input_on_spark_is_refused_with_located_errors(sample_store, spark, tmp_path):
-    from pipeline.spark import InputProblem, analyse_on_spark, export_source
+    from pipeline.relational import InputProblem
+    from pipeline.spark import analyse_on_spark, export_source
 
     source = export_source(sample_store, tmp_path / "source")
     systems = pd.read_parquet(source / "systems")
@@ -176,10 +177,19 @@ def test_bad_input_on_spark_is_refused_with_located_errors(sample_store, spark, 
     assert int(found.loc[found["code"] == "missing_value", "row"].iloc[0]) == int(systems.loc[4, "source_row"])
     assert int(found.loc[found["code"] == "negative_money", "row"].iloc[0]) == int(costs.loc[2, "source_row"])
     assert not (tmp_path / "results").exists()  # nothing written
+    with pytest.raises(InputProblem) as embedded:  # the same expression on DuckDB: the same located errors
+        analyse_source(str(source), str(tmp_path / "results"), SETTINGS)
+
+    def located(problems: pd.DataFrame) -> list:
+        return [(r.table, int(r.row), r.column, str(r.value), r.code) for r in problems.itertuples()]
+
+    assert located(embedded.value.problems) == located(found)
+    assert str(embedded.value) == str(refused.value)
 
 
 def test_a_source_lacking_a_required_column_is_refused_naming_it(sample_store, spark, tmp_path):
-    from pipeline.spark import InputProblem, analyse_on_spark, export_source
+    from pipeline.relational import InputProblem
+    from pipeline.spark import analyse_on_spark, export_source
 
     source = export_source(sample_store, tmp_path / "source")
     pd.read_parquet(source / "costs").drop(columns=["amount_gbp"]).to_parquet(source / "costs" / "part-0.parquet")
@@ -201,8 +211,8 @@ def test_the_cli_runs_the_spark_engine_into_the_same_store(tmp_path):
     headline = json.loads(result.stdout)["headline"]
     ranked = json.loads(run_estate("rank", "--db", str(db), "--all", "--format", "json").stdout)
     assert sum(r["hidden_cost_gbp"] for r in ranked) == pytest.approx(headline["hidden_cost_gbp"], rel=1e-9)
-    bad = run_estate("analyse", "--db", str(db), "--source", str(tmp_path))
-    assert bad.returncode == 2 and "--engine spark" in bad.stderr
+    bad = run_estate("analyse", "--db", str(db), "--engine", "spark", "--source", str(tmp_path))
+    assert bad.returncode == 2 and "--source needs --results" in bad.stderr
 
 
 def _free_port() -> int:

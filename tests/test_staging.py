@@ -1,7 +1,7 @@
-"""Results kept as Parquet (`estate analyse --results DIR`) read by `estate rank/report/export --results DIR`.
+"""Results kept as Parquet (`estate analyse --results DIR`) read by `estate rank/report/export --results DIR`,
+and a Parquet source analysed on the embedded engine (`estate analyse --source DIR --results DIR`).
 
-These tests write the Parquet results from an embedded analysis (DuckDB's own writer), so they run without Java;
-tests/test_spark.py reads folders Spark wrote.
+These run without Java: the embedded engine writes the Parquet; tests/test_spark.py reads folders Spark wrote.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ def analysed(tmp_path_factory) -> tuple[Path, Path]:
     write_sample(folder / "sample.xlsx", systems=60, seed=4)
     db = folder / "store.duckdb"
     import_files(db, [folder / "sample.xlsx"])
-    analyse(db, SETTINGS)
     results = folder / "results"
+    analyse(db, SETTINGS, results=str(results))  # the store is only read
     with duckdb.connect(str(db), read_only=True) as connection:
-        for table in RESULT_TABLES:
-            (results / table.name).mkdir(parents=True)
-            connection.sql(f"SELECT * FROM {table.name}").write_parquet(str(results / table.name / "part-0.parquet"))
+        stored = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert not stored & {t.name for t in RESULT_TABLES}
+    analyse(db, SETTINGS)
     return db, results
 
 
@@ -117,3 +117,43 @@ def test_source_without_results_is_a_usage_error(analysed, tmp_path):
         pass
     with staged_store(db, None) as same:
         assert same == db  # without --results the store is read as it is
+
+
+def test_a_parquet_source_analysed_embedded_gives_the_stored_ranking(analysed, tmp_path):
+    from pipeline.spark import export_source  # writes Parquet with DuckDB: no Spark session
+
+    db, _ = analysed
+    source = export_source(db, tmp_path / "source")
+    results = tmp_path / "out"
+    made = run_estate("analyse", "--source", str(source), "--results", str(results), "--as-of", "2026-11-25",
+                      "--seed", "5", "--draws", "120")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert f"result tables written to {results}" in made.stdout
+    ranked = run_estate("rank", "--source", str(source), "--results", str(results), "--all", "--format", "csv")
+    assert ranked.returncode == 0, ranked.stderr
+    assert ranked.stdout == run_estate("rank", "--db", str(db), "--all", "--format", "csv").stdout
+    assert run_estate("analyse", "--source", str(source)).returncode == 2  # --results is where they go
+
+
+def test_a_bad_parquet_source_is_refused_with_located_errors_and_nothing_written(analysed, tmp_path):
+    from pipeline.relational import InputProblem
+    from pipeline.run import analyse_source
+    from pipeline.spark import export_source
+
+    db, _ = analysed
+    source = export_source(db, tmp_path / "source")
+    systems = pd.read_parquet(source / "systems")
+    systems.loc[3, "department"] = None
+    systems.to_parquet(source / "systems" / "part-0.parquet")
+    with pytest.raises(InputProblem) as refused:
+        analyse_source(str(source), str(tmp_path / "out"), SETTINGS)
+    found = refused.value.problems
+    assert found[["table", "row", "column", "code"]].values.tolist() == [
+        ["systems", int(systems.loc[3, "source_row"]), "department", "missing_value"]
+    ]
+    assert not (tmp_path / "out").exists()
+    cli = run_estate("analyse", "--source", str(source), "--results", str(tmp_path / "out"))
+    assert cli.returncode == 1 and f"systems:{int(systems.loc[3, 'source_row'])}:department" in cli.stderr
+    pd.read_parquet(source / "costs").drop(columns=["financial_year"]).to_parquet(source / "costs" / "part-0.parquet")
+    with pytest.raises(InputProblem, match="the costs table has no financial_year column"):
+        analyse_source(str(source), str(tmp_path / "out"), SETTINGS)
