@@ -29,7 +29,9 @@ FINDING_COLUMNS = ("kind", "system_id", "interface_id", "detail")
 ROLLUP_LEVELS = ("category", "department", "platform", "technology")
 MONEY = "decimal(38, 4)"
 # columns the reduction reads that a source may lack: null when absent
-OPTIONAL_COLUMNS = (("systems", "platform"), ("systems", "technology"), ("interfaces", "kind"))
+OPTIONAL_COLUMNS = (
+    ("systems", "platform"), ("systems", "technology"), ("interfaces", "interface_id"), ("interfaces", "kind"),
+)  # fmt: skip
 
 
 class InputProblem(ValueError):
@@ -88,10 +90,12 @@ def interface_pairs(interfaces: ir.Table) -> ir.Table:
     return pairs.order_by(["source_system_id", "target_system_id", "kind"])
 
 
-def _file_order(table: ir.Table) -> list[str]:
-    """Return the columns that put a table's rows in file order (its provenance), else its first column."""
-    located = [c for c in ("source_file", "source_row") if c in table.columns]
-    return located or [table.columns[0]]
+def _file_order(table: ir.Table, key: str) -> list[str]:
+    """Return the columns that put a table's rows in file order (its provenance), then its key.
+
+    The key breaks ties: rows split from one spreadsheet row share it (interface IDs IF-7, IF-7.2, ...).
+    """
+    return [*[c for c in ("source_file", "source_row") if c in table.columns], key]
 
 
 def interface_findings(interfaces: ir.Table, systems: ir.Table) -> ir.Table:
@@ -114,7 +118,7 @@ def interface_findings(interfaces: ir.Table, systems: ir.Table) -> ir.Table:
         part=ibis.literal(2), kind=ibis.literal("self_loop"), system_id=loops.source_system_id,
         detail=ibis.literal("interface from a system to itself (left out of the metrics)"),
     ))  # fmt: skip
-    order = ["part", *_file_order(interfaces)]
+    order = ["part", *_file_order(interfaces, "interface_id")]
     rows = ibis.union(*[p.select(*dict.fromkeys([*FINDING_COLUMNS, *order])) for p in parts])
     return rows.order_by(order).select(*FINDING_COLUMNS)
 

@@ -108,7 +108,7 @@ def load_graph(connection: duckdb.DuckDBPyConnection) -> EstateGraph:
     """Return the graph of the systems and interfaces in the store, one edge row per interface (for graph files)."""
     systems = connection.sql(SYSTEMS_SQL).df()
     interfaces = connection.sql(
-        f"SELECT {', '.join(INTERFACE_COLUMNS)} FROM interfaces ORDER BY source_file, source_row"
+        f"SELECT {', '.join(INTERFACE_COLUMNS)} FROM interfaces ORDER BY source_file, source_row, interface_id"
     ).df()
     return build_graph(systems[["system_id", *NODE_ATTRIBUTES]], interfaces)
 
