@@ -13,8 +13,9 @@ interfaces): they reduce them, on the engine that holds them, to what the graph 
   into (Parquet or a catalog): required values, duplicate IDs, references to unknown systems, negative money;
   each problem located by its row (source_file and source_row when the table carries them).
 - `reduce_inputs` runs the first four and returns them as DataFrames.
-Money is summed as DECIMAL(38, 4) (to a hundredth of a penny), so a sum does not depend on the order an
-engine adds in: the same inputs give the same bits on one thread, many, or a cluster.
+Money is summed as whole hundredths of a penny in 64-bit integers, so a sum does not depend on the order an
+engine adds in: the same inputs give the same bits on one thread, many, or a cluster. (DECIMAL(38, 4) did
+the same but made Spark's ledger reduction grow by 4.6 s a million lines on 2 cores: benchmarks/NOTES.md.)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ INPUT_TABLES = ("systems", "interfaces", "costs")
 PROBLEM_COLUMNS = ("table", "row", "column", "value", "code", "message")
 FINDING_COLUMNS = ("kind", "system_id", "interface_id", "detail")
 ROLLUP_LEVELS = ("category", "department", "platform", "technology")
-MONEY = "decimal(38, 4)"
+PARTS = 10_000  # money is summed as whole hundredths of a penny (int64: exact up to £922 trillion)
 # columns the reduction reads that a source may lack: null when absent
 OPTIONAL_COLUMNS = (
     ("systems", "platform"), ("systems", "technology"), ("interfaces", "interface_id"), ("interfaces", "kind"),
@@ -53,7 +54,7 @@ REQUIRED = {
 
 def _money_sum(amount: ir.NumericValue) -> ir.FloatingScalar:
     """Return the sum of an amount, exact and independent of the order it is added in (see the module note)."""
-    return amount.cast(MONEY).sum().cast("float64")
+    return (amount * PARTS).round().cast("int64").sum().cast("float64") / PARTS
 
 
 def latest_cost_lines(costs: ir.Table) -> ir.Table:

@@ -91,12 +91,13 @@ def load_inputs(connection: duckdb.DuckDBPyConnection) -> ModelInputs:
 
     from pipeline.relational import reduce_inputs
 
-    connection.execute(f"CREATE OR REPLACE TEMP VIEW estate_systems AS {SYSTEMS_SQL}")  # read-only stores too
+    # temporary objects work on a read-only store too; the merge runs once, the reduction reads its result
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE estate_systems AS {SYSTEMS_SQL}")
     connection.execute("CREATE OR REPLACE TEMP VIEW estate_interfaces AS SELECT * EXCLUDE (extra) FROM interfaces")
     backend = ibis.duckdb.from_connection(connection)
     tables = [backend.table(name) for name in ("estate_systems", "estate_interfaces", "costs")]
     reduced = reduce_inputs(*tables)
-    return model_inputs(connection.sql(SYSTEMS_SQL).df(), reduced)
+    return model_inputs(connection.sql("SELECT * FROM estate_systems").df(), reduced)
 
 
 def estate_graph(inputs: ModelInputs) -> EstateGraph:
