@@ -67,8 +67,11 @@ def model_inputs(systems: pd.DataFrame, reduced: dict) -> ModelInputs:
                        reduced["rollups"])  # fmt: skip
 
 
-def inputs_from_tables(tables: dict) -> ModelInputs:
-    """Return the model inputs of a source's Ibis tables (any engine), checked first; raise InputProblem if unfit."""
+def inputs_from_tables(tables: dict, keep=None) -> ModelInputs:
+    """Return the model inputs of a source's Ibis tables (any engine), checked first; raise InputProblem if unfit.
+
+    `keep` is how the engine keeps an intermediate result (pipeline.relational.reduce_inputs).
+    """
     from estate.schema import PROVENANCE_COLUMNS, SYSTEMS
     from estate.store import table_columns
     from pipeline.relational import checked, reduce_inputs
@@ -78,7 +81,7 @@ def inputs_from_tables(tables: dict) -> ModelInputs:
     stored = [name for name, _ in table_columns(SYSTEMS) if name not in ("extra", *dict(PROVENANCE_COLUMNS))]
     systems = systems.reindex(columns=[*stored, *[c for c in systems.columns if c not in stored]])  # absent: null
     systems = systems.drop(columns=["source_file", "source_row"], errors="ignore")
-    return model_inputs(systems, reduce_inputs(tables["systems"], tables["interfaces"], tables["costs"]))
+    return model_inputs(systems, reduce_inputs(tables["systems"], tables["interfaces"], tables["costs"], keep))
 
 
 def load_inputs(connection: duckdb.DuckDBPyConnection) -> ModelInputs:

@@ -124,8 +124,13 @@ def inputs_from_store(spark, db: Path) -> tuple[ModelInputs, str]:
         data = {name: connection.sql(query).to_arrow_table() for name, query in queries.items()}  # typed, even empty
         imports = current_import_ids(connection)
     tables = {name: _view(spark, spark.createDataFrame(table), name) for name, table in data.items()}
-    reduced = reduce_inputs(tables["systems"], tables["interfaces"], tables["costs"])
+    reduced = reduce_inputs(tables["systems"], tables["interfaces"], tables["costs"], keep=_cached)
     return model_inputs(data["systems"].to_pandas(), reduced), imports
+
+
+def _cached(table):
+    """Return an Ibis table Spark computes once and keeps (released when the table is garbage-collected)."""
+    return table.cache()
 
 
 def read_source(spark, source: str) -> dict:
@@ -137,7 +142,8 @@ def read_source(spark, source: str) -> dict:
 
 def inputs_from_source(spark, source: str) -> ModelInputs:
     """Return the model inputs from Parquet or a catalog, checked on Spark first; raise InputProblem if unfit."""
-    return inputs_from_tables({name: _view(spark, frame, name) for name, frame in read_source(spark, source).items()})
+    tables = {name: _view(spark, frame, name) for name, frame in read_source(spark, source).items()}
+    return inputs_from_tables(tables, keep=_cached)
 
 
 def analyse_on_spark(
