@@ -14,8 +14,8 @@ interfaces): they reduce them, on the engine that holds them, to what the graph 
   each problem located by its row (source_file and source_row when the table carries them).
 - `reduce_inputs` runs the first four and returns them as DataFrames.
 Money is summed as whole hundredths of a penny in 64-bit integers, so a sum does not depend on the order an
-engine adds in: the same inputs give the same bits on one thread, many, or a cluster. (DECIMAL(38, 4) did
-the same but made Spark's ledger reduction grow by 4.6 s a million lines on 2 cores: benchmarks/NOTES.md.)
+engine adds in: the same inputs give the same bits on one thread, many, or a cluster (DECIMAL(38, 4) would
+too, at the cost of wide-decimal arithmetic on Spark).
 """
 
 from __future__ import annotations
