@@ -434,17 +434,12 @@ def analyse_command(
         from pipeline.run import analyse_source
 
         with _exit_on(StoreError, EmptyEstate, InputProblem, StagingError):
-            result = analyse_source(source, results, settings) if source else analyse(db_path, settings, None, results)
-    if results:
-        estate = result.assessment.uncertainty.estate
-        typer.echo(
-            f"{len(result.graph.metrics):,} systems analysed{' on Spark' if engine == 'spark' else ''}; hidden cost "
-            f"(expected) £{estate['hidden_cost_gbp'] / 1e6:,.1f}m a year; result tables written to {results}"
-        )
-        return
+            result = (
+                analyse_source(source, results, settings) if source else analyse(db_path, settings, results=results)
+            )
     analysis, assessment = result.graph, result.assessment
-    with _exit_on(StoreError, NotAnalysed):
-        stored = read_stored(db_path)
+    with _results_store(db, results, source) as stored_at, _exit_on(StoreError, NotAnalysed):
+        stored = read_stored(stored_at)  # what rank, report and export will read, wherever it was written
     figures = headline(stored.assessment, stored["model_inputs"], stored.run)
     metrics = analysis.metrics
     top = stored.assessment.head(10)
@@ -550,7 +545,9 @@ def analyse_command(
             f"(P(NPV>0) {row.probability_npv_positive:.0%}), cost of legacy {m(row.total_cost_of_legacy_gbp, 2)}"
             f"/year, {row.risk_rag}, {row.suggested_action}"
         )
-    typer.echo(f"stored in {db_path}: {', '.join(t.name for t in RESULT_TABLES)}")
+    typer.echo(
+        f"{'written to' if results else 'stored in'} {results or db_path}: {', '.join(t.name for t in RESULT_TABLES)}"
+    )
 
 
 def _analyse_on_spark(settings, db_path: Path, master: str, remote: str | None, source: str | None,

@@ -128,7 +128,7 @@ def test_a_parquet_source_analysed_embedded_gives_the_stored_ranking(analysed, t
     made = run_estate("analyse", "--source", str(source), "--results", str(results), "--as-of", "2026-11-25",
                       "--seed", "5", "--draws", "120")  # fmt: skip
     assert made.returncode == 0, made.stderr
-    assert f"result tables written to {results}" in made.stdout
+    assert f"written to {results}: system_assessment" in made.stdout and "hidden annual cost" in made.stdout
     ranked = run_estate("rank", "--source", str(source), "--results", str(results), "--all", "--format", "csv")
     assert ranked.returncode == 0, ranked.stderr
     assert ranked.stdout == run_estate("rank", "--db", str(db), "--all", "--format", "csv").stdout
