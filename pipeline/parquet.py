@@ -27,12 +27,17 @@ def under(folder: str, name: str) -> str:
     return f"{folder}/{name}" if "://" in folder else str(Path(folder) / name)
 
 
+def require_folder(source: str) -> None:
+    """Raise StagingError unless `source` is a local folder or a URL (a catalog schema is Spark's alone)."""
+    if "://" not in source and not Path(source).is_dir():
+        raise StagingError(f"{source}: no such folder; a catalog source (catalog.schema) is read on Spark only")
+
+
 def source_tables(source: str) -> dict:
     """Return a Parquet source's tables (SOURCE/systems, SOURCE/interfaces, SOURCE/costs) as Ibis tables on DuckDB."""
     import ibis
 
-    if "://" not in source and not Path(source).is_dir():
-        raise StagingError(f"{source}: no such folder; a catalog source (catalog.schema) is read on Spark only")
+    require_folder(source)
     backend = ibis.duckdb.connect()
     tables = {}
     for name in INPUT_TABLES:
@@ -55,7 +60,7 @@ def read_result_tables(results: str) -> dict[str, object]:
         except (OSError, pa.ArrowException, ValueError) as exc:
             raise StagingError(
                 f"{place}: no readable result table {table.name} ({type(exc).__name__}): "
-                "write it with `estate analyse --engine spark --results DIR`"
+                "write it with `estate analyse --results DIR`"
             ) from None
         missing = [c for c in table.columns if c not in data.column_names]
         if missing:

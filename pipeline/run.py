@@ -61,6 +61,9 @@ SYSTEMS_SQL = (
 )
 
 
+INTERFACES_SQL = "SELECT * EXCLUDE (extra) FROM interfaces"  # what the reduction reads: every column, provenance too
+
+
 def model_inputs(systems: pd.DataFrame, reduced: dict) -> ModelInputs:
     """Return the model inputs of the stored systems and the reduced detail (pipeline.relational.reduce_inputs)."""
     return ModelInputs(systems, reduced["costs"], reduced["interfaces"], reduced["interface_findings"],
@@ -96,7 +99,7 @@ def load_inputs(connection: duckdb.DuckDBPyConnection) -> ModelInputs:
 
     # temporary objects work on a read-only store too; the merge runs once, the reduction reads its result
     connection.execute(f"CREATE OR REPLACE TEMP TABLE estate_systems AS {SYSTEMS_SQL}")
-    connection.execute("CREATE OR REPLACE TEMP VIEW estate_interfaces AS SELECT * EXCLUDE (extra) FROM interfaces")
+    connection.execute(f"CREATE OR REPLACE TEMP VIEW estate_interfaces AS {INTERFACES_SQL}")
     backend = ibis.duckdb.from_connection(connection)
     tables = [backend.table(name) for name in ("estate_systems", "estate_interfaces", "costs")]
     reduced = reduce_inputs(*tables)

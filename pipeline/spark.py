@@ -36,6 +36,7 @@ from pipeline.relational import INPUT_TABLES, reduce_inputs
 from pipeline.results import current_import_ids, source_label, write_results
 from pipeline.run import (
     INTERFACE_COLUMNS,
+    INTERFACES_SQL,
     SYSTEMS_SQL,
     Analysis,
     ModelInputs,
@@ -117,7 +118,7 @@ def inputs_from_store(spark, db: Path) -> tuple[ModelInputs, str]:
     """
     queries = {
         "systems": SYSTEMS_SQL,
-        "interfaces": "SELECT * EXCLUDE (extra) FROM interfaces",
+        "interfaces": INTERFACES_SQL,
         "costs": "SELECT system_id, financial_year, category, amount_gbp FROM costs",
     }
     with connect(db, read_only=True) as connection:

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from estate.schema import TABLES
 from estate.store import connect, table_columns
-from pipeline.parquet import StagingError, read_result_tables, under
+from pipeline.parquet import StagingError, read_result_tables, require_folder, under
 from pipeline.results import SOURCE_PREFIX, source_label, write_results
 
 __all__ = ["StagingError", "read_result_tables", "staged_store"]
@@ -80,8 +80,7 @@ def _copy_store(db: Path, staged: Path) -> None:
 
 def _load_source(staged: Path, source: str) -> None:
     """Fill a new store with a Parquet source's systems, interfaces and costs (as `analyse --source` read them)."""
-    if "://" not in source and not Path(source).is_dir():
-        raise StagingError(f"{source}: no such folder; a catalog source (catalog.schema) is read on Spark only")
+    require_folder(source)
     with connect(staged) as connection:
         for table in TABLES:
             place = under(source, table.name)
