@@ -38,8 +38,15 @@ hidden.caption(
     f"P10–P90 range: {ui.gbp_m(figures['hidden_cost_p10_gbp'])} – {ui.gbp_m(figures['hidden_cost_p90_gbp'])}; "
     f"{figures['assumed_share']:.0%} rests on assumed inputs"
 )
-share.metric("Legacy share of systems", f"{figures['legacy_share']:.0%}", help="Systems the model treats as legacy.")
-share.caption(f"{figures['legacy_systems']:,} of {figures['systems']:,} systems")
+share.metric(
+    "Legacy share of systems (expected)", f"{figures['legacy_share']:.0%}",
+    help="The expected share of systems that are legacy: a probability per system from the evidence it has "
+    "(end of support, technology, platform, age ...), the published share where it has none.",
+)  # fmt: skip
+share.caption(
+    f"{figures['legacy_systems']:,.1f} of {figures['systems']:,} systems expected; the status of "
+    f"{1 - figures['legacy_status_observed']:.0%} rests on assumptions"
+)
 
 systems, past, red, waves = st.columns(4)
 systems.metric("Systems", f"{figures['systems']:,}", help=f"In {figures['departments']} department(s).")
@@ -90,7 +97,7 @@ st.dataframe(
         "hidden_cost_p10_gbp": ui.money_column("Hidden P10 (£m/year)"),
         "hidden_cost_gbp": ui.money_column("Hidden, expected (£m/year)"),
         "hidden_cost_p90_gbp": ui.money_column("Hidden P90 (£m/year)"),
-        "legacy_systems": st.column_config.NumberColumn("Legacy (systems)", format="%d"),
+        "legacy_systems": st.column_config.NumberColumn("Legacy (systems, expected)", format="%.1f"),
         "past_support": st.column_config.NumberColumn("Past end of support (systems)", format="%d"),
         "red": st.column_config.NumberColumn("Red risk (systems)", format="%d"),
     },

@@ -635,7 +635,7 @@ def rank_command(
         stored = stored[stored["candidate"].astype(bool)]
     stored = stored.head(top)
     fields = [*RANK_FIELDS, *(CDDO_RANK_FIELDS if method == "cddo" else ())]
-    ranked = stored[fields].assign(legacy=stored["legacy"].astype(bool), candidate=stored["candidate"].astype(bool))
+    ranked = stored[fields].assign(candidate=stored["candidate"].astype(bool))
     if method == "cddo":
         ranked = ranked.assign(cddo_red=stored["cddo_red"].astype(bool))
     if output == "json":

@@ -26,19 +26,19 @@ def calibration(frame: pd.DataFrame) -> pd.DataFrame:
 
     frame: the assessed systems with legacy, run_cost_gbp, legacy_premium_gbp, hidden_cost_gbp, breach_probability.
     """
-    legacy = frame["legacy"].to_numpy(bool)
+    legacy = frame["legacy_probability"].to_numpy(np.float64)  # expected status: shares are expectations
     run = frame["run_cost_gbp"].to_numpy(np.float64)
     premium = frame["legacy_premium_gbp"].to_numpy(np.float64)
     hidden = frame["hidden_cost_gbp"].to_numpy(np.float64)
     share = lambda part, whole: float(part / whole) if whole > 0 else float("nan")  # noqa: E731
     rows = [
         ("legacy share of systems", SDGR, 0.28, share(legacy.sum(), len(legacy)), "share"),
-        ("legacy share of run cost", PAC, 0.5, share(run[legacy].sum(), run.sum()), "share"),
-        ("share of IT spend keeping legacy running", SPEND_2019, 2.3 / 4.7, share(run[legacy].sum(), run.sum()),
+        ("legacy share of run cost", PAC, 0.5, share((run * legacy).sum(), run.sum()), "share"),
+        ("share of IT spend keeping legacy running", SPEND_2019, 2.3 / 4.7, share((run * legacy).sum(), run.sum()),
          "share"),
         (
             "legacy upkeep against a modern equivalent (run cost + hidden cost, over run cost less legacy premium)",
-            SDGR, 3.5, share((run + hidden)[legacy].sum(), (run - premium)[legacy].sum()), "multiple",
+            SDGR, 3.5, share(((run + hidden) * legacy).sum(), ((run - premium) * legacy).sum()), "multiple",
         ),
         (
             "implied breaches a year (sum of systems' annual breach probabilities): sanity figure, no published anchor",

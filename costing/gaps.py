@@ -9,7 +9,7 @@ from scipy.stats import beta
 from costing.appraisal import capex_and_duration, present_values
 from costing.hidden import COMPONENTS, HIDDEN, LEGACY_PREMIUM
 from costing.information import two_point_value
-from costing.inputs import PRIORS, input_arrays
+from costing.inputs import PRIORS, SCALED_PRIORS, input_arrays, prior_scale
 from costing.parameters import PERT_LAMBDA, Parameter, Parameters
 
 APPRAISAL_GROUPS = {
@@ -65,11 +65,14 @@ def field_values(frame: pd.DataFrame, parameters: Parameters) -> pd.DataFrame:
         assumed = frame[f"{column}_assumed"].to_numpy(bool)
         if not assumed.any():
             continue
-        legacy = frame["legacy"].to_numpy(bool)
+        legacy = frame["legacy"].to_numpy(np.float64) >= 0.5  # the likelier status's prior
         low = np.where(legacy, pert_quantile(parameters.values[legacy_prior], 0.1),
                        pert_quantile(parameters.values[modern_prior], 0.1))  # fmt: skip
         high = np.where(legacy, pert_quantile(parameters.values[legacy_prior], 0.9),
                         pert_quantile(parameters.values[modern_prior], 0.9))  # fmt: skip
+        if column in SCALED_PRIORS:
+            scale = prior_scale(frame, point)
+            low, high = low * scale, high * scale
         rows.append(_case(frame[assumed], field, column, low[assumed], high[assumed], point))
     unknown_cost = frame["cost_basis"].ne("observed").to_numpy()
     if unknown_cost.any():
@@ -78,6 +81,10 @@ def field_values(frame: pd.DataFrame, parameters: Parameters) -> pd.DataFrame:
         low = part["imputed_low_gbp"].fillna(pert_quantile(prior, 0.1)).to_numpy(np.float64)
         high = part["imputed_high_gbp"].fillna(pert_quantile(prior, 0.9)).to_numpy(np.float64)
         rows.append(_case(part, "annual_cost_gbp", "run_cost_gbp", low, high, point))
+    unsettled = frame["legacy_assumed"].to_numpy(bool) if "legacy_assumed" in frame else np.zeros(len(frame), bool)
+    if unsettled.any():  # its technology settles whether it is legacy (through the lifecycle catalogue)
+        part = frame[unsettled]
+        rows.append(_case(part, "technology", "legacy", np.zeros(len(part)), np.ones(len(part)), point))
     unknown_eos = ~frame["end_of_support_known"].to_numpy(bool)
     if unknown_eos.any():
         part = frame[unknown_eos]

@@ -58,23 +58,24 @@ def staff_cost(s: Inputs, p: Params) -> np.ndarray:
 
 
 def support_effort_premium(s: Inputs, p: Params) -> np.ndarray:
-    """Support effort, within the staff line: staff x effort / (1 + effort), legacy systems only.
+    """Support effort, within the staff line: legacy x staff x effort / (1 + effort).
 
-    effort = legacy_support_effort_premium (2.0: keeping the legacy system running takes 3 times the staff
-    effort of a modern equivalent); staff = the staff line, else support FTE x support_fte_cost (at most the
+    legacy = 1 for a legacy system, 0 for a modern one (a Monte Carlo draw of its status; at central values
+    the probability, so the formula is the expectation); effort = legacy_support_effort_premium (2.0: keeping
+    the legacy system running takes 3 times the staff effort of a modern equivalent); staff = the staff line, else support FTE x support_fte_cost (at most the
     run cost), else staff_share_of_run_cost x run cost.
     """
     effort = p["legacy_support_effort_premium"]
-    return np.where(s["legacy"] > 0, staff_cost(s, p) * effort / (1.0 + effort), 0.0)
+    return s["legacy"] * staff_cost(s, p) * effort / (1.0 + effort)
 
 
 def scarce_skills_premium(s: Inputs, p: Params) -> np.ndarray:
     """Scarce skills, within the staff line left after support effort: that staff x premium / (1 + premium).
 
     For scarce legacy technologies only; premium = scarce_skills_premium; the staff left after support effort
-    is staff / (1 + legacy_support_effort_premium) for a legacy system, so the two never exceed the staff line.
+    is staff / (1 + legacy x legacy_support_effort_premium), so the two never exceed the staff line.
     """
-    effort = np.where(s["legacy"] > 0, p["legacy_support_effort_premium"], 0.0)
+    effort = s["legacy"] * p["legacy_support_effort_premium"]
     premium = p["scarce_skills_premium"]
     left = staff_cost(s, p) / (1.0 + effort)
     return np.where(s["scarce_skills"] > 0, left * premium / (1.0 + premium), 0.0)
@@ -117,7 +118,7 @@ def outage_cost(s: Inputs, p: Params) -> np.ndarray:
 def unsupported_probability(s: Inputs, p: Params) -> np.ndarray:
     """Return 1 where the system is past end of support with no extended support sold, the prior where unknown."""
     known = np.where(s["years_past_end_of_support"] > p["esu_years"], 1.0, 0.0)
-    prior = np.where(s["legacy"] > 0, p["prior_unsupported_legacy"], p["prior_unsupported_modern"])
+    prior = s["legacy"] * p["prior_unsupported_legacy"] + (1.0 - s["legacy"]) * p["prior_unsupported_modern"]
     return np.where(s["end_of_support_known"] > 0, known, prior)
 
 
@@ -134,7 +135,8 @@ def security_loss(s: Inputs, p: Params) -> np.ndarray:
 
     breach probability = min(1, breach_base_probability x (1 + unsupported x (unsupported_breach_multiplier - 1))
     x (1 + vulnerability_breach_coefficient x ln(1 + known vulnerabilities))); unsupported = 1 past the
-    extended-support years, else 0, or prior_unsupported_legacy/_modern when end of support is unknown;
+    extended-support years, else 0, or legacy x prior_unsupported_legacy + (1 - legacy) x
+    prior_unsupported_modern when end of support is unknown;
     impact = breach_cost x clip(log10(1 + users) / log10(1 + breach_reference_users), 0.1, 1).
     """
     scale = np.clip(np.log10(1.0 + s["users"]) / np.log10(1.0 + p["breach_reference_users"]), 0.1, 1.0)
@@ -142,12 +144,12 @@ def security_loss(s: Inputs, p: Params) -> np.ndarray:
 
 
 def blocking_cost(s: Inputs, p: Params) -> np.ndarray:
-    """Change blocked: legacy systems only, blocking_cost_per_dependent x direct dependents shared by their providers.
+    """Change blocked: legacy x blocking_cost_per_dependent x direct dependents shared by their providers.
 
-    blocked dependents = the sum over the systems that directly depend on it of 1 / (how many legacy
-    systems that dependent directly depends on), so a dependent is charged once in all.
+    blocked dependents = the sum over the systems that directly depend on it of 1 / max(1, the expected
+    number of legacy systems that dependent directly depends on), so a dependent is charged once in all.
     """
-    return np.where(s["legacy"] > 0, s["blocked_dependents"] * p["blocking_cost_per_dependent"], 0.0)
+    return s["legacy"] * s["blocked_dependents"] * p["blocking_cost_per_dependent"]
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ _STAFF = (
 )
 _UNSUPPORTED = (
     "IF({end_of_support_known}{r}>0,IF({years_past_end_of_support}{r}>esu_years,1,0),"
-    "IF({legacy}{r}>0,prior_unsupported_legacy,prior_unsupported_modern))"
+    "{legacy}{r}*prior_unsupported_legacy+(1-{legacy}{r})*prior_unsupported_modern)"
 )
 _BREACH = (
     f"MIN(breach_base_probability*(1+{_UNSUPPORTED}*(unsupported_breach_multiplier-1))"
@@ -200,13 +202,13 @@ COMPONENTS: tuple[Component, ...] = (
         "support_effort_gbp", "Support effort", LEGACY_PREMIUM, "cash-releasing", support_effort_premium,
         ("legacy", "staff_cost_gbp", "support_fte", "run_cost_gbp"),
         ("support_fte_cost", "staff_share_of_run_cost", "legacy_support_effort_premium"),
-        f"=IF({{legacy}}{{r}}>0,{_STAFF}*legacy_support_effort_premium/(1+legacy_support_effort_premium),0)",
+        f"={{legacy}}{{r}}*{_STAFF}*legacy_support_effort_premium/(1+legacy_support_effort_premium)",
     ),
     Component(
         "scarce_skills_gbp", "Scarce skills", LEGACY_PREMIUM, "cash-releasing", scarce_skills_premium,
         ("scarce_skills", "legacy", "staff_cost_gbp", "support_fte", "run_cost_gbp"),
         ("support_fte_cost", "staff_share_of_run_cost", "scarce_skills_premium", "legacy_support_effort_premium"),
-        f"=IF({{scarce_skills}}{{r}}>0,{_STAFF}/(1+IF({{legacy}}{{r}}>0,legacy_support_effort_premium,0))"
+        f"=IF({{scarce_skills}}{{r}}>0,{_STAFF}/(1+{{legacy}}{{r}}*legacy_support_effort_premium)"
         "*scarce_skills_premium/(1+scarce_skills_premium),0)",
     ),
     Component(
@@ -241,7 +243,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component(
         "blocking_gbp", "Change blocked", HIDDEN, "non-cash-releasing", blocking_cost,
         ("legacy", "blocked_dependents"), ("blocking_cost_per_dependent",),
-        "=IF({legacy}{r}>0,{blocked_dependents}{r}*blocking_cost_per_dependent,0)",
+        "={legacy}{r}*{blocked_dependents}{r}*blocking_cost_per_dependent",
     ),
 )  # fmt: skip
 COMPONENT_COLUMNS = tuple(c.column for c in COMPONENTS)

@@ -8,6 +8,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from costing.legacy import ASSUMED, EVIDENCE, evidence_matrix, legacy_evidence, legacy_probability
+
 # Numeric inputs the components read. Never NaN: an unknown input with a prior (PRIORS) holds the prior's
 # mean and is flagged `<input>_assumed`; cost lines a system does not report are 0 (the component then
 # uses a share of run cost); an unknown end of support is 0 years past it with end_of_support_known = 0.
@@ -24,6 +26,8 @@ PRIORS = {
     "known_vulnerabilities": ("prior_vulnerabilities_legacy", "prior_vulnerabilities_modern"),
     "manual_workaround_hours_per_month": ("prior_workaround_hours_legacy", "prior_workaround_hours_modern"),
 }
+# Priors stated for a system of prior_scale_run_cost, scaled with its run cost (magnitude matters).
+SCALED_PRIORS = ("users", "manual_workaround_hours_per_month")
 
 
 def latest_reported_costs(costs: pd.DataFrame) -> pd.DataFrame:
@@ -53,17 +57,20 @@ def blocked_dependents(interfaces: pd.DataFrame, system_ids: pd.Series, legacy: 
     A dependent is a system in the inventory that an interface from this system feeds (source -> target:
     the target depends on the source). A dependent fed by k legacy systems counts 1/k for each, so the
     estate total is the number of systems that depend on any legacy system: linear in estate size.
+    `legacy` may be a probability: a dependent then counts 1 / max(1, expected legacy providers) for each
+    provider, and the blocking cost (legacy status x this) charges it at most once in expectation.
     """
     index = pd.Index(system_ids)
     source = index.get_indexer(interfaces["source_system_id"])
     target = index.get_indexer(interfaces["target_system_id"])
     keep = (source >= 0) & (target >= 0) & (source != target)
     pairs = np.unique(np.stack([source[keep], target[keep]], axis=1), axis=0) if keep.any() else np.empty((0, 2), int)
-    pairs = pairs[legacy[pairs[:, 0]]] if len(pairs) else pairs
+    weight = np.asarray(legacy, np.float64)
+    pairs = pairs[weight[pairs[:, 0]] > 0] if len(pairs) else pairs
     result = np.zeros(len(index))
     if len(pairs):
-        providers = np.bincount(pairs[:, 1], minlength=len(index))
-        np.add.at(result, pairs[:, 0], 1.0 / providers[pairs[:, 1]])
+        providers = np.bincount(pairs[:, 1], weights=weight[pairs[:, 0]], minlength=len(index))
+        np.add.at(result, pairs[:, 0], 1.0 / np.maximum(providers[pairs[:, 1]], 1.0))
     return result
 
 
@@ -75,10 +82,14 @@ def build_inputs(
     scarce_patterns: tuple[str, ...],
     as_of: date,
     prior_means: dict[str, float] | None = None,
+    lists: dict[str, tuple[str, ...]] | None = None,
+    central: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Return one row per system with every model input (numeric, NaN-free), assumed flags and descriptive columns.
 
     `prior_means` (prior parameter -> mean) fills unknown PRIORS inputs; they are flagged `<input>_assumed`.
+    `legacy` is the probability that the system is legacy (costing.legacy) at the `central` parameter values,
+    with `legacy_status` (observed_legacy, observed_modern or assumed) and the evidence columns beside it.
     Run cost is left as reported (NaN where no cost lines): imputation fills it.
     """
     frame = systems.sort_values("system_id", ignore_index=True)
@@ -95,24 +106,71 @@ def build_inputs(
     eos = pd.to_datetime(frame["end_of_support"])
     frame["end_of_support_known"] = eos.notna().to_numpy()
     frame["years_past_end_of_support"] = ((pd.Timestamp(as_of) - eos).dt.days / 365.25).fillna(0.0).to_numpy()
-    frame["scarce_skills"] = scarce_skills_mask(frame["technology"], scarce_patterns)
-    frame["mainframe"] = frame["platform"].eq("mainframe").to_numpy()
-    frame["on_premises"] = frame["platform"].eq("on_premises").to_numpy()
-    frame["legacy"] = (frame["years_past_end_of_support"] > 0) | frame["scarce_skills"] | frame["mainframe"]
-    frame["blocked_dependents"] = blocked_dependents(interfaces, frame["system_id"], frame["legacy"].to_numpy(bool))
+    technology = _stack_text(frame)
+    frame["scarce_skills"] = scarce_skills_mask(technology, scarce_patterns)
+    runtime = frame["runtime_platform"] if "runtime_platform" in frame else pd.Series(None, index=frame.index)
+    on_mainframe = scarce_skills_mask(runtime.astype("string"), MAINFRAME_PATTERNS)
+    frame["mainframe"] = frame["platform"].eq("mainframe").to_numpy() | on_mainframe
+    frame["on_premises"] = frame["platform"].eq("on_premises").to_numpy() & ~frame["mainframe"].to_numpy(bool)
+    evidence = legacy_evidence(frame.assign(technology=technology), dict(lists or {}), as_of.year)
+    for column in evidence.columns:
+        frame[column] = evidence[column].to_numpy()
+    frame["legacy_assumed"] = frame["legacy_status"].eq(ASSUMED).to_numpy()
+    frame["legacy"] = legacy_probability(
+        frame["legacy_status"].to_numpy(object), evidence_matrix(frame), central or _NEUTRAL
+    )
+    frame["blocked_dependents"] = blocked_dependents(interfaces, frame["system_id"], frame["legacy"].to_numpy())
     frame["age_years"] = as_of.year - frame["go_live_year"]
-    legacy = frame["legacy"].to_numpy(bool)
-    for column, (legacy_prior, modern_prior) in PRIORS.items():
+    for column in PRIORS:
         values = pd.to_numeric(frame[column], errors="coerce").astype(np.float64)  # nullable ints hold no prior
         frame[f"{column}_assumed"] = values.isna().to_numpy()
-        if prior_means:
-            prior = np.where(legacy, prior_means[legacy_prior], prior_means[modern_prior])
-            frame[column] = values.fillna(pd.Series(prior, index=frame.index))
+        frame[column] = values
+    if prior_means:
+        fill_priors(frame, prior_means, central or {})
     for column in SYSTEM_INPUTS:
         if column == "run_cost_gbp":
             continue
         frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype(np.float64)
     return frame
+
+
+# the runtime-platform texts that put a system on a mainframe (ServiceNow's Platform 'IBM z/OS', say)
+MAINFRAME_PATTERNS = (r"\bz/?os\b", r"\bmvs\b", r"os/390", r"\bibm z\b", r"z/?vse", r"mainframe", r"\bvme\b")
+_NEUTRAL = {"prior_legacy_share": 0.28, **dict.fromkeys(EVIDENCE.values(), 1.0)}
+
+
+def _stack_text(frame: pd.DataFrame) -> pd.Series:
+    """Return each system's technology and runtime platform as one text (both are read for scarce skills)."""
+    technology = frame["technology"].astype("string")
+    if "runtime_platform" not in frame:
+        return technology
+    runtime = frame["runtime_platform"].astype("string")
+    both = (technology.fillna("") + "; " + runtime.fillna("")).str.strip("; ")
+    return both.where(technology.notna() | runtime.notna())
+
+
+def prior_scale(frame: pd.DataFrame, central: dict[str, float]) -> np.ndarray:
+    """Return how many reference systems each system's run cost makes it (run cost / prior_scale_run_cost).
+
+    SCALED_PRIORS inputs are assumed in proportion: a £40m investment is not assumed to have a £400k
+    system's users. Before imputation (run cost unknown) the scale is 1.
+    """
+    if "run_cost_gbp" not in frame or "prior_scale_run_cost" not in central:
+        return np.ones(len(frame))
+    run = pd.to_numeric(frame["run_cost_gbp"], errors="coerce").to_numpy(np.float64)
+    return np.nan_to_num(run / central["prior_scale_run_cost"], nan=1.0)
+
+
+def fill_priors(frame: pd.DataFrame, prior_means: dict[str, float], central: dict[str, float]) -> None:
+    """Fill each assumed PRIORS input with its prior's mean, mixed by P(legacy); scaled ones times prior_scale."""
+    legacy = frame["legacy"].to_numpy(np.float64)
+    scale = prior_scale(frame, central)
+    for column, (legacy_prior, modern_prior) in PRIORS.items():
+        prior = legacy * prior_means[legacy_prior] + (1.0 - legacy) * prior_means[modern_prior]
+        if column in SCALED_PRIORS:
+            prior = prior * scale
+        assumed = frame[f"{column}_assumed"].to_numpy(bool)
+        frame[column] = np.where(assumed, prior, pd.to_numeric(frame[column], errors="coerce").to_numpy(np.float64))
 
 
 def input_arrays(frame: pd.DataFrame, column_shape: bool = False) -> dict[str, np.ndarray]:
@@ -124,7 +182,7 @@ def input_arrays(frame: pd.DataFrame, column_shape: bool = False) -> dict[str, n
     return arrays
 
 
-COVERAGE_INPUTS = ("run_cost_gbp", "end_of_support", *PRIORS)
+COVERAGE_INPUTS = ("run_cost_gbp", "end_of_support", "legacy_status", *PRIORS)
 
 
 def input_coverage(frame: pd.DataFrame) -> pd.DataFrame:
@@ -140,6 +198,8 @@ def input_coverage(frame: pd.DataFrame) -> pd.DataFrame:
             observed = frame["cost_basis"].eq("observed").to_numpy()
         elif name == "end_of_support":
             observed = frame["end_of_support_known"].to_numpy(bool)
+        elif name == "legacy_status":  # settled by the system's own facts, not the prior and soft evidence
+            observed = ~frame["legacy_assumed"].to_numpy(bool)
         else:
             observed = ~frame[f"{name}_assumed"].to_numpy(bool)
         rows.append({

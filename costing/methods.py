@@ -53,7 +53,8 @@ def derived_cddo(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Return every CDDO criterion derived from inventory fields (CDDO_RULES), one column each."""
     years = frame["years_past_end_of_support"].to_numpy(np.float64)
     known = frame["end_of_support_known"].to_numpy(bool)
-    unknown = np.where(frame["legacy"].to_numpy(bool), 4, np.where(frame["platform"].eq("saas"), 1, 2))
+    legacy = frame["legacy"].to_numpy(np.float64)  # P(legacy): an unknown date scores as the expected status
+    unknown = np.where(frame["platform"].eq("saas"), 1, np.floor(2.5 + 2 * legacy).astype(np.int64))
     l1 = np.where(years > 3, 6, np.where(years > 0, 5, np.where(years > -1, 4, np.where(years > -3, 3, 1))))
     ends = frame["contract_end"] if "contract_end" in frame else pd.Series(pd.NaT, frame.index)
     contract = (pd.Timestamp(as_of) - pd.to_datetime(ends)).dt.days.to_numpy(np.float64) / 365.25

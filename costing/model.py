@@ -14,7 +14,7 @@ from costing.calibration import calibration
 from costing.gaps import field_values, parameter_groups
 from costing.hidden import COMPONENTS
 from costing.imputation import Imputation, impute_costs
-from costing.inputs import PRIORS, build_inputs, input_coverage
+from costing.inputs import PRIORS, build_inputs, fill_priors, input_coverage
 from costing.methods import agreement, cddo_assessment, gao_points
 from costing.parameters import Parameters
 from costing.ranking import CRITERIA, rank_systems
@@ -65,10 +65,12 @@ def assess(
     clock = _Clock(timings)
     prior_means = {name: parameters.values[name].mean for pair in PRIORS.values() for name in pair}
     scarce = parameters.lists.get("scarce_skills", ())
-    frame = build_inputs(systems, costs, interfaces, metrics, scarce, as_of, prior_means)
+    point = parameters.point()
+    frame = build_inputs(systems, costs, interfaces, metrics, scarce, as_of, prior_means, parameters.lists, point)
     clock("inputs")
     imputation = impute_costs(frame, frame["reported_cost_gbp"], random_state=seed)
     _run_cost(frame, imputation, parameters)
+    fill_priors(frame, prior_means, point)  # scaled priors follow the run cost now that every system has one
     clock("imputation")
     uncertainty = simulate(frame, parameters, draws, seed, map_chunks)
     frame = frame.merge(uncertainty.systems, on="system_id", how="left")
@@ -79,7 +81,6 @@ def assess(
     )
     frame["outliers"] = _outliers(frame, parameters["outlier_multiple"])
     clock("Monte Carlo")
-    point = parameters.point()
     _appraise(frame, point)
     clock("appraisal")
     _risk(frame, parameters)
@@ -130,7 +131,7 @@ def _warnings(frame: pd.DataFrame, imputation: Imputation) -> tuple[str, ...]:
     warnings = []
     if imputation.message and not imputation.imputed and frame["cost_basis"].eq("assumed").any():
         warnings.append(f"imputation: {imputation.message}")
-    zero = frame["reported_cost_gbp"].eq(0) & frame["legacy"]
+    zero = frame["reported_cost_gbp"].eq(0) & frame["legacy_status"].eq("observed_legacy")
     if zero.any():
         shown = ", ".join(frame.loc[zero, "system_id"].head(5))
         warnings.append(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 TIME_RULE = (
-    "technical fit and business value on 1-5; >= 3 is high. invest: high fit, high value; "
+    "technical fit (lowered by 2 x P(legacy)) and business value on 1-5; >= 3 is high. invest: high fit, high value; "
     "tolerate: high fit, low value; migrate: low fit, high value; eliminate: low fit, low value"
 )
 
@@ -60,7 +60,10 @@ def time_quadrant(frame: pd.DataFrame, likelihood: np.ndarray) -> tuple[np.ndarr
         5,
         np.where(frame["platform"].eq("private_cloud").to_numpy(), 4, 2),
     )
-    fit = np.clip(round_half_up((6 - likelihood + modern) / 2), 1, 5)
+    # a legacy system does not fit technically, whatever its likelihood score: 2 points off at P(legacy) = 1
+    column = next((c for c in ("legacy_probability", "legacy") if c in frame), None)
+    legacy = frame[column].to_numpy(np.float64) if column else np.zeros(len(frame))
+    fit = np.clip(round_half_up((6 - likelihood + modern) / 2 - 2 * legacy), 1, 5)
     criticality = frame["criticality"].fillna(3).to_numpy(np.float64)
     users = _band(frame["users"].to_numpy(np.float64), (10, 100, 1000, 10000))
     volume = _band(frame["transactions_per_year"].to_numpy(np.float64), (1000, 100_000, 1_000_000, 10_000_000))

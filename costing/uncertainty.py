@@ -6,7 +6,9 @@ component by component, system by system, department by department. P10 and P90 
 Parameters are drawn once per draw (PERT between low and high). An assumed input (one the inventory
 lacks, see `costing.inputs.PRIORS`) is drawn from its prior *for each system separately*: each system
 reads the prior's draws rotated by its own seeded offset, so every system has the prior's
-distribution while systems stay independent and nothing is recomputed per system. An imputed run
+distribution while systems stay independent and nothing is recomputed per system. A system's legacy
+status is drawn the same way (costing.legacy): 1 with its probability at the draw's parameters, else 0,
+so every component, the appraisal and the ranking carry it. An imputed run
 cost is drawn lognormally around its expected value with the imputation's spread; a run cost that
 could not be imputed is drawn from prior_run_cost.
 """
@@ -19,12 +21,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from costing.appraisal import capex_and_duration, present_values
 from costing.gaps import parameter_groups
 from costing.hidden import COMPONENTS, breach_probability
 from costing.information import basis, evppi
-from costing.inputs import PRIORS, input_arrays
+from costing.inputs import PRIORS, SCALED_PRIORS, input_arrays
+from costing.legacy import EVIDENCE, legacy_probability
 from costing.parameters import Parameters
 
 PERCENTILES = (10, 90)
@@ -36,8 +40,9 @@ APPRAISAL_COLUMNS = (
 )  # fmt: skip
 SYSTEM_COLUMNS = (
     "system_id", *(c.column for c in COMPONENTS), "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS,
-    "breach_probability", "assumed_hidden_gbp", *APPRAISAL_COLUMNS,
+    "breach_probability", "assumed_hidden_gbp", *APPRAISAL_COLUMNS, "legacy_probability",
 )  # fmt: skip
+RUN_COST_DRAW, LEGACY_DRAW = len(PRIORS), len(PRIORS) + 1  # offset columns beyond the priors' own
 DECISION_DRAWS = 200  # draws of each system's NPV per GBP of capex kept for rank stability (float32)
 DEPARTMENT_COLUMNS = ("department", "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS)
 
@@ -94,7 +99,7 @@ def simulate(
     """
     rng = np.random.default_rng(seed)
     p = parameters.draws(draws, rng)
-    offsets = rng.integers(0, draws, size=(len(frame), len(PRIORS) + 1))
+    offsets = rng.integers(0, draws, size=(len(frame), len(PRIORS) + 2))
     normal = rng.standard_normal(draws)
     departments = frame["department"].fillna("(unknown)").to_numpy()
     names, codes = np.unique(departments, return_inverse=True)
@@ -148,19 +153,18 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
     m = len(chunk)
     rotation = lambda k: (offsets[start : start + m, k, None] + steps) % draws  # noqa: E731 - (m, draws)
     s = input_arrays(chunk, column_shape=True)
-    legacy = chunk["legacy"].to_numpy(bool)[:, None]
-    assumed_inputs = {}
-    for k, (column, (legacy_prior, modern_prior)) in enumerate(PRIORS.items()):
-        assumed = chunk[f"{column}_assumed"].to_numpy(bool)
-        assumed_inputs[column] = assumed
-        if assumed.any():
-            index = rotation(k)
-            prior = np.where(legacy, p[legacy_prior][index], p[modern_prior][index])
-            s[column] = np.where(assumed[:, None], prior, s[column])
+    # legacy status drawn per system and draw: P(legacy) from its evidence at this draw's prior share and
+    # likelihood ratios, against a uniform from the shared normals (rotated by the system's own offset)
+    probability = legacy_probability(
+        chunk["legacy_status"].to_numpy(object), chunk[list(EVIDENCE)].to_numpy(np.float64), p
+    )
+    legacy = (special.ndtr(normal[rotation(LEGACY_DRAW)]) < probability).astype(np.float64)
+    s["legacy"] = legacy
+    assumed_inputs = {"legacy": chunk["legacy_assumed"].to_numpy(bool)}
     basis = chunk["cost_basis"].to_numpy()
     assumed_inputs["run_cost_gbp"] = basis != "observed"
     if assumed_inputs["run_cost_gbp"].any():
-        index = rotation(len(PRIORS))
+        index = rotation(RUN_COST_DRAW)
         sigma = chunk["imputed_sigma"].fillna(0.0).to_numpy(np.float64)[:, None]
         imputed = s["run_cost_gbp"] * np.exp(sigma * normal[index] - sigma**2 / 2)  # mean-preserving
         prior = p["prior_run_cost"][index]
@@ -169,6 +173,16 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
             imputed,
             np.where((basis == "assumed")[:, None], prior, s["run_cost_gbp"]),
         )
+    scale = np.broadcast_to(s["run_cost_gbp"], (m, draws)) / p["prior_scale_run_cost"]
+    for k, (column, (legacy_prior, modern_prior)) in enumerate(PRIORS.items()):
+        assumed = chunk[f"{column}_assumed"].to_numpy(bool)
+        assumed_inputs[column] = assumed
+        if assumed.any():
+            index = rotation(k)
+            prior = np.where(legacy > 0, p[legacy_prior][index], p[modern_prior][index])
+            if column in SCALED_PRIORS:
+                prior = prior * scale
+            s[column] = np.where(assumed[:, None], prior, s[column])
     means = np.empty((m, len(SYSTEM_COLUMNS) - 1))
     hidden = np.zeros((m, draws))
     premium = np.zeros((m, draws))
@@ -206,6 +220,7 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
     means[:, a + 6] = later.npv.mean(axis=1)
     means[:, a + 7] = np.broadcast_to(capex, (m, draws)).mean(axis=1)
     means[:, a + 8] = np.broadcast_to(duration, (m, draws)).mean(axis=1)
+    means[:, a + 9] = legacy.mean(axis=1)
     decision = (now.npv[:, :kept] / np.broadcast_to(capex, (m, draws))[:, :kept]).astype(np.float32)
     information = {label: evppi(now.npv, q) for label, q in bases.items()}
     chunk_codes = codes[start : start + m]

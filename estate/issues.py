@@ -61,6 +61,10 @@ class IssueCode(StrEnum):
     SUPPORT_BEFORE_GO_LIVE = "support_before_go_live"
     ROWS_LEFT_OUT = "rows_left_out"
     UNMAPPED_CATEGORY = "unmapped_category"
+    EMPTY_SHEET = "empty_sheet"
+    NO_SPEND_REPORTED = "no_spend_reported"
+    FINANCIAL_YEAR_ASSUMED = "financial_year_assumed"
+    END_OF_SUPPORT_CONFLICT = "end_of_support_conflict"
 
 
 WARNING_CODES = frozenset(
@@ -75,6 +79,10 @@ WARNING_CODES = frozenset(
         IssueCode.FIELD_CONFLICT,
         IssueCode.ROWS_LEFT_OUT,
         IssueCode.UNMAPPED_CATEGORY,
+        IssueCode.EMPTY_SHEET,
+        IssueCode.NO_SPEND_REPORTED,
+        IssueCode.FINANCIAL_YEAR_ASSUMED,
+        IssueCode.END_OF_SUPPORT_CONFLICT,
     }
 )
 
@@ -123,6 +131,14 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     "not systems), counted with their most common values or rows.",
     IssueCode.UNMAPPED_CATEGORY: "A cost line's category is not one of estate's: kept and counted as `other`; "
     "map it in the profile's [values.costs.category].",
+    IssueCode.EMPTY_SHEET: "A sheet with nothing in it beside the ones imported: skipped (a file with nothing at all "
+    "is `empty_file`).",
+    IssueCode.NO_SPEND_REPORTED: "A spending column says 0 (`$0.000`, `£0`) for a system: no cost line is stored, so "
+    "its run cost is unknown (imputed or assumed from the prior), never an observed £0.",
+    IssueCode.FINANCIAL_YEAR_ASSUMED: "A spending column's header names no financial year: its amounts are stored for "
+    "the import's financial year; state it with --financial-year or the profile's [spending] financial_year.",
+    IssueCode.END_OF_SUPPORT_CONFLICT: "A stated end of support contradicts the lifecycle catalogue's date for the "
+    "system's product and version (Windows Server 2008 R2 'supported to 2029'): the stated date is kept, both named.",
 }
 
 ISSUE_COLUMNS = ("file", "sheet", "row", "column", "value", "code", "severity", "message")

@@ -73,7 +73,7 @@ class ProfileError(ValueError):
 
 SECTIONS = (
     "sheets", "columns", "header_rows", "currency", "sheet_name", "constants", "units", "filters", "values",
-    "split", "links", "ignore",
+    "split", "links", "ignore", "spending",
 )  # fmt: skip
 LINK_KEYS = ("ends", "outside", "direction", "reverse")
 NOT_A_FIELD = "extra"  # [columns] "Platform" = "extra": a column kept in `extra`, never matched to a field
@@ -113,6 +113,7 @@ class MappingProfile:
     ignore: tuple[str, ...] = ()  # sheet or file-name patterns left out on purpose ([ignore] sheets = [...])
     also: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # table -> header -> further fields
     text: str = ""  # the TOML as written, kept with each import
+    financial_year: str | None = None  # [spending] financial_year = "2021-22": the year of a header without one
 
     def __post_init__(self) -> None:
         self.sheets = {t: (names,) if isinstance(names, str) else tuple(names) for t, names in self.sheets.items()}
@@ -223,7 +224,17 @@ class MappingProfile:
             sheets, columns, header_rows, source, rates=rates, sheet_fields=sheet_fields, constants=constants,
             units=units, filters=filters, values=recodings, split=split, links=_links(data.get("links", {}), source),
             ignore=_ignored(data.get("ignore", {}), source), also=also_fields,
+            financial_year=_spending_year(data.get("spending", {}), source),
         )  # fmt: skip
+
+    def with_financial_year(self, year: str) -> MappingProfile:
+        """Return the profile stating the financial year of spending columns without one (--financial-year)."""
+        stated = _spending_year({"financial_year": year}, "--financial-year")
+        if self.financial_year and self.financial_year != stated:
+            raise ProfileError(f"--financial-year {stated} contradicts the profile's [spending] financial_year "
+                               f"{self.financial_year}: give one")  # fmt: skip
+        text = self.text if self.financial_year else f'{self.text}\n[spending]\nfinancial_year = "{stated}"\n'
+        return replace(self, financial_year=stated, text=text.lstrip("\n"))
 
     def claimed(self, table_name: str) -> set[str]:
         """Return the normalised headers the profile reads for rows, not fields (filters, direction)."""
@@ -231,6 +242,23 @@ class MappingProfile:
         if table_name == "interfaces" and self.links.direction:
             names.add(normalise_header(self.links.direction))
         return names - set(self.columns.get(table_name, {}))
+
+
+def _spending_year(data: object, source: str) -> str | None:
+    """Return [spending] financial_year as 2021-22 (also read as '2021/22' or 'FY2021'), or None."""
+    from estate.cleaning import CellProblem, parse_financial_year
+
+    if not isinstance(data, dict) or set(data) - {"financial_year"}:
+        raise ProfileError(f'{source}: [spending] takes financial_year = "2021-22" only')
+    year = data.get("financial_year")
+    if year is None:
+        return None
+    try:
+        return parse_financial_year(str(year))
+    except CellProblem:
+        raise ProfileError(
+            f"{source}: [spending] financial_year = {year!r} is not a financial year like 2021-22"
+        ) from None
 
 
 def _texts(value: object) -> tuple[str, ...] | None:
@@ -526,6 +554,11 @@ def layout_sheet(sheet: RawSheet, table: Table, profile: MappingProfile) -> Shee
             unknown = unknown_unit(header)
         columns.append(ColumnMapping(letter, header, field_name, how, multiplier, currency, unknown))
         columns += _further_fields(columns[-1], table, profile)
+    explicit = {c.field for c in columns if c.field and c.how == "profile"}
+    # a field the profile maps explicitly wins over a header that only matches it by synonym (ServiceNow's form
+    # has both 'Business Unit' and 'Department'): the other column is kept in extra, never a duplicate
+    columns = [replace(c, field=None, how="unknown") if c.how == "synonym" and c.field in explicit else c
+               for c in columns]  # fmt: skip
     if not any(c.field for c in columns):
         return None
     return SheetLayout(table, index, sheet.row_numbers[index], columns)

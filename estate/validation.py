@@ -118,13 +118,16 @@ def validate_file(
     except FileProblem as problem:
         result.issues.append(problem.issue)
         return result
+    if sheets and all(sheet.cells.num_rows == 0 for sheet in sheets):
+        result.issues.append(Issue(name, "", None, "", "", IssueCode.EMPTY_FILE, "every sheet of the file is empty"))
+        return result
     for sheet, table in _assign_tables(path, sheets, profile, result.issues):
         data = _validate_sheet(sheet, table, profile, result.issues, today or date.today(), result.unread)
         if data is None:
             continue
         result.tables.setdefault(table.name, []).append(data)
         if table is SYSTEMS:
-            costs = _annual_cost_lines(data, today or date.today())
+            costs = _annual_cost_lines(data, today or date.today(), profile, sheet, result.issues)
             if costs is not None:
                 result.tables.setdefault(COSTS.name, []).append(costs)
     return result
@@ -244,8 +247,8 @@ def _validate_sheet(
     today: date,
     unread: list[tuple[str, list[ColumnMapping]]],
 ) -> TableData | None:
-    if sheet.cells.num_rows == 0:
-        issues.append(_issue(sheet, None, "", "", IssueCode.EMPTY_FILE, f"sheet '{sheet.sheet}' is empty"))
+    if sheet.cells.num_rows == 0:  # a leftover empty sheet is skipped; a file with nothing at all is empty_file
+        issues.append(_issue(sheet, None, "", "", IssueCode.EMPTY_SHEET, f"sheet '{sheet.sheet}' is empty: skipped"))
         return None
     layout = layout_sheet(sheet, table, profile)
     listed = profile.sheets.get(table.name, ())
@@ -705,18 +708,41 @@ def _check_self_loops(
         )
 
 
-def _annual_cost_lines(data: TableData, today: date) -> TableData | None:
+def _annual_cost_lines(
+    data: TableData, today: date, profile: MappingProfile, sheet: RawSheet, issues: list[Issue]
+) -> TableData | None:
     """Return `unspecified` cost lines from a Systems 'Annual cost' column, if any.
 
     Their financial year is the one the header names ('FY2021' -> 2021-22, '2020-21', '2020/21'), else the
-    financial year of the import.
+    profile's [spending] financial_year (or --financial-year), else the financial year of the import, with a
+    located financial_year_assumed warning. A 0 amount is no_spend_reported: no line is stored, so the run
+    cost is unknown (imputed or assumed), never an observed £0.
     """
     column = next((c for c in data.columns if c.field == "annual_cost_gbp"), None)
     if column is None:
         return None
-    year = header_financial_year(column.header) or financial_year_of(today)
+    if pc.sum(pc.is_valid(data.values.column("annual_cost_gbp"))).as_py() == 0:
+        return None  # an empty column says nothing about spending
+    year = header_financial_year(column.header) or profile.financial_year
+    if year is None:
+        year = financial_year_of(today)
+        issues.append(_issue(
+            sheet, data.header_row or None, column.letter, column.header, IssueCode.FINANCIAL_YEAR_ASSUMED,
+            f"column '{column.header}' names no financial year: its amounts are stored for {year}, the financial "
+            "year of the import; state the year with --financial-year 2021-22 (or [spending] financial_year in "
+            "the profile)",
+        ))  # fmt: skip
     values = data.values
-    present = pc.is_valid(values.column("annual_cost_gbp"))
+    amounts = values.column("annual_cost_gbp")
+    zero = pc.fill_null(pc.equal(amounts, 0), False)
+    for position in pc.indices_nonzero(zero).to_pylist():
+        system = values.column("system_id")[position].as_py()
+        issues.append(_issue(
+            sheet, values.column("source_row")[position].as_py(), column.letter, 0, IssueCode.NO_SPEND_REPORTED,
+            f"column '{column.header}' reports no spend for '{system}': no cost line is stored, so its run cost is "
+            "unknown (imputed or assumed from the prior), not an observed £0",
+        ))  # fmt: skip
+    present = pc.and_(pc.is_valid(amounts), pc.invert(zero))
     picked = values.filter(present)
     n = picked.num_rows
     table = pa.table(

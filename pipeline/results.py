@@ -18,6 +18,7 @@ import pyarrow as pa
 from costing.calibration import COLUMNS as CALIBRATION_COLUMNS
 from costing.hidden import COMPONENT_COLUMNS
 from costing.inputs import PRIORS, SYSTEM_INPUTS
+from costing.legacy import EVIDENCE
 from costing.ranking import rank_systems
 from costing.uncertainty import DEPARTMENT_COLUMNS, PERCENTILE_COLUMNS
 from dependency_graph.metrics import METRIC_COLUMNS
@@ -47,14 +48,17 @@ ASSESSMENT_COLUMNS = (
     "cddo_likelihood", "cddo_impact", "cddo_score", "cddo_red", "cddo_legacy", "cddo_derived_criteria", "gao_points",
     "candidate",
     "technical_fit", "business_value", "time_quadrant", "suggested_action", "action_reason", "blast_radius",
-    "upstream_dependencies", "cluster_size", "wave", "ease", "legacy", "top_n_stability",
+    "upstream_dependencies", "cluster_size", "wave", "ease", "legacy", "legacy_probability", "legacy_status",
+    "top_n_stability",
 )  # fmt: skip
 MODEL_INPUT_COLUMNS = (
-    "system_id", *SYSTEM_INPUTS, *(f"{name}_assumed" for name in PRIORS), "cost_basis",
+    "system_id", *SYSTEM_INPUTS, *(f"{name}_assumed" for name in PRIORS), "legacy_status", "legacy_assumed",
+    *EVIDENCE, "cost_basis",
     "replacement_cost_estimate_gbp", "replacement_years",
 )  # fmt: skip
 RANK_FIELDS = (
-    "rank", "system_id", "name", "department", "method", "candidate", "score", "legacy", "reported_cost_gbp",
+    "rank", "system_id", "name", "department", "method", "candidate", "score", "legacy_probability",
+    "legacy_status", "reported_cost_gbp",
     "imputed_cost_gbp",
     "run_cost_gbp", "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS, "total_cost_of_legacy_gbp",
     "cost_imputed", "npv_gbp", "npv_p10_gbp", "npv_p90_gbp", "probability_npv_positive", "benefit_cost_ratio",

@@ -38,7 +38,7 @@ SYSTEM_COLUMNS = (  # (column in model inputs or assessment, header)
     ("manual_interfaces", "Manual interfaces"),
     ("known_vulnerabilities", "Known vulnerabilities"), ("outage_hours_per_year", "Outage hours/year"),
     ("users", "Users"), ("mainframe", "Mainframe (1/0)"), ("on_premises", "On premises (1/0)"),
-    ("legacy", "Legacy (1/0)"), ("blocked_dependents", "Direct dependents, shared (systems)"),
+    ("legacy", "Legacy (probability)"), ("blocked_dependents", "Direct dependents, shared (systems)"),
     ("replacement_cost_estimate_gbp", "Replacement estimate (£)"), ("replacement_years", "Replacement years"),
 )  # fmt: skip
 MONEY_COLUMNS = {

@@ -114,8 +114,9 @@ def headline(assessment: pd.DataFrame, inputs: pd.DataFrame, run: dict) -> dict[
         "hidden_cost_p90_gbp": float(run["estate_hidden_cost_p90_gbp"]),
         "assumed_share": float(run["estate_assumed_hidden_gbp"]) / hidden if hidden > 0 else 0.0,
         "implied_breaches_per_year": float(run["estate_implied_breaches_per_year"]),
-        "legacy_systems": int(assessment["legacy"].sum()),
-        "legacy_share": float(assessment["legacy"].mean()) if systems else 0.0,
+        "legacy_systems": float(assessment["legacy_probability"].sum()),  # expected count (Monte Carlo)
+        "legacy_share": float(assessment["legacy_probability"].mean()) if systems else 0.0,
+        "legacy_status_observed": float(assessment["legacy_status"].ne("assumed").mean()) if systems else 0.0,
         "past_support": int((inputs["years_past_end_of_support"] > 0).sum()),
         "red": int((assessment["risk_rag"] == "red").sum()),
         "imputed": int(assessment["cost_basis"].eq("imputed").sum()),
@@ -138,7 +139,7 @@ def department_summary(data: EstateData) -> pd.DataFrame:
         systems=("system_id", "size"),
         reported_cost_gbp=("reported_cost_gbp", "sum"),
         imputed_cost_gbp=("imputed_cost_gbp", "sum"),
-        legacy_systems=("legacy", "sum"),
+        legacy_systems=("legacy_probability", "sum"),
         past_support=("past_support", "sum"),
         red=("red", "sum"),
     )

@@ -137,7 +137,8 @@ def test_rank_json_has_every_documented_field(analysed_sample):
         "hidden_cost_p10_gbp",
         "hidden_cost_gbp",
         "hidden_cost_p90_gbp",
-        "legacy",
+        "legacy_probability",
+        "legacy_status",
         "run_cost_gbp",
         "imputed_cost_gbp",
         "legacy_premium_gbp",
@@ -158,7 +159,8 @@ def test_rank_json_has_every_documented_field(analysed_sample):
     assert all(r["hidden_cost_p10_gbp"] <= r["hidden_cost_p90_gbp"] for r in rows)
     for r in rows:  # components add up to the legacy premium plus the hidden cost
         assert sum(r["components"].values()) == pytest.approx(r["legacy_premium_gbp"] + r["hidden_cost_gbp"])
-        assert isinstance(r["legacy"], bool)
+        assert 0.0 <= r["legacy_probability"] <= 1.0
+        assert r["legacy_status"] in {"observed_legacy", "observed_modern", "assumed"}
 
 
 def test_rank_weights_reorder_and_formats(analysed_sample):
