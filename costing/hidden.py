@@ -62,8 +62,8 @@ def support_effort_premium(s: Inputs, p: Params) -> np.ndarray:
 
     legacy = 1 for a legacy system, 0 for a modern one (a Monte Carlo draw of its status; at central values
     the probability, so the formula is the expectation); effort = legacy_support_effort_premium (2.0: keeping
-    the legacy system running takes 3 times the staff effort of a modern equivalent); staff = the staff line, else support FTE x support_fte_cost (at most the
-    run cost), else staff_share_of_run_cost x run cost.
+    the legacy system running takes 3 times the staff effort of a modern equivalent); staff = the staff line,
+    else support FTE x support_fte_cost (at most the run cost), else staff_share_of_run_cost x run cost.
     """
     effort = p["legacy_support_effort_premium"]
     return s["legacy"] * staff_cost(s, p) * effort / (1.0 + effort)
