@@ -22,6 +22,7 @@ from dependency_graph.rules import GRAPH_FORMATS, WAVE_RULE
 from estate import __version__
 from estate.files import OutputError
 from estate.issues import ImportRejected, Issue, Severity, has_errors, issues_to_json
+from estate.jsontext import strict_json
 from estate.mapping import MappingProfile, ProfileError
 from estate.sample import LARGE_TABLE_FORMATS, sample_files, write_sample
 from estate.store import StoreError, connect, default_db_path, import_files, validate_files
@@ -186,7 +187,7 @@ def import_command(
         summaries, issues = import_files(db_path, files, profile)
     except ImportRejected as rejected:
         if as_json:
-            typer.echo(json.dumps({"stored": False, "issues": json.loads(issues_to_json(rejected.issues))}, indent=2))
+            typer.echo(strict_json({"stored": False, "issues": json.loads(issues_to_json(rejected.issues))}, indent=2))
         _print_issues(rejected.issues, None if as_json else ISSUES_SHOWN_PER_CODE)
         typer.echo(f"Nothing was stored in {db_path}.", err=True)
         raise typer.Exit(1) from None
@@ -195,7 +196,7 @@ def import_command(
         raise typer.Exit(1) from None
     if as_json:
         typer.echo(
-            json.dumps(
+            strict_json(
                 {
                     "stored": True,
                     "files": [s.__dict__ for s in summaries],
@@ -259,7 +260,7 @@ def validate_command(
         _print_issues(issues)
     elif output == "json":
         typer.echo(
-            json.dumps(
+            strict_json(
                 {
                     "ok": not has_errors(issues),
                     "files": [
@@ -404,7 +405,7 @@ def analyse_command(
     from pipeline.results import RESULT_TABLES, NotAnalysed, read_stored
     from pipeline.run import analyse
     from pipeline.settings import AnalysisSettings
-    from reporting.views import headline
+    from reporting.views import headline, ranking_determination
 
     db_path = db or default_db_path()
     try:
@@ -441,6 +442,7 @@ def analyse_command(
     with _results_store(db, results, source) as stored_at, _exit_on(StoreError, NotAnalysed):
         stored = read_stored(stored_at)  # what rank, report and export will read, wherever it was written
     figures = headline(stored.assessment, stored["model_inputs"], stored.run)
+    determination = ranking_determination(stored.assessment, stored["parameters_used"], stored["information_fields"])
     metrics = analysis.metrics
     top = stored.assessment.head(10)
     finding_counts = analysis.findings["kind"].value_counts().sort_index().to_dict()
@@ -473,6 +475,7 @@ def analyse_command(
             ],
             "warnings": list(assessment.warnings),
             "candidates": int(stored.assessment["candidate"].sum()),
+            "ranking": {k: determination[k] for k in ("determined", "reason", "top_n", "stability", "facts")},
             "method_agreement": stored["method_agreement"].to_dict("records"),
             "method_disagreements": stored["method_disagreements"].to_dict("records"),
             "waves": analysis.waves,
@@ -484,7 +487,7 @@ def analyse_command(
             ),
             "department_silos": analysis.department_silos.to_dict("records"),
         }
-        typer.echo(json.dumps(summary, indent=2, default=str))
+        typer.echo(strict_json(summary))
         return
     from reporting.charts import millions as m
 
@@ -516,6 +519,8 @@ def analyse_command(
         typer.echo(f"  {row.anchor}: {published} -> {row.estate:.2f} ({row.unit})")
     for warning in assessment.warnings:
         typer.echo(f"warning: {warning}")
+    typer.echo(f"ranking: {'determined' if determination['determined'] else 'not determined'}: "
+               f"{determination['reason']}")  # fmt: skip
     agreement = stored["method_agreement"]
     if len(agreement):
         typer.echo(
@@ -615,7 +620,15 @@ def rank_command(
     from costing.hidden import COMPONENT_COLUMNS
     from costing.methods import METHODS
     from costing.ranking import parse_weights
-    from pipeline.results import CDDO_RANK_FIELDS, RANK_FIELDS, NotAnalysed, stored_ranking, stored_weights
+    from pipeline.results import (
+        CDDO_RANK_FIELDS,
+        RANK_FIELDS,
+        NotAnalysed,
+        read_stored,
+        stored_ranking,
+        stored_weights,
+    )  # fmt: skip
+    from reporting.views import ranking_determination
 
     _require_format(output)
     if method not in METHODS:
@@ -631,6 +644,12 @@ def rank_command(
             chosen = parse_weights(weights, defaults) if weights else None
         with _exit_on(StoreError, NotAnalysed):
             stored = stored_ranking(db_path, chosen, top, method=method)
+            recorded = read_stored(db_path, ("system_assessment", "parameters_used", "information_fields"))
+    determination = ranking_determination(
+        recorded.assessment, recorded["parameters_used"], recorded["information_fields"]
+    )
+    if not determination["determined"]:  # said first, wherever the rows go: the order below is not evidence
+        typer.echo(f"note: {determination['reason']}", err=output != "table")
     if not everything:
         stored = stored[stored["candidate"].astype(bool)]
     stored = stored.head(top)
@@ -642,7 +661,7 @@ def rank_command(
         records = json.loads(ranked.to_json(orient="records"))
         for record, components in zip(records, stored[list(COMPONENT_COLUMNS)].to_dict("records"), strict=True):
             record["components"] = components
-        typer.echo(json.dumps(records, indent=2))
+        typer.echo(strict_json(records, indent=2))
     elif output == "csv":
         typer.echo(ranked.to_csv(index=False), nl=False)
     else:
@@ -708,7 +727,7 @@ def plan_command(
         roadmap = plan_from_store(db_path, amounts, capacity, first, time_limit)
     result = roadmap.as_json()
     if output == "json":
-        typer.echo(json.dumps(result, indent=2))
+        typer.echo(strict_json(result, indent=2))
         return
     rows = [
         {"system_id": r["system_id"], "wave": r["wave"], "start_year": r["start_year"], "end_year": r["end_year"],
@@ -769,7 +788,7 @@ def gaps_command(
     parameters = stored["information_parameters"]
     fields = stored["information_fields"].head(top)
     if output == "json":
-        typer.echo(json.dumps({
+        typer.echo(strict_json({
             "parameters": [{"name": r.parameter_group, "parameters": r.parameters.split(", "), "evppi_gbp": r.evppi_gbp}
                            for r in parameters.itertuples()],
             "fields": [{"system_id": r.system_id, "field": r.field, "value_gbp": r.value_gbp,
@@ -830,7 +849,7 @@ def profiles_command(output: FormatOpt = "table") -> None:
     rows = [{"name": name, "reads": what, "file": str(PROFILES / f"{name}.toml")} for name, what in
             builtin_profiles().items()]  # fmt: skip
     if output == "json":
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(strict_json(rows, indent=2))
     elif output == "csv":
         _csv_rows(rows, ["name", "reads", "file"])
     else:

@@ -44,12 +44,36 @@ def lifecycle_entries() -> tuple[LifecycleEntry, ...]:
         )
 
 
+# spellings inventories use for the catalogue's products (matched after lower-casing)
+ALIASES = (
+    (re.compile(r"\b(?:ms ?sql|microsoft sql|sql svr|mssql)(?: server)?\b"), "sql server"),
+    (re.compile(r"\bw(?:in)?2k(\d)\b"), r"windows server 200\1"),
+    (re.compile(r"\bw(?:in)?2k(\d\d)\b"), r"windows server 20\1"),
+    (re.compile(r"\bwin(?:dows)?(?: ?server)? ?(20\d\d)\b"), r"windows server \1"),
+    (re.compile(r"\bred ?hat(?: enterprise linux| linux)?(?: server)? ?(\d)\b"), r"rhel \1"),
+    (re.compile(r"\bjdk ?1\.(\d)\b"), r"java \1"),
+    (re.compile(r"\bnodejs\b"), "node.js"),
+    (re.compile(r"\bforms ?(6i|10g|11g|9i)\b"), r"oracle forms \1"),
+    (re.compile(r"[;,/|+]"), " ; "),
+)
+
+
+def normalise_product(text: str) -> str:
+    """Return the text lower-cased, common spellings made the catalogue's ('W2K8' -> windows server 2008)."""
+    text = text.lower()
+    for pattern, replacement in ALIASES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def lookup_end_of_support(technology: str) -> LifecycleEntry | None:
-    """Return the first lifecycle entry whose pattern matches the technology text, if any."""
-    for entry in lifecycle_entries():
-        if entry.pattern.search(technology):
-            return entry
-    return None
+    """Return the lifecycle entry with the earliest end of support among those the technology text names.
+
+    A stack ('Java 8 on Windows Server 2008', 'COBOL; CICS; DB2 10.5') is out of support when any part is.
+    """
+    text = normalise_product(technology)
+    found = [entry for entry in lifecycle_entries() if entry.pattern.search(text)]
+    return min(found, key=lambda entry: entry.end_of_support) if found else None
 
 
 def derive_end_of_support(technology: pa.Array) -> tuple[pa.Array, pa.Array]:

@@ -365,7 +365,7 @@ def _validate_sheet(
         _check_duplicates(sheet, columns[table.key], rows, mapped.get(table.key), issues)
     if table is SYSTEMS:
         _check_support_dates(sheet, columns, rows, mapped, issues)  # before derivation: only stated dates
-        _derive_end_of_support(columns)
+        _derive_end_of_support(sheet, columns, rows, mapped, issues)
     if table is INTERFACES:
         generated = pc.binary_join_element_wise(
             pa.scalar(f"{sheet.file}:{sheet.sheet}"), pc.cast(row_numbers, pa.string()), ":"
@@ -557,6 +557,8 @@ def _check_layout(
             )
 
 
+CONFLICT_YEARS = 3  # extended support past the catalogue's date: Microsoft sells ESU for up to three years
+
 _HEADER_YEAR = re.compile(r"(?<!\d)(\d{4})\s*[-/]\s*(\d{2}|\d{4})(?!\d)")
 _HEADER_FY = re.compile(r"\bfy\s*'?(\d{4}|\d{2})\b", re.I)
 
@@ -651,9 +653,36 @@ def _check_duplicates(
         )
 
 
-def _derive_end_of_support(columns: dict[str, pa.Array]) -> None:
-    derived, product = derive_end_of_support(columns["technology"])
-    use = pc.and_(pc.is_null(columns["end_of_support"]), pc.is_valid(derived))
+def _derive_end_of_support(
+    sheet: RawSheet,
+    columns: dict[str, pa.Array],
+    rows: list[int],
+    mapped: dict[str, ColumnMapping],
+    issues: list[Issue],
+) -> None:
+    """Fill an unknown end of support from the lifecycle catalogue (technology and runtime platform).
+
+    A stated date more than CONFLICT_YEARS after the catalogue's is end_of_support_conflict: no vendor sells
+    support that long (Windows Server 2008 R2 'supported to 2029'), so the catalogue's date is used.
+    """
+    stack = pc.binary_join_element_wise(
+        pc.fill_null(columns["technology"], ""), pc.fill_null(columns["runtime_platform"], ""), " ; "
+    )
+    stack = pc.if_else(pc.equal(stack, " ; "), pa.scalar(None, pa.string()), stack)
+    derived, product = derive_end_of_support(stack)
+    stated = columns["end_of_support"]
+    late = pc.fill_null(pc.greater(pc.years_between(derived, stated), CONFLICT_YEARS), False)
+    column = mapped.get("end_of_support")
+    for position in pc.indices_nonzero(late).to_pylist():
+        said, catalogue = stated[position].as_py(), derived[position].as_py()
+        issues.append(_issue(
+            sheet, rows[position], column.letter if column else "", said, IssueCode.END_OF_SUPPORT_CONFLICT,
+            f"end of support {said:%d/%m/%Y} contradicts the lifecycle catalogue: {product[position].as_py()} is "
+            f"out of support from {catalogue:%d/%m/%Y} (extended support is sold for at most {CONFLICT_YEARS} "
+            "years after): the catalogue's date is used; check the date or the technology",
+        ))  # fmt: skip
+    columns["end_of_support"] = pc.if_else(late, derived, stated)
+    use = pc.or_(pc.and_(pc.is_null(columns["end_of_support"]), pc.is_valid(derived)), late)
     columns["end_of_support"] = pc.if_else(use, derived, columns["end_of_support"])
     columns["end_of_support_derived"] = use
     columns["end_of_support_basis"] = pc.if_else(use, product, pa.scalar(None, pa.string()))

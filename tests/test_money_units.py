@@ -46,11 +46,15 @@ def test_dollars_in_millions_are_converted_at_the_recorded_rate(tmp_path):
     db = tmp_path / "e.duckdb"
     path = _workbook(tmp_path, "Annual cost FY2021 ($M)", ["$31.642", "$0.000", "12"])
     profile = MappingProfile.from_dict({"currency": {"USD": 0.79}})
-    summaries, _ = import_files(db, [path], profile)
+    summaries, issues = import_files(db, [path], profile)
     with duckdb.connect(str(db), read_only=True) as connection:
         lines = dict(connection.execute("SELECT system_id, amount_gbp FROM costs").fetchall())
         years = {r[0] for r in connection.execute("SELECT financial_year FROM costs").fetchall()}
-    assert lines == pytest.approx({"S1": 31.642e6 * 0.79, "S2": 0.0, "S3": 12e6 * 0.79})
+    # $0.000 is no spend reported: no line (the run cost is unknown), never an observed £0
+    assert lines == pytest.approx({"S1": 31.642e6 * 0.79, "S3": 12e6 * 0.79})
+    assert [(i.code.value, i.row, i.column) for i in issues if i.code.value == "no_spend_reported"] == [
+        ("no_spend_reported", 3, "D")
+    ]
     assert years == {"2021-22"}
     assert "USD at £0.79" in str(summaries[0].mapping)
 
@@ -83,13 +87,13 @@ def test_the_usda_it_dashboard_export_imports_every_investment_in_pounds(tmp_pat
     )
     db = tmp_path / "usda.duckdb"
     source = REAL / "us-itdashboard-usda" / "original" / "Individual_Investments.xlsx"
-    import_files(db, [source], MappingProfile.load(profile))
+    _, issues = import_files(db, [source], MappingProfile.load(profile))
     with duckdb.connect(str(db), read_only=True) as connection:
         systems = connection.execute("SELECT count(*) FROM systems").fetchone()[0]
-        largest, zeros = connection.execute(
-            "SELECT max(amount_gbp), count(*) FILTER (WHERE amount_gbp = 0) FROM costs"
-        ).fetchone()
-    assert systems == 209 and zeros == 43  # the $0.000 rows are kept as reported zeros
+        largest, lines = connection.execute("SELECT max(amount_gbp), count(*) FROM costs").fetchone()
+    # the 43 $0.000 rows are no spend reported: listed, with no cost line (their run cost is unknown)
+    assert systems == 209 and lines == 209 - 43
+    assert sum(i.code.value == "no_spend_reported" for i in issues) == 43
     assert 1e6 < largest < 1e9  # millions of dollars, converted: never x10^6 too small
     with pytest.raises(ImportRejected):  # the same file mapped without a rate: refused, not stored as pounds
         published = REAL / "us-itdashboard-usda" / "estate-run" / "mapping-as-published.toml"
@@ -110,7 +114,8 @@ def test_the_itdashboard_profile_imports_every_investment_without_hand_edits(tmp
 
     db = tmp_path / "e.duckdb"
     summaries, _ = import_files(db, [REAL / source], builtin_profile("itdashboard"))
-    assert summaries[0].rows["systems"] == investments and summaries[0].rows["costs"] == investments
+    zero = {209: 43, 2909: 78, 22: 1}[investments]  # $0.000 rows: no_spend_reported, no cost line
+    assert summaries[0].rows["systems"] == investments and summaries[0].rows["costs"] == investments - zero
     with duckdb.connect(str(db), read_only=True) as connection:
         largest = connection.execute("SELECT max(amount_gbp) FROM costs").fetchone()[0]
     assert 1e6 < largest < 1e9  # $ millions converted to pounds, never x10^6 too small
