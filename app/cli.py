@@ -203,7 +203,6 @@ def import_command(
                     "issues": json.loads(issues_to_json(issues)),
                 },
                 indent=2,
-                default=str,
             )
         )
         return

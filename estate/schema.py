@@ -533,7 +533,7 @@ SYSTEMS = Table(
             F.TEXT,
             "What the system is or does, in words; read for legacy evidence (legacy or modern technologies it names).",
             "Description",
-            synonyms=("short description", "documentation", "notes", "summary", "system description"),
+            synonyms=("short description", "documentation", "system description"),
         ),
         Field(
             "lifecycle_status",

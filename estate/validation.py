@@ -119,7 +119,9 @@ def validate_file(
         result.issues.append(problem.issue)
         return result
     if sheets and all(sheet.cells.num_rows == 0 for sheet in sheets):
-        result.issues.append(Issue(name, "", None, "", "", IssueCode.EMPTY_FILE, "every sheet of the file is empty"))
+        first = sheets[0].sheet
+        result.issues.append(Issue(name, first, None, "", "", IssueCode.EMPTY_FILE,
+                                   f"sheet '{first}' is empty, as is every sheet of the file"))  # fmt: skip
         return result
     for sheet, table in _assign_tables(path, sheets, profile, result.issues):
         data = _validate_sheet(sheet, table, profile, result.issues, today or date.today(), result.unread)
