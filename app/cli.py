@@ -133,7 +133,19 @@ ProfileOpt = Annotated[
 ]
 
 
-def _load_profile(mapping: Path | None, builtin: str | None = None) -> MappingProfile | None:
+FinancialYearOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--financial-year",
+        help="The financial year (2021-22) of spending columns whose header names none; recorded with the import "
+        "as the profile's [spending] financial_year.",
+    ),
+]
+
+
+def _load_profile(
+    mapping: Path | None, builtin: str | None = None, financial_year: str | None = None
+) -> MappingProfile | None:
     from estate.mapping import builtin_profile
 
     if mapping is not None and builtin is not None:
@@ -141,8 +153,12 @@ def _load_profile(mapping: Path | None, builtin: str | None = None) -> MappingPr
         raise typer.Exit(2)
     with _exit_on(ProfileError, code=2):
         if builtin is not None:
-            return builtin_profile(builtin)
-        return MappingProfile.load(mapping) if mapping is not None else None
+            chosen = builtin_profile(builtin)
+        else:
+            chosen = MappingProfile.load(mapping) if mapping is not None else None
+        if financial_year is not None:
+            chosen = (chosen or MappingProfile()).with_financial_year(financial_year)
+        return chosen
 
 
 def _print_issues(issues: list[Issue], limit: int | None = ISSUES_SHOWN_PER_CODE) -> None:
@@ -167,6 +183,7 @@ def import_command(
     db: DbOpt = None,
     mapping: MappingOpt = None,
     profile: ProfileOpt = None,
+    financial_year: FinancialYearOpt = None,
     as_json: JsonOpt = False,
     output: FormatOpt = "table",
 ) -> None:
@@ -181,7 +198,7 @@ def import_command(
     """
     output = _require_format(output, as_json)
     as_json = output == "json"
-    profile = _load_profile(mapping, profile)
+    profile = _load_profile(mapping, profile, financial_year)
     db_path = db or default_db_path()
     try:
         summaries, issues = import_files(db_path, files, profile)
@@ -240,6 +257,7 @@ def validate_command(
     files: FilesArg,
     mapping: MappingOpt = None,
     profile: ProfileOpt = None,
+    financial_year: FinancialYearOpt = None,
     as_json: JsonOpt = False,
     output: FormatOpt = "table",
 ) -> None:
@@ -251,7 +269,7 @@ def validate_command(
     Example: estate validate inventory.xlsx --mapping my_headers.toml --json
     """
     output = _require_format(output, as_json)
-    profile = _load_profile(mapping, profile)
+    profile = _load_profile(mapping, profile, financial_year)
     results, issues = validate_files(files, profile)
     if output == "csv":  # the mapping, one row per column; issues on stderr
         _csv_rows([{"file": r.file, **c} for r in results for c in r.mapping_report()],
