@@ -30,7 +30,7 @@ from estate.store import connect, merged_systems_sql
 from pipeline.results import RESULT_TABLES, SOURCE_PREFIX, NotAnalysed, read_results, recorded_parameters
 from reporting import charts
 from reporting.text import inert_csv_text
-from reporting.views import headline
+from reporting.views import headline, ranking_determination
 
 DATA_TABLES = tuple(t.name for t in RESULT_TABLES if t.published)  # with import_issues, the report's data/
 PACKAGES = (
@@ -247,6 +247,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
                     "swing": money(f["npv_swing_gbp"])}
                    for f in frames["information_fields"].head(20).to_dict("records")],
         "top_n": int(parameters.set_index("name").loc["stability_top_n", "value"]),
+        "ranking": ranking_determination(assessment, parameters, frames["information_fields"]),
         "parameters": [{"name": p["name"], "value": plain(p["value"]), "range": f"{plain(p['low'])}-{plain(p['high'])}",
                         "unit": p["unit"], "confidence": p["confidence"], "source": p["source"]}
                        for p in parameters.to_dict("records")],

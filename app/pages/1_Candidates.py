@@ -9,7 +9,7 @@ import streamlit as st
 from app import ui
 from costing.ranking import RANKING_CRITERIA
 from pipeline.results import rank_by_method, rerank
-from reporting.views import filter_ranking
+from reporting.views import filter_ranking, ranking_determination
 
 MONEY = ["npv_gbp", "npv_p10_gbp", "npv_p90_gbp", "total_cost_of_legacy_gbp", "hidden_cost_gbp", "cost_of_delay_gbp"]
 # decision columns first: what to do, what it is worth, how sure, what legacy costs, how risky
@@ -97,6 +97,10 @@ data = ui.estate()
 parameters = data.results["parameters_used"]
 recorded = dict(zip(parameters["name"], parameters["value"].astype(float), strict=True))
 top_n = int(recorded["stability_top_n"])
+determination = ranking_determination(data.assessment, parameters, data.results["information_fields"])
+if not determination["determined"]:  # said first: when the evidence cannot separate systems the order is noise
+    reason = determination["reason"]
+    st.warning(f"{reason[:1].upper()}{reason[1:]}.")
 from_url()
 order, retain = order_ui()
 weights = None
