@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from costing.legacy import ASSUMED, EVIDENCE, evidence_matrix, legacy_evidence, legacy_probability
+from costing.legacy import ASSUMED, evidence_matrix, legacy_evidence, legacy_probability, matches
 
 # Numeric inputs the components read. Never NaN: an unknown input with a prior (PRIORS) holds the prior's
 # mean and is flagged `<input>_assumed`; cost lines a system does not report are 0 (the component then
@@ -45,10 +44,7 @@ def latest_reported_costs(costs: pd.DataFrame) -> pd.DataFrame:
 
 def scarce_skills_mask(technology: pd.Series, patterns: tuple[str, ...]) -> np.ndarray:
     """Return True where the technology matches one of the scarce-skills patterns."""
-    if not patterns:
-        return np.zeros(len(technology), bool)
-    pattern = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-    return technology.fillna("").map(lambda text: bool(pattern.search(text))).to_numpy(bool)
+    return matches(technology, patterns)
 
 
 def blocked_dependents(interfaces: pd.DataFrame, system_ids: pd.Series, legacy: np.ndarray) -> np.ndarray:
@@ -82,8 +78,9 @@ def build_inputs(
     scarce_patterns: tuple[str, ...],
     as_of: date,
     prior_means: dict[str, float] | None = None,
-    lists: dict[str, tuple[str, ...]] | None = None,
-    central: dict[str, float] | None = None,
+    *,
+    lists: dict[str, tuple[str, ...]],
+    central: dict[str, float],
 ) -> pd.DataFrame:
     """Return one row per system with every model input (numeric, NaN-free), assumed flags and descriptive columns.
 
@@ -109,16 +106,14 @@ def build_inputs(
     technology = _stack_text(frame)
     frame["scarce_skills"] = scarce_skills_mask(technology, scarce_patterns)
     runtime = frame["runtime_platform"] if "runtime_platform" in frame else pd.Series(None, index=frame.index)
-    on_mainframe = scarce_skills_mask(runtime.astype("string"), MAINFRAME_PATTERNS)
+    on_mainframe = matches(runtime, MAINFRAME_PATTERNS)
     frame["mainframe"] = frame["platform"].eq("mainframe").to_numpy() | on_mainframe
     frame["on_premises"] = frame["platform"].eq("on_premises").to_numpy() & ~frame["mainframe"].to_numpy(bool)
-    evidence = legacy_evidence(frame.assign(technology=technology), dict(lists or {}), as_of.year)
+    evidence = legacy_evidence(frame.assign(technology=technology), lists, as_of.year)
     for column in evidence.columns:
         frame[column] = evidence[column].to_numpy()
     frame["legacy_assumed"] = frame["legacy_status"].eq(ASSUMED).to_numpy()
-    frame["legacy"] = legacy_probability(
-        frame["legacy_status"].to_numpy(object), evidence_matrix(frame), central or _NEUTRAL
-    )
+    frame["legacy"] = legacy_probability(frame["legacy_status"].to_numpy(object), evidence_matrix(frame), central)
     frame["blocked_dependents"] = blocked_dependents(interfaces, frame["system_id"], frame["legacy"].to_numpy())
     frame["age_years"] = as_of.year - frame["go_live_year"]
     for column in PRIORS:
@@ -126,7 +121,7 @@ def build_inputs(
         frame[f"{column}_assumed"] = values.isna().to_numpy()
         frame[column] = values
     if prior_means:
-        fill_priors(frame, prior_means, central or {})
+        fill_priors(frame, prior_means, central)
     for column in SYSTEM_INPUTS:
         if column == "run_cost_gbp":
             continue
@@ -136,7 +131,6 @@ def build_inputs(
 
 # the runtime-platform texts that put a system on a mainframe (ServiceNow's Platform 'IBM z/OS', say)
 MAINFRAME_PATTERNS = (r"\bz/?os\b", r"\bmvs\b", r"os/390", r"\bibm z\b", r"z/?vse", r"mainframe", r"\bvme\b")
-_NEUTRAL = {"prior_legacy_share": 0.28, **dict.fromkeys(EVIDENCE.values(), 1.0)}
 
 
 def _stack_text(frame: pd.DataFrame) -> pd.Series:

@@ -52,14 +52,12 @@ AGE_PIVOT_YEARS = 10.0  # age at which age is no evidence either way
 AGE_DECADES = (-1.0, 3.0)  # bounds of the age evidence, in decades from the pivot
 
 
-def _pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{w})" for w in words), re.IGNORECASE) if words else None
-
-
-def _matches(text: pd.Series, pattern: re.Pattern[str] | None) -> np.ndarray:
-    if pattern is None:
+def matches(text: pd.Series, patterns: tuple[str, ...]) -> np.ndarray:
+    """Return True where the text (null reads as empty) matches one of the regular expressions, case-insensitive."""
+    if not patterns:
         return np.zeros(len(text), bool)
-    return text.map(lambda value: bool(pattern.search(value))).to_numpy(bool)
+    pattern = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return text.astype(object).where(text.notna(), "").map(lambda value: bool(pattern.search(value))).to_numpy(bool)
 
 
 def _text(frame: pd.DataFrame, fields: tuple[str, ...]) -> pd.Series:
@@ -79,9 +77,8 @@ def legacy_evidence(frame: pd.DataFrame, lists: Mapping[str, tuple[str, ...]], a
     platform, technology, go_live_year and the text fields; lists: parameters.toml's [lists].
     """
     n = len(frame)
-    lifecycle = frame["lifecycle_status"].astype("string").fillna("") if "lifecycle_status" in frame else None
-    lifecycle = lifecycle.astype(object) if lifecycle is not None else pd.Series("", index=frame.index)
-    end_of_life = _matches(lifecycle, _pattern(tuple(lists.get("lifecycle_end_of_life", ()))))
+    lifecycle = _text(frame, ("lifecycle_status",))
+    end_of_life = matches(lifecycle, tuple(lists.get("lifecycle_end_of_life", ())))
     past = frame["years_past_end_of_support"].to_numpy(np.float64) > 0
     known_eos = frame["end_of_support_known"].to_numpy(bool)
     scarce = frame["scarce_skills"].to_numpy(bool)
@@ -101,10 +98,10 @@ def legacy_evidence(frame: pd.DataFrame, lists: Mapping[str, tuple[str, ...]], a
         "evidence_on_premises": np.isin(platform, ["on_premises"]),
         "evidence_cloud": np.isin(platform, ["public_cloud", "saas", "private_cloud"]),
         "evidence_supported": supported,
-        "evidence_legacy_words": _matches(text, _pattern(tuple(lists.get("legacy_words", ())))),
-        "evidence_modern_words": _matches(text, _pattern(tuple(lists.get("modern_words", ())))),
-        "evidence_retiring": _matches(lifecycle, _pattern(tuple(lists.get("lifecycle_retiring", ())))),
-        "evidence_new": _matches(lifecycle, _pattern(tuple(lists.get("lifecycle_new", ())))),
+        "evidence_legacy_words": matches(text, tuple(lists.get("legacy_words", ()))),
+        "evidence_modern_words": matches(text, tuple(lists.get("modern_words", ()))),
+        "evidence_retiring": matches(lifecycle, tuple(lists.get("lifecycle_retiring", ()))),
+        "evidence_new": matches(lifecycle, tuple(lists.get("lifecycle_new", ()))),
         **_risk_ratings(frame),
     }
     result = pd.DataFrame({k: np.asarray(v, np.float64) for k, v in evidence.items()}, index=frame.index)

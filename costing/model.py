@@ -66,7 +66,9 @@ def assess(
     prior_means = {name: parameters.values[name].mean for pair in PRIORS.values() for name in pair}
     scarce = parameters.lists.get("scarce_skills", ())
     point = parameters.point()
-    frame = build_inputs(systems, costs, interfaces, metrics, scarce, as_of, prior_means, parameters.lists, point)
+    frame = build_inputs(
+        systems, costs, interfaces, metrics, scarce, as_of, prior_means, lists=parameters.lists, central=point
+    )
     clock("inputs")
     imputation = impute_costs(frame, frame["reported_cost_gbp"], random_state=seed)
     _run_cost(frame, imputation, parameters)

@@ -28,7 +28,7 @@ from costing.gaps import parameter_groups
 from costing.hidden import COMPONENTS, breach_probability
 from costing.information import basis, evppi
 from costing.inputs import PRIORS, SCALED_PRIORS, input_arrays
-from costing.legacy import EVIDENCE, legacy_probability
+from costing.legacy import evidence_matrix, legacy_probability
 from costing.parameters import Parameters
 
 PERCENTILES = (10, 90)
@@ -155,9 +155,7 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
     s = input_arrays(chunk, column_shape=True)
     # legacy status drawn per system and draw: P(legacy) from its evidence at this draw's prior share and
     # likelihood ratios, against a uniform from the shared normals (rotated by the system's own offset)
-    probability = legacy_probability(
-        chunk["legacy_status"].to_numpy(object), chunk[list(EVIDENCE)].to_numpy(np.float64), p
-    )
+    probability = legacy_probability(chunk["legacy_status"].to_numpy(object), evidence_matrix(chunk), p)
     legacy = (special.ndtr(normal[rotation(LEGACY_DRAW)]) < probability).astype(np.float64)
     s["legacy"] = legacy
     assumed_inputs = {"legacy": chunk["legacy_assumed"].to_numpy(bool)}
@@ -173,7 +171,7 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
             imputed,
             np.where((basis == "assumed")[:, None], prior, s["run_cost_gbp"]),
         )
-    scale = np.broadcast_to(s["run_cost_gbp"], (m, draws)) / p["prior_scale_run_cost"]
+    scale = None  # systems x draws, made only when a scaled prior is assumed
     for k, (column, (legacy_prior, modern_prior)) in enumerate(PRIORS.items()):
         assumed = chunk[f"{column}_assumed"].to_numpy(bool)
         assumed_inputs[column] = assumed
@@ -181,6 +179,8 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
             index = rotation(k)
             prior = np.where(legacy > 0, p[legacy_prior][index], p[modern_prior][index])
             if column in SCALED_PRIORS:
+                if scale is None:
+                    scale = np.broadcast_to(s["run_cost_gbp"], (m, draws)) / p["prior_scale_run_cost"]
                 prior = prior * scale
             s[column] = np.where(assumed[:, None], prior, s[column])
     means = np.empty((m, len(SYSTEM_COLUMNS) - 1))

@@ -27,6 +27,14 @@ class LifecycleEntry:
     note: str
 
 
+CONFLICT_YEARS = 3  # extended support past the catalogue's date: Microsoft sells ESU for up to three years
+
+
+def contradicts(stated: date, catalogue: date) -> bool:
+    """Return True when a stated end of support is more than CONFLICT_YEARS calendar years after the catalogue's."""
+    return stated.year - catalogue.year > CONFLICT_YEARS
+
+
 @cache
 def lifecycle_entries() -> tuple[LifecycleEntry, ...]:
     """Return the reference rows of lifecycle.csv, in file order (first match wins)."""
@@ -54,7 +62,7 @@ ALIASES = (
     (re.compile(r"\bjdk ?1\.(\d)\b"), r"java \1"),
     (re.compile(r"\bnodejs\b"), "node.js"),
     (re.compile(r"\bforms ?(6i|10g|11g|9i)\b"), r"oracle forms \1"),
-    (re.compile(r"[;,/|+]"), " ; "),
+    (re.compile(r"[;,|+]"), " ; "),  # list separators (not "/": z/OS, PL/I, OS/390)
 )
 
 

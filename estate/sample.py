@@ -10,6 +10,7 @@ from pathlib import Path
 import xlsxwriter
 
 from estate.files import atomic_path
+from estate.lifecycle import contradicts, lookup_end_of_support
 from estate.schema import COSTS, INTERFACES, SYSTEMS
 from estate.workbook import close_workbook, write_data_dictionary, write_table_sheet
 
@@ -136,7 +137,7 @@ ARCHETYPES = (
     Archetype(
         0.30,
         "public_cloud",
-        ("Java 17", "Python 3.12", ".NET 8", "Node.js 20"),
+        ("Java 17", "Python 3.12", ".NET 10", "Node.js 24"),
         ("in-house", "AWS", "Microsoft"),
         (2016, 2025),
         200_000,
@@ -145,7 +146,7 @@ ARCHETYPES = (
     Archetype(
         0.12,
         "private_cloud",
-        ("Java 21 on RHEL 9", ".NET 8 on Windows Server 2022", "PostgreSQL 16"),
+        ("Java 21 on RHEL 9", ".NET 10 on Windows Server 2022", "PostgreSQL 16"),
         ("in-house", "Red Hat", "Microsoft"),
         (2018, 2025),
         300_000,
@@ -223,6 +224,7 @@ def generate(systems: int = 400, seed: int = 2024) -> dict[str, list[list[object
                 rng.choice((1, 1.5, 2, 3, 4)) if rng.random() < 0.4 else None,
             ]
         )
+        system_rows[-1][9] = _catalogue_consistent(system_rows[-1][6], eos)
         ids.append(system_id)
         departments.append(d)
         legacy.append(kind.legacy)
@@ -242,6 +244,12 @@ def generate(systems: int = 400, seed: int = 2024) -> dict[str, list[list[object
                     for _ in range(lines):
                         costs.append([system_id, year, category, round(amount / lines, 2)])
     return {SYSTEMS.sheet: system_rows, INTERFACES.sheet: interfaces, COSTS.sheet: costs}
+
+
+def _catalogue_consistent(technology: str, stated: date | None) -> date | None:
+    """Return the stated end of support, or the lifecycle catalogue's date where the catalogue contradicts it."""
+    entry = lookup_end_of_support(technology) if stated else None
+    return entry.end_of_support if entry and contradicts(stated, entry.end_of_support) else stated
 
 
 def sample_frames(systems: int = 400, seed: int = 2024):

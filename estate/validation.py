@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from estate.cleaning import CleanColumn, blank_to_null, clean_column, clean_text, financial_year_of
 from estate.files import sha256_of
 from estate.issues import Issue, IssueCode, has_errors
-from estate.lifecycle import derive_end_of_support
+from estate.lifecycle import CONFLICT_YEARS, derive_end_of_support
 from estate.mapping import (
     QUIET_SHEETS,
     ColumnMapping,
@@ -559,8 +559,6 @@ def _check_layout(
             )
 
 
-CONFLICT_YEARS = 3  # extended support past the catalogue's date: Microsoft sells ESU for up to three years
-
 _HEADER_YEAR = re.compile(r"(?<!\d)(\d{4})\s*[-/]\s*(\d{2}|\d{4})(?!\d)")
 _HEADER_FY = re.compile(r"\bfy\s*'?(\d{4}|\d{2})\b", re.I)
 
@@ -673,7 +671,7 @@ def _derive_end_of_support(
     stack = pc.if_else(pc.equal(stack, " ; "), pa.scalar(None, pa.string()), stack)
     derived, product = derive_end_of_support(stack)
     stated = columns["end_of_support"]
-    late = pc.fill_null(pc.greater(pc.years_between(derived, stated), CONFLICT_YEARS), False)
+    late = pc.fill_null(pc.greater(pc.years_between(derived, stated), CONFLICT_YEARS), False)  # as contradicts()
     column = mapped.get("end_of_support")
     for position in pc.indices_nonzero(late).to_pylist():
         said, catalogue = stated[position].as_py(), derived[position].as_py()
@@ -683,9 +681,8 @@ def _derive_end_of_support(
             f"out of support from {catalogue:%d/%m/%Y} (extended support is sold for at most {CONFLICT_YEARS} "
             "years after): the catalogue's date is used; check the date or the technology",
         ))  # fmt: skip
-    columns["end_of_support"] = pc.if_else(late, derived, stated)
-    use = pc.or_(pc.and_(pc.is_null(columns["end_of_support"]), pc.is_valid(derived)), late)
-    columns["end_of_support"] = pc.if_else(use, derived, columns["end_of_support"])
+    use = pc.or_(pc.and_(pc.is_null(stated), pc.is_valid(derived)), late)
+    columns["end_of_support"] = pc.if_else(use, derived, stated)
     columns["end_of_support_derived"] = use
     columns["end_of_support_basis"] = pc.if_else(use, product, pa.scalar(None, pa.string()))
 

@@ -324,9 +324,11 @@ def test_the_inputs_frame_flags_assumed_values_and_fills_them_with_the_prior_mea
     systems["users"] = np.nan
     metrics = analyse_graph(build_graph(systems, interfaces), 16, 0).metrics
     means = {name: PARAMS.values[name].mean for pair in PRIORS.values() for name in pair}
-    frame = build_inputs(systems, costs, interfaces, metrics, (), AS_OF, means)
+    frame = build_inputs(systems, costs, interfaces, metrics, (), AS_OF, means, lists=PARAMS.lists,
+                         central=PARAMS.point())  # fmt: skip
     assert frame["users_assumed"].all()
-    expected = np.where(frame["legacy"], means["prior_users_legacy"], means["prior_users_modern"])
+    legacy = frame["legacy"].to_numpy(np.float64)  # P(legacy): the prior mixes the two by it
+    expected = legacy * means["prior_users_legacy"] + (1 - legacy) * means["prior_users_modern"]
     assert np.allclose(frame["users"], expected)
     assert not np.isnan(np.stack(list(input_arrays(frame.assign(run_cost_gbp=1.0)).values()))).any()
 

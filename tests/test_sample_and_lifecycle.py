@@ -108,6 +108,10 @@ def test_every_lifecycle_row_is_sourced_and_valid(row):
         (".NET Framework 4.6.1", ".NET Framework 4.5.2, 4.6, 4.6.1"),
         ("SAP ECC 6.0", "SAP ECC 6.0 (EHP 6-8)"),
         ("z/OS 2.4", "z/OS 2.4"),
+        ("COBOL on z/OS 2.4", "z/OS 2.4"),  # a stack: the product it names, a slash kept
+        ("Java 17", "Java SE 17"),  # in the catalogue since the lifecycle catalogue grew
+        ("W2K8 R2", "Windows Server 2008 / 2008 R2"),
+        ("Java 8 on Windows Server 2008", "Windows Server 2008 / 2008 R2"),  # the earliest of a stack's dates
         ("VB6", "Visual Basic 6.0 (IDE)"),
         ("Visual Basic 6", "Visual Basic 6.0 (IDE)"),
     ],
@@ -116,6 +120,6 @@ def test_lifecycle_lookup(technology, product):
     assert lookup_end_of_support(technology).product == product
 
 
-@pytest.mark.parametrize("technology", ["COBOL", "Java 17", "Salesforce", "JavaScript", "Oracle Forms 12c"])
+@pytest.mark.parametrize("technology", ["COBOL", "Java 23", "Salesforce", "JavaScript", "Oracle Forms 12c"])
 def test_lifecycle_does_not_guess(technology):
     assert lookup_end_of_support(technology) is None
