@@ -459,7 +459,9 @@ def analyse_command(
     with _results_store(db, results, source) as stored_at, _exit_on(StoreError, NotAnalysed):
         stored = read_stored(stored_at)  # what rank, report and export will read, wherever it was written
     figures = headline(stored.assessment, stored["model_inputs"], stored.run)
-    determination = ranking_determination(stored.assessment, stored["parameters_used"], stored["information_fields"])
+    determination = ranking_determination(
+        stored.assessment, stored["parameters_used"], stored["information_fields"], stored.run
+    )
     metrics = analysis.metrics
     top = stored.assessment.head(10)
     finding_counts = analysis.findings["kind"].value_counts().sort_index().to_dict()
@@ -492,7 +494,7 @@ def analyse_command(
             ],
             "warnings": list(assessment.warnings),
             "candidates": int(stored.assessment["candidate"].sum()),
-            "ranking": {k: determination[k] for k in ("determined", "reason", "top_n", "stability", "facts")},
+            "ranking": determination,
             "method_agreement": stored["method_agreement"].to_dict("records"),
             "method_disagreements": stored["method_disagreements"].to_dict("records"),
             "waves": analysis.waves,
@@ -661,9 +663,11 @@ def rank_command(
             chosen = parse_weights(weights, defaults) if weights else None
         with _exit_on(StoreError, NotAnalysed):
             stored = stored_ranking(db_path, chosen, top, method=method)
-            recorded = read_stored(db_path, ("system_assessment", "parameters_used", "information_fields"))
+            recorded = read_stored(
+                db_path, ("system_assessment", "parameters_used", "information_fields", "cost_model_runs")
+            )
     determination = ranking_determination(
-        recorded.assessment, recorded["parameters_used"], recorded["information_fields"]
+        recorded.assessment, recorded["parameters_used"], recorded["information_fields"], recorded.run
     )
     if not determination["determined"]:  # said first, wherever the rows go: the order below is not evidence
         typer.echo(f"note: {determination['reason']}", err=output != "table")

@@ -11,13 +11,14 @@ import pandas as pd
 
 from costing.appraisal import capex_and_duration, payback_years
 from costing.calibration import calibration
+from costing.criteria import DECISION_MEASURE, REPLACEMENT_ACTIONS
 from costing.gaps import field_values, parameter_groups
 from costing.hidden import COMPONENTS
 from costing.imputation import Imputation, impute_costs
 from costing.inputs import PRIORS, build_inputs, fill_priors, input_coverage
 from costing.methods import agreement, cddo_assessment, gao_points
 from costing.parameters import Parameters
-from costing.ranking import CRITERIA, rank_systems
+from costing.ranking import CRITERIA, rank_systems, separation
 from costing.risk import impact_score, likelihood_score, rag, suggested_actions, time_quadrant
 from costing.uncertainty import ChunkMap, Uncertainty, local_chunks, simulate
 
@@ -39,6 +40,7 @@ class Assessment:
     information: pd.DataFrame  # parameter_group, parameters, evppi_gbp (descending)
     fields: pd.DataFrame  # system_id, field, value_gbp, low, high (descending value)
     warnings: tuple[str, ...]  # what the user should know about the inputs (imputation refused, £0 costs ...)
+    ranking: dict[str, float]  # costing.ranking.separation of the candidates: top_n, stability, chance
 
 
 def weights_from(parameters: Parameters) -> dict[str, float]:
@@ -93,6 +95,11 @@ def assess(
         frame, None, int(point["stability_top_n"]), point["stability_perturbation"], seed,
         uncertainty.decision_draws,
     )  # fmt: skip
+    candidate = frame["suggested_action"].isin(REPLACEMENT_ACTIONS).to_numpy()
+    separated = separation(
+        uncertainty.decision_draws[candidate], frame.loc[candidate, DECISION_MEASURE].to_numpy(np.float64),
+        int(point["stability_top_n"]),
+    )  # fmt: skip
     agreement_table, disagreements = agreement(ranked, int(point["stability_top_n"]))
     groups = parameter_groups(parameters)
     information = pd.DataFrame(
@@ -105,7 +112,7 @@ def assess(
     clock("coverage")
     return Assessment(
         ranked, uncertainty, imputation, as_of, coverage, agreement_table, disagreements,
-        calibration(frame), information, fields, _warnings(frame, imputation),
+        calibration(frame), information, fields, _warnings(frame, imputation), separated,
     )  # fmt: skip
 
 

@@ -7,7 +7,9 @@ import pandas as pd
 
 from costing.criteria import DECISION_MEASURE, RANKING_CRITERIA, REPLACEMENT_ACTIONS, Criterion
 
-__all__ = ["CRITERIA", "RANKING_CRITERIA", "REPLACEMENT_ACTIONS", "Criterion", "parse_weights", "rank_systems"]
+__all__ = [
+    "CRITERIA", "RANKING_CRITERIA", "REPLACEMENT_ACTIONS", "Criterion", "parse_weights", "rank_systems", "separation",
+]  # fmt: skip
 
 
 CRITERIA = {c.weight: c.column for c in RANKING_CRITERIA}  # weight parameter -> column
@@ -64,6 +66,23 @@ def top_n_share(values: np.ndarray, top_n: int) -> np.ndarray:
         return np.ones(rows)
     threshold = -np.partition(-values, top_n, axis=0)[top_n]  # the (N+1)-th largest per draw
     return (values > threshold).mean(axis=1)
+
+
+def separation(draws: np.ndarray, expected: np.ndarray, top_n: int) -> dict[str, float]:
+    """Return how well the draws separate the top of a ranking: its N, the top N's stability and chance's.
+
+    draws: candidates x draws of the decision measure; expected: its expected value per candidate. N is
+    min(top_n, candidates // 2) (at least 1), so a short list is not "stable" just because every candidate
+    fits in the top N. stability: the mean share of draws in which each of the N best (in expectation) is in
+    the top N; chance: N / candidates, what systems the evidence cannot tell apart score.
+    """
+    count = len(expected)
+    if count == 0:
+        return {"top_n": 0, "stability": 0.0, "chance": 1.0}
+    n = min(top_n, max(1, count // 2))
+    best = np.argsort(-np.nan_to_num(expected, nan=-np.inf), kind="stable")[:n]
+    stability = float(top_n_share(np.asarray(draws, np.float64), n)[best].mean())
+    return {"top_n": n, "stability": stability, "chance": n / count}
 
 
 def rank_systems(

@@ -72,7 +72,8 @@ ESTATE_TOTALS = (
 RUN_COLUMNS = (
     "as_of", "seed", "draws", "betweenness_samples", "parameter_files", "parameter_file_text", "imputation_method",
     "imputation_training_rows", "imputation_cv_mape", "imputation_cv_mdape", "imputation_interval_coverage",
-    "imputation_smearing_factor", *(f"estate_{c}" for c in ESTATE_TOTALS), "warnings", "import_ids",
+    "imputation_smearing_factor", *(f"estate_{c}" for c in ESTATE_TOTALS), "ranking_top_n", "ranking_stability",
+    "ranking_chance", "warnings", "import_ids",
 )  # fmt: skip
 ROLLUP_LEVELS = ("category", "department", "platform", "technology")
 

@@ -150,6 +150,7 @@ def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame
         "imputation_interval_coverage": imputation.interval_coverage,
         "imputation_smearing_factor": imputation.smearing_factor,
         **{f"estate_{k}": v for k, v in assessment.uncertainty.estate.items()},
+        **{f"ranking_{k}": v for k, v in assessment.ranking.items()},
         "warnings": json.dumps(list(assessment.warnings)), "import_ids": import_ids,
     }])  # fmt: skip
     return {

@@ -247,7 +247,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
                     "swing": money(f["npv_swing_gbp"])}
                    for f in frames["information_fields"].head(20).to_dict("records")],
         "top_n": int(parameters.set_index("name").loc["stability_top_n", "value"]),
-        "ranking": ranking_determination(assessment, parameters, frames["information_fields"]),
+        "ranking": ranking_determination(assessment, parameters, frames["information_fields"], run),
         "parameters": [{"name": p["name"], "value": plain(p["value"]), "range": f"{plain(p['low'])}-{plain(p['high'])}",
                         "unit": p["unit"], "confidence": p["confidence"], "source": p["source"]}
                        for p in parameters.to_dict("records")],

@@ -126,49 +126,50 @@ def headline(assessment: pd.DataFrame, inputs: pd.DataFrame, run: dict) -> dict[
 
 
 def ranking_determination(
-    assessment: pd.DataFrame, parameters: pd.DataFrame, fields: pd.DataFrame | None = None
+    assessment: pd.DataFrame, parameters: pd.DataFrame, fields: pd.DataFrame, run: dict
 ) -> dict[str, object]:
     """Return whether the evidence separates the top of the ranking: determined, reason, stability, facts to collect.
 
-    Determined when there are candidates and the top N of them (N = stability_top_n) are each in the top N in
-    at least ranking_determined_stability of the joint Monte Carlo draws, on average, and their decision
-    measures are not all tied. `facts` names the missing fields worth most (estate gaps), most valuable first.
-    assessment: system_assessment (ranked); parameters: parameters_used; fields: information_fields.
+    The analysis recorded (costing.ranking.separation) the top N of the candidates (N = stability_top_n, at most
+    half of them), how often each is in the top N across the joint Monte Carlo draws (stability) and how often
+    systems the evidence cannot tell apart would be (chance, N / candidates). Determined when the stability is at
+    least ranking_determined_stability of the way from chance to certainty and the top N are not all tied.
+    `facts` names the missing fields worth most (estate gaps), most valuable first.
+    assessment: system_assessment (ranked); parameters: parameters_used; fields: information_fields;
+    run: the cost_model_runs row.
     """
-    recorded = parameters.set_index("name")["value"]
-    top_n = int(recorded["stability_top_n"])
-    threshold = float(recorded.get("ranking_determined_stability", 0.5))
+    threshold = float(parameters.set_index("name")["value"]["ranking_determined_stability"])
+    top_n, stability, chance = int(run["ranking_top_n"]), float(run["ranking_stability"]), float(run["ranking_chance"])
+    lift = (stability - chance) / (1.0 - chance) if chance < 1.0 else 1.0  # one candidate is its own ranking
     candidates = assessment[assessment["candidate"].astype(bool)].sort_values("rank")
-    top = candidates.head(top_n)
-    stability = float(top["top_n_stability"].mean()) if len(top) else 0.0
+    measure = candidates["npv_per_capex"].head(top_n).to_numpy(np.float64)
+    tied = len(measure) > 1 and float(np.ptp(measure)) <= 1e-9 * max(1.0, float(np.max(np.abs(measure))))
     facts = []
-    if fields is not None and len(fields):
+    if len(fields):
         ranked = fields.groupby("field", sort=False)["value_gbp"].sum().sort_values(ascending=False, kind="stable")
         facts = [str(f) for f in ranked.index[:5]]
-    measure = top["npv_per_capex"].to_numpy(np.float64) if len(top) else np.zeros(0)
-    tied = len(measure) > 1 and float(np.ptp(measure)) <= 1e-9 * max(1.0, float(np.max(np.abs(measure))))
     assumed = float(assessment["legacy_status"].eq("assumed").mean()) if len(assessment) else 0.0
     ask = (
         f"; collect: {', '.join(facts)} (estate gaps, estate requests)" if facts else " (estate gaps, estate requests)"
     )
+    said = (
+        f"the top {top_n} of {len(candidates)} candidates are in the top {top_n} in {stability:.0%} of the Monte "
+        f"Carlo draws on average, where systems the evidence cannot tell apart would be in {chance:.0%}"
+    )
     if not len(candidates):
         determined, reason = False, "no system is a replacement candidate" + ask
     elif tied:
-        determined, reason = False, f"the top {len(top)} candidates are tied on the decision measure" + ask
-    elif stability < threshold:
+        determined, reason = False, f"the top {len(measure)} candidates are tied on the decision measure" + ask
+    elif lift < threshold:
         determined = False
         reason = (
-            f"not enough evidence to rank: the top {len(top)} candidates are in the top {top_n} in only "
-            f"{stability:.0%} of the Monte Carlo draws on average (a determined ranking needs {threshold:.0%}); "
-            f"the legacy status of {assumed:.0%} of systems rests on assumptions" + ask
+            f"not enough evidence to rank: {said} (a determined ranking is at least {threshold:.0%} of the way "
+            f"from chance to certainty); the legacy status of {assumed:.0%} of systems rests on assumptions" + ask
         )
     else:
-        determined = True
-        reason = (
-            f"the top {len(top)} candidates are in the top {top_n} in {stability:.0%} of the Monte Carlo draws on "
-            f"average (at least {threshold:.0%})"
-        )
-    return {"determined": determined, "reason": reason, "top_n": top_n, "stability": stability, "facts": facts}
+        determined, reason = True, f"{said}: {lift:.0%} of the way from chance to certainty"
+    return {"determined": determined, "reason": reason, "top_n": top_n, "stability": stability, "chance": chance,
+            "facts": facts}  # fmt: skip
 
 
 def department_summary(data: EstateData) -> pd.DataFrame:

@@ -131,6 +131,20 @@ def test_a_probability_is_drawn_per_system_in_the_monte_carlo_and_its_mean_is_th
     assert probability[0].min() >= 0.10 and probability[0].max() <= 0.70 + 1e-9  # the prior's own range
 
 
+def test_a_ranking_is_determined_only_when_its_top_stands_out_from_chance():
+    from costing.ranking import separation
+
+    rng = np.random.default_rng(0)
+    alike = rng.normal(0.0, 1.0, (10, 500))  # ten systems the evidence cannot tell apart
+    short = separation(alike, alike.mean(axis=1), top_n=20)
+    assert short["top_n"] == 5 and short["chance"] == 0.5  # a short list is not stable because all fit in a top 20
+    assert short["stability"] < 0.65
+    apart = rng.normal(np.arange(10.0)[:, None] * 3.0, 1.0, (10, 500))  # clearly ordered
+    separated = separation(apart, apart.mean(axis=1), top_n=20)
+    assert separated["stability"] > 0.95
+    assert separation(np.empty((0, 5)), np.empty(0), top_n=20) == {"top_n": 0, "stability": 0.0, "chance": 1.0}
+
+
 # ---------------------------------------------------------------- a ServiceNow Business Application export
 
 
@@ -170,8 +184,8 @@ def test_a_servicenow_export_imports_with_its_profile_and_ranks_its_legacy_above
     assert platforms == {"Benefit payments": "on_premises", "Case records": "on_premises",
                          "Pensions ledger": "private_cloud", "Staff portal": "public_cloud", "HR": "saas"}  # fmt: skip
     assert departments == {"Home Office"}
-    summary = _analyse(db)
-    assert summary["ranking"]["determined"] in (True, False)
+    ranking = _analyse(db)["ranking"]
+    assert ranking["top_n"] == 1 and ranking["chance"] == pytest.approx(1 / 3)  # three candidates: N is one
     rank = CliRunner().invoke(app, ["rank", "--db", str(db), "--all", "--format", "json"])
     rows = {r["name"]: r for r in _strict(rank.stdout)}
     for name in ("Benefit payments", "Case records", "Pensions ledger"):

@@ -97,7 +97,7 @@ data = ui.estate()
 parameters = data.results["parameters_used"]
 recorded = dict(zip(parameters["name"], parameters["value"].astype(float), strict=True))
 top_n = int(recorded["stability_top_n"])
-determination = ranking_determination(data.assessment, parameters, data.results["information_fields"])
+determination = ranking_determination(data.assessment, parameters, data.results["information_fields"], data.run)
 if not determination["determined"]:  # said first: when the evidence cannot separate systems the order is noise
     reason = determination["reason"]
     st.warning(f"{reason[:1].upper()}{reason[1:]}.")
