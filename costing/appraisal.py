@@ -1,32 +1,42 @@
-"""HM Treasury Green Book appraisal of replacing each system against business as usual, by Monte Carlo.
+"""HM Treasury Green Book appraisal of each system's options over one appraisal period, by Monte Carlo.
 
-Options (per system): business as usual (BAU) keeps the system, whose legacy part (premium + hidden
-cost) grows by legacy_cost_growth a year as support lapses; replace builds a successor over the
-duration D (optimism bias applied), runs both until cut-over (dual running for dual_running_years
-before it), pays transition and decommissioning at cut-over, then operates the successor for the
-operating life L, with the asset's residual value at the end. Benefits carry an optimism-bias
-shortfall. Cash flows are annual from year 0 (the start), discounted at the Green Book rate; a
-fraction of a year in build counts pro rata. Every term is a closed-form sum of discount factors, so
-one (systems x draws) array per quantity holds the whole appraisal: no year axis is materialised.
+Three options per system, all appraised over the same period of T = appraisal_years whole years
+(Green Book: options are compared over a common horizon, with residual values at its end):
+- business as usual (BAU) keeps the system, following the model's own rules year by year;
+- act now: replace (or, for a system to retire, decommission) starting in year 0;
+- act a year later: the same, starting in year 1.
+NPV = PV(BAU costs) - PV(the option's costs), so an option's NPV is what it saves against BAU.
 
-With v = 1 / (1 + r), k = floor(D), f = D - k:
-- build weight W_b(x) = sum_{t<k} x^t + f x^k (the years capex is spent, pro rata);
-- operating weight W_o(x) = (1 - f) x^k + sum_{t=k+1}^{k+L-1} x^t + f x^(k+L) (L years from cut-over);
-- BAU cost in year t = B + X ((1 + g)^t - 1), B = run + hidden, X = legacy premium + hidden;
-- successor cost N = (run - premium) x new_run_cost_share + X x residual_hidden_share;
-- PV(savings) = (1 - optimism_bias_benefits) x [(B - N) W_o(v) + X (W_o(v (1 + g)) - W_o(v))];
-- PV(costs) = capex / D x W_b(v) + (N x dual_running_years + transition_cost_share x capex
-  + decommissioning_share_of_run_cost x run) x v^D;
-- residual = capex x max(0, 1 - L / asset_life_years) x v^(D + L);
-- NPV = PV(savings) + residual - PV(costs); benefit-cost ratio = E[PV(savings) + residual] / E[PV(costs)];
-- starting a year later: the same with B -> B + g X, X -> X (1 + g), all discounted one more year;
-  cost of delay = E[NPV now] - E[NPV a year later] (at most 0 when E[NPV] is at most 0 and g < r).
-The horizon (D + L, under 30 years for any plausible D) uses the 0-30 year rate.
+Business as usual in year t (t = 0 .. T-1), each component as costing.hidden defines it:
+- extended support is charged while the vendor sells it: the component at (years past end of support + t),
+  which is 0 before end of support and after esu_years (then support has lapsed);
+- support effort and scarce skills grow with age: x (1 + legacy_cost_growth)^min(t, legacy_cost_growth_years);
+  no premium grows for ever;
+- hosting, manual workarounds, outages and change blocked stay as they are (real terms);
+- the risks (security, service failure) take their unsupported values from the year support lapses
+  (years past end of support + t > esu_years, when end of support is known).
+
+Acting (year s = 0 now, 1 later) with capex C and duration D (costing.appraisal.capex_and_duration):
+- the legacy system runs until cut-over c = min(s + D, T); capex is spent evenly over [s, c), part
+  years pro rata;
+- at cut-over: dual running (successor's cash cost x dual_running_years), transition
+  (transition_cost_share x C) and decommissioning (decommissioning_share_of_run_cost x run cost),
+  discounted at v^c;
+- from cut-over the successor costs (run - premium) x new_run_cost_share in cash and keeps
+  residual_hidden_share of the hidden cost; a system retired is not succeeded: retired_service_share of
+  its non-premium run cost moves to the systems that absorb its work;
+- savings in year t = the overlap of year t with [c, T) x (1 - optimism_bias_benefits) x
+  (cash: BAU cash cost - successor's cash cost; economic: that + (1 - residual_hidden_share) x hidden(t));
+- residual value at T = the un-uplifted capex x max(0, 1 - (T - c) / asset_life_years) x v^T
+  (an economic value, not cash; a retirement leaves no asset).
+cash NPV = PV(cash savings) - PV(costs); economic NPV = PV(economic savings) + residual - PV(costs),
+so cash NPV <= economic NPV. Cost of delay = E[NPV now] - E[NPV a year later]: positive exactly when
+acting now beats acting a year later. Discounting: 1 / (1 + discount_rate)^t (the 0-30 year rate; T <= 30).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,114 +52,156 @@ def discount_factors(horizon: int, rate: float, rate_after_30: float) -> np.ndar
     return 1.0 / ((1.0 + rate) ** early * (1.0 + rate_after_30) ** late)
 
 
-def power_sum(x: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """Return sum_{t=start}^{stop-1} x^t elementwise (0 when stop <= start)."""
-    x, start, stop = np.broadcast_arrays(np.asarray(x, float), np.asarray(start, float), np.asarray(stop, float))
-    stop = np.maximum(stop, start)
-    near_one = np.abs(x - 1.0) < 1e-12
-    safe = np.where(near_one, 0.5, x)
-    geometric = (safe**start - safe**stop) / (1.0 - safe)
-    return np.where(near_one, stop - start, geometric)
+def horizon(p: Params) -> int:
+    """Return the appraisal period T in whole years (at most 30, the Green Book's first discount band)."""
+    return int(min(30, max(1, round(float(np.max(p["appraisal_years"]))))))
 
 
-def build_weight(x: np.ndarray, duration: np.ndarray) -> np.ndarray:
-    """Return sum over build years of x^t, the year in which cut-over falls counted pro rata."""
-    k = np.floor(duration)
-    return power_sum(x, 0, k) + (duration - k) * np.asarray(x, float) ** k
+@dataclass
+class BusinessAsUsual:
+    """Business as usual year by year (arrays: systems, or systems x draws)."""
 
+    run: np.ndarray  # the ledger's run cost (includes the premium)
+    premium: np.ndarray  # legacy premium now (every premium component)
+    extended_support: Callable[[int], np.ndarray]  # extended support in year t (0 once the vendor stops selling)
+    ageing: np.ndarray  # the premium components that grow with age (support effort, scarce skills), now
+    steady: np.ndarray  # hidden cost that stays as it is (workarounds, outages, change blocked)
+    risk: np.ndarray  # the risk components now (security, service failure)
+    risk_lapsed: np.ndarray  # the risk components once support has lapsed
+    lapses: np.ndarray  # first year t in which support has lapsed (0 = already; inf = not known to lapse)
 
-def operating_weight(x: np.ndarray, duration: np.ndarray, life: int) -> np.ndarray:
-    """Return sum over the `life` operating years from cut-over of x^t, partial years pro rata."""
-    k = np.floor(duration)
-    f = duration - k
-    x = np.asarray(x, float)
-    return (1 - f) * x**k + power_sum(x, k + 1, k + life) + f * x ** (k + life)
+    def cash(self, t: int, p: Params) -> np.ndarray:
+        """Return the BAU cash (ledger) cost in year t."""
+        growth = (1.0 + p["legacy_cost_growth"]) ** np.minimum(float(t), p["legacy_cost_growth_years"])
+        extra = self.extended_support(t) - self.extended_support(0) + self.ageing * (growth - 1.0)
+        return self.run + extra
+
+    def hidden(self, t: int) -> np.ndarray:
+        """Return the BAU hidden (off-ledger) cost in year t."""
+        return self.steady + np.where(t >= self.lapses, self.risk_lapsed, self.risk)
 
 
 @dataclass
 class Flows:
-    """Present values of one appraisal (arrays: systems x draws)."""
+    """Present values of acting on each system (arrays: systems x draws, GBP)."""
 
-    npv: np.ndarray
-    benefits: np.ndarray  # PV of savings + residual value
+    npv: np.ndarray  # economic NPV (cash, non-cash and risk)
+    cash_npv: np.ndarray  # cash-releasing NPV (budget view)
+    benefits: np.ndarray  # PV of economic savings + residual value
     costs: np.ndarray  # PV of capex, dual running, transition, decommissioning
+    residual: np.ndarray  # PV of the asset's residual value at the end of the period (in benefits)
+    yearly_net: np.ndarray | None = None  # systems x T: the expected economic net flow of each year, discounted
 
 
-def present_values(
-    run: np.ndarray,
-    premium: np.ndarray,
-    hidden: np.ndarray,
+def _overlap(t: int, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Return the part of year [t, t+1) inside [start, stop)."""
+    return np.clip(np.minimum(stop, t + 1.0) - np.maximum(start, float(t)), 0.0, 1.0)
+
+
+def _draws_mean(values: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Return the mean over draws (axis 1) of values broadcast to like's shape; 1-D values are one draw."""
+    values = np.broadcast_to(values, like.shape)
+    return values.mean(axis=1) if values.ndim == 2 else values
+
+
+def appraise(
+    bau: BusinessAsUsual,
     capex: np.ndarray,
+    base_capex: np.ndarray,
     duration: np.ndarray,
+    retire: np.ndarray,
     p: Params,
-    delay: int = 0,
-) -> Flows:
-    """Return NPV, benefits and costs of replacing (GBP present value), starting now or `delay` years later."""
+    delays: tuple[int, ...] = (0, 1),
+    yearly: bool = False,
+) -> list[Flows]:
+    """Return the flows of acting in each year of `delays` (0 = now), all over the one appraisal period.
+
+    capex and duration carry optimism bias; base_capex is the asset value before it (for the residual);
+    retire is 1 where the action is to decommission without a successor. With `yearly`, the first option's
+    expected discounted net flow per year is kept (for payback).
+    """
+    periods = horizon(p)
+    factors = discount_factors(periods, float(np.max(p["discount_rate"])), float(np.max(p["discount_rate_after_30"])))
     v = 1.0 / (1.0 + p["discount_rate"])
-    growth = np.where(premium + hidden > 0, p["legacy_cost_growth"], 0.0)
-    life = round(float(np.max(p["operating_life_years"])))
-    status_quo = run + hidden
-    legacy_part = premium + hidden
-    if delay:
-        status_quo = status_quo + legacy_part * ((1 + growth) ** delay - 1)
-        legacy_part = legacy_part * (1 + growth) ** delay
-    successor = (run - premium) * p["new_run_cost_share"] + legacy_part * p["residual_hidden_share"]
-    w_op = operating_weight(v, duration, life)
-    grown = operating_weight(v * (1 + growth), duration, life)
-    savings = (1 - p["optimism_bias_benefits"]) * ((status_quo - successor) * w_op + legacy_part * (grown - w_op))
-    at_cutover = v**duration
-    costs = capex / duration * build_weight(v, duration) + at_cutover * (
-        successor * p["dual_running_years"]
-        + p["transition_cost_share"] * capex
-        + p["decommissioning_share_of_run_cost"] * run
-    )
-    residual = capex * np.maximum(0.0, 1.0 - life / p["asset_life_years"]) * v ** (duration + life)
-    shift = v**delay
-    benefits = (savings + residual) * shift
-    costs = costs * shift
-    return Flows(benefits - costs, benefits, costs)
+    shortfall = 1.0 - p["optimism_bias_benefits"]
+    non_premium = bau.run - bau.premium
+    successor = np.where(retire > 0, p["retired_service_share"], p["new_run_cost_share"]) * non_premium
+    keeps = p["residual_hidden_share"]
+    results = []
+    for first, start in enumerate(delays):
+        cutover = np.minimum(start + duration, float(periods))
+        cash = np.zeros(np.broadcast_shapes(np.shape(bau.run), np.shape(capex), np.shape(cutover)))
+        economic = np.zeros_like(cash)
+        build = np.zeros_like(cash)
+        net = np.zeros((cash.shape[0], periods)) if yearly and first == 0 else None
+        for t in range(periods):
+            operating = _overlap(t, cutover, float(periods)) * factors[t]
+            building = _overlap(t, float(start), cutover) * factors[t]
+            saving = bau.cash(t, p) - successor
+            hidden = (1.0 - keeps) * bau.hidden(t)
+            cash = cash + operating * saving
+            economic = economic + operating * (saving + hidden)
+            build = build + building
+            if net is not None:
+                net[:, t] = _draws_mean(shortfall * operating * (saving + hidden) - capex / duration * building, cash)
+        finished = start + duration < periods
+        one_off = successor * p["dual_running_years"] + p["transition_cost_share"] * capex
+        one_off = np.where(finished, (one_off + p["decommissioning_share_of_run_cost"] * bau.run) * v**cutover, 0.0)
+        costs = capex / duration * build + one_off
+        # the asset at T: its un-uplifted cost, the part built, less straight-line depreciation since cut-over
+        built = np.clip((periods - start) / duration, 0.0, 1.0)
+        worth = built * np.maximum(0.0, 1.0 - (periods - cutover) / p["asset_life_years"])
+        residual = np.where(retire > 0, 0.0, base_capex * worth * factors[-1] * v)
+        benefits = shortfall * economic + residual
+        if net is not None:
+            at_cutover = np.clip(np.floor(cutover), 0, periods - 1)
+            for t in range(periods):
+                net[:, t] -= _draws_mean(np.where(at_cutover == t, one_off, 0.0), cash)
+            net[:, -1] += _draws_mean(residual, cash)
+        results.append(Flows(benefits - costs, shortfall * cash - costs, benefits, costs, residual, net))
+    return results
 
 
 def capex_and_duration(
-    run: np.ndarray, estimate: np.ndarray, years: np.ndarray, prior_run: np.ndarray, p: Params
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return replacement capex and duration, optimism bias applied.
+    run: np.ndarray,
+    estimate: np.ndarray,
+    years: np.ndarray,
+    prior_run: np.ndarray,
+    p: Params,
+    mitigation: np.ndarray | float = 0.0,
+    retire: np.ndarray | float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (capex, duration, base capex): capex and duration with optimism bias, and capex before it.
 
-    capex = the inventory's estimate, else replacement_capex_multiple x run cost (the prior run cost when the
-    run cost is 0: replacement is never free); duration = the inventory's years, else replacement_years.
+    base capex = the inventory's estimate, else replacement_capex_multiple x run cost (the prior run cost
+    when the run cost is 0: replacement is never free); a system to retire costs retirement_cost_multiple x
+    run cost (switch-off, migration of data and users) unless the inventory estimates it. Duration = the
+    inventory's years, else replacement_years (retirement_years to retire). Optimism bias at the
+    supplementary guidance's upper bounds, reduced only by a recorded mitigation (0-1):
+    capex = base x (1 + optimism_bias_capex x (1 - mitigation)), duration = years x (1 +
+    optimism_bias_duration x (1 - mitigation)), clipped to 0.1-20 years.
     """
     base_run = np.where(run > 0, run, prior_run)
-    base_capex = np.where(np.isfinite(estimate), estimate, p["replacement_capex_multiple"] * base_run)
-    base_years = np.where(np.isfinite(years) & (years > 0), years, p["replacement_years"])
-    capex = base_capex * (1.0 + p["optimism_bias_capex"])
-    duration = np.clip(base_years * (1.0 + p["optimism_bias_duration"]), 0.1, 20.0)
-    return capex, duration
+    multiple = np.where(retire > 0, p["retirement_cost_multiple"], p["replacement_capex_multiple"])
+    base_capex = np.where(np.isfinite(estimate), estimate, multiple * base_run)
+    default_years = np.where(retire > 0, p["retirement_years"], p["replacement_years"])
+    base_years = np.where(np.isfinite(years) & (years > 0), years, default_years)
+    kept = 1.0 - np.clip(np.nan_to_num(mitigation, nan=0.0), 0.0, 1.0)
+    capex = base_capex * (1.0 + p["optimism_bias_capex"] * kept)
+    duration = np.clip(base_years * (1.0 + p["optimism_bias_duration"] * kept), 0.1, 20.0)
+    return capex, duration, base_capex
 
 
-def payback_years(
-    run: np.ndarray,
-    premium: np.ndarray,
-    hidden: np.ndarray,
-    capex: np.ndarray,
-    duration: np.ndarray,
-    p: Mapping[str, float],
-) -> np.ndarray:
-    """Return each system's discounted payback: the first year (year 0 = 1) whose cumulative discounted net benefit
-    is >= 0, on the central case (expected inputs, central parameters); NaN if none within the horizon."""
-    life = round(float(p["operating_life_years"]))
-    horizon = int(np.ceil(np.max(duration, initial=0.0))) + life + 1
-    years = np.arange(horizon)[None, :]
-    v = 1.0 / (1.0 + p["discount_rate"])
-    run, premium, hidden, capex, duration = (np.asarray(a, float)[:, None] for a in (run, premium, hidden, capex,
-                                                                                     duration))  # fmt: skip
-    growth = np.where(premium + hidden > 0, p["legacy_cost_growth"], 0.0)
-    in_build = np.clip(duration - years, 0.0, 1.0)
-    operating = np.clip(years + 1 - duration, 0.0, 1.0) * np.clip(duration + life - years, 0.0, 1.0)
-    successor = (run - premium) * p["new_run_cost_share"] + (premium + hidden) * p["residual_hidden_share"]
-    status_quo = run + hidden + (premium + hidden) * ((1 + growth) ** years - 1)
-    net = (1 - p["optimism_bias_benefits"]) * (status_quo - successor) * operating - capex / duration * in_build
-    one_off = successor * p["dual_running_years"] + p["transition_cost_share"] * capex
-    one_off = one_off + p["decommissioning_share_of_run_cost"] * run
-    net = net - one_off * (years == np.floor(duration))
-    paid = np.cumsum(net * v**years, axis=1) >= 0
+def outturn_spread(normal: np.ndarray, sigma: float | np.ndarray) -> np.ndarray:
+    """Return a mean-1 lognormal factor exp(sigma z - sigma^2 / 2): how far an outturn falls from its estimate."""
+    return np.exp(sigma * normal - sigma**2 / 2.0)
+
+
+def payback_years(yearly_net: np.ndarray) -> np.ndarray:
+    """Return the discounted payback year (year 0 = 1) from expected discounted net flows (systems x T): the first
+    year whose cumulative expected flow is > 0, the residual value counted in the last year; NaN if none.
+
+    On expected flows, so every system with E[NPV] > 0 pays back within the period.
+    """
+    paid = np.cumsum(yearly_net, axis=1) > 0
     return np.where(paid.any(axis=1), paid.argmax(axis=1) + 1.0, np.nan)

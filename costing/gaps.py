@@ -6,27 +6,33 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta
 
-from costing.appraisal import capex_and_duration, present_values
-from costing.hidden import COMPONENTS, HIDDEN, LEGACY_PREMIUM
+from costing.hidden import COMPONENTS
 from costing.information import two_point_value
-from costing.inputs import PRIORS, SCALED_PRIORS, input_arrays, prior_scale
+from costing.inputs import PRIORS, SCALED_PRIORS, prior_scale
+from costing.options import central_flows
 from costing.parameters import PERT_LAMBDA, Parameter, Parameters
 
 APPRAISAL_GROUPS = {
     "Optimism bias": ("optimism_bias_capex", "optimism_bias_duration", "optimism_bias_benefits"),
     "Replacement cost and time": ("replacement_capex_multiple", "replacement_years", "transition_cost_share",
                                   "decommissioning_share_of_run_cost", "dual_running_years"),
+    "Retirement cost and time": ("retirement_cost_multiple", "retirement_years", "retired_service_share"),
     "Successor's running cost": ("new_run_cost_share", "residual_hidden_share", "asset_life_years"),
-    "Legacy cost growth": ("legacy_cost_growth",),
+    "Legacy cost growth": ("legacy_cost_growth", "legacy_cost_growth_years"),
 }  # fmt: skip
 
 
 def parameter_groups(parameters: Parameters) -> dict[str, tuple[str, ...]]:
-    """Return group label -> its uncertain parameters: one group per cost component, plus the appraisal's groups."""
+    """Return group label -> its uncertain parameters: one group per cost component, plus the appraisal's groups.
+
+    Groups are disjoint: a parameter several components read belongs to the first that lists it, so no
+    parameter's value of information is counted twice.
+    """
     groups = {c.label: c.parameters for c in COMPONENTS} | APPRAISAL_GROUPS
-    result = {}
+    result, seen = {}, set()
     for label, names in groups.items():
-        uncertain = tuple(n for n in names if parameters.values[n].uncertain)
+        uncertain = tuple(n for n in names if parameters.values[n].uncertain and n not in seen)
+        seen.update(uncertain)
         if uncertain:
             result[label] = uncertain
     return result
@@ -116,12 +122,5 @@ def _case(part: pd.DataFrame, field: str, column: str, low: np.ndarray, high: np
 
 
 def _central_npv(frame: pd.DataFrame, p: dict) -> np.ndarray:
-    """Return each system's NPV of replacing at central parameters (the appraisal with these inputs)."""
-    s = input_arrays(frame)
-    premium = sum(c.function(s, p) for c in COMPONENTS if c.part == LEGACY_PREMIUM)
-    hidden = sum(c.function(s, p) for c in COMPONENTS if c.part == HIDDEN)
-    run = s["run_cost_gbp"]
-    estimate = pd.to_numeric(frame["replacement_cost_estimate_gbp"], errors="coerce").to_numpy(np.float64)
-    years = pd.to_numeric(frame["replacement_years"], errors="coerce").to_numpy(np.float64)
-    capex, duration = capex_and_duration(run, estimate, years, p["prior_run_cost"], p)
-    return present_values(run, premium, hidden, capex, duration, p).npv
+    """Return each system's NPV of acting now at central parameters (the appraisal with these inputs)."""
+    return central_flows(frame, p)[0].npv

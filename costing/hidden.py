@@ -38,22 +38,41 @@ def extended_support_premium(s: Inputs, p: Params) -> np.ndarray:
 
     share = esu_first_year_share + esu_yearly_step x floor(years past end of support), for 0 < years past
     <= esu_years (after that no extended support is sold: no cash premium, but a higher breach
-    likelihood); L = the licence + support-contract lines, else licence_share_of_run_cost x run cost.
+    likelihood); L = the licence + support-contract lines, else its fallback share of the unreported run cost.
     """
     years = s["years_past_end_of_support"]
     share = p["esu_first_year_share"] + p["esu_yearly_step"] * np.floor(np.maximum(years, 0.0))
-    lines = np.where(
-        s["licence_cost_gbp"] > 0, s["licence_cost_gbp"], p["licence_share_of_run_cost"] * s["run_cost_gbp"]
-    )
+    lines = np.where(s["licence_cost_gbp"] > 0, s["licence_cost_gbp"], fallback_line(s, p, "licence_share_of_run_cost"))
     return np.where((years > 0) & (years <= p["esu_years"]), lines * share / (1.0 + share), 0.0)
+
+
+FALLBACK_SHARES = ("licence_share_of_run_cost", "staff_share_of_run_cost", "hosting_share_of_run_cost")
+
+
+def unreported_cost(s: Inputs) -> np.ndarray:
+    """Return the run cost no reported licence, staff or hosting line accounts for: max(0, run - those lines)."""
+    lines = s["licence_cost_gbp"] + s["staff_cost_gbp"] + s["hosting_cost_gbp"]
+    return np.maximum(s["run_cost_gbp"] - lines, 0.0)
+
+
+def fallback_line(s: Inputs, p: Params, share: str) -> np.ndarray:
+    """Return a line the inventory does not report: its share of the *unreported* run cost.
+
+    share / max(1, the three fallback shares' sum) x unreported cost, so lines assumed never sum above
+    what the reported lines leave of the run cost: the premium stays inside the ledger.
+    """
+    total = sum(p[name] for name in FALLBACK_SHARES)
+    return unreported_cost(s) * p[share] / np.maximum(total, 1.0)
 
 
 def staff_cost(s: Inputs, p: Params) -> np.ndarray:
     """Return the staff cost a system carries: the staff line, else support FTE x support_fte_cost (at most the run
-    cost), else staff_share_of_run_cost x run cost."""
-    run = s["run_cost_gbp"]
-    from_fte = np.minimum(s["support_fte"] * p["support_fte_cost"], run)
-    fallback = np.where(s["support_fte"] > 0, from_fte, p["staff_share_of_run_cost"] * run)
+    cost the other lines leave), else its fallback share of the unreported run cost."""
+    assumed_licence = np.where(s["licence_cost_gbp"] > 0, 0.0, fallback_line(s, p, "licence_share_of_run_cost"))
+    assumed_hosting = np.where(s["hosting_cost_gbp"] > 0, 0.0, fallback_line(s, p, "hosting_share_of_run_cost"))
+    room = np.maximum(unreported_cost(s) - assumed_licence - assumed_hosting, 0.0)
+    from_fte = np.minimum(s["support_fte"] * p["support_fte_cost"], room)
+    fallback = np.where(s["support_fte"] > 0, from_fte, fallback_line(s, p, "staff_share_of_run_cost"))
     return np.where(s["staff_cost_gbp"] > 0, s["staff_cost_gbp"], fallback)
 
 
@@ -63,7 +82,7 @@ def support_effort_premium(s: Inputs, p: Params) -> np.ndarray:
     legacy = 1 for a legacy system, 0 for a modern one (a Monte Carlo draw of its status; at central values
     the probability, so the formula is the expectation); effort = legacy_support_effort_premium (2.0: keeping
     the legacy system running takes 3 times the staff effort of a modern equivalent); staff = the staff line,
-    else support FTE x support_fte_cost (at most the run cost), else staff_share_of_run_cost x run cost.
+    else support FTE x support_fte_cost (at most what the other lines leave), else its fallback share.
     """
     effort = p["legacy_support_effort_premium"]
     return s["legacy"] * staff_cost(s, p) * effort / (1.0 + effort)
@@ -84,10 +103,10 @@ def scarce_skills_premium(s: Inputs, p: Params) -> np.ndarray:
 def hosting_premium(s: Inputs, p: Params) -> np.ndarray:
     """Hosting, within the hosting line: hosting x premium / (1 + premium), mainframe and on-premises only.
 
-    hosting = the hosting line, else hosting_share_of_run_cost x run cost.
+    hosting = the hosting line, else its fallback share of the unreported run cost.
     """
     hosting = np.where(
-        s["hosting_cost_gbp"] > 0, s["hosting_cost_gbp"], p["hosting_share_of_run_cost"] * s["run_cost_gbp"]
+        s["hosting_cost_gbp"] > 0, s["hosting_cost_gbp"], fallback_line(s, p, "hosting_share_of_run_cost")
     )
     premium = np.where(
         s["mainframe"] > 0,
@@ -143,6 +162,30 @@ def security_loss(s: Inputs, p: Params) -> np.ndarray:
     return (breach_probability(s, p) - p["breach_base_probability"]) * p["breach_cost"] * scale
 
 
+def failure_probability(s: Inputs, p: Params) -> np.ndarray:
+    """Return each system's annual probability of a major failure (legacy or modern base, raised by lapsed support)."""
+    base = s["legacy"] * p["failure_probability_legacy"] + (1.0 - s["legacy"]) * p["failure_probability_modern"]
+    return np.minimum(base * (1.0 + unsupported_probability(s, p) * (p["unsupported_failure_multiplier"] - 1.0)), 1.0)
+
+
+def failure_loss(s: Inputs, p: Params) -> np.ndarray:
+    """Service failure expected loss above a modern baseline: (failure probability - modern probability) x impact.
+
+    failure probability = min(1, (legacy x failure_probability_legacy + (1 - legacy) x failure_probability_modern)
+    x (1 + unsupported x (unsupported_failure_multiplier - 1))), unsupported as for security; impact of a major
+    failure = min(users x failure_disruption_hours x outage_value_per_person_hour + failure_recovery_multiple x
+    run cost, failure_cost_cap) x (criticality - 1) / 4 (criticality 1-5, 3 when unknown: a criticality-1 system's
+    failure is not a major one). Routine outages are the Outages component; this is the rare failure beyond them.
+    """
+    impact = np.minimum(
+        s["users"] * p["failure_disruption_hours"] * p["outage_value_per_person_hour"]
+        + p["failure_recovery_multiple"] * s["run_cost_gbp"],
+        p["failure_cost_cap"],
+    )
+    weight = np.clip((s["criticality_score"] - 1.0) / 4.0, 0.0, 1.0)
+    return (failure_probability(s, p) - p["failure_probability_modern"]) * impact * weight
+
+
 def blocking_cost(s: Inputs, p: Params) -> np.ndarray:
     """Change blocked: legacy x blocking_cost_per_dependent x direct dependents shared by their providers.
 
@@ -177,11 +220,24 @@ class Component:
 
 
 _ESU_SHARE = "(esu_first_year_share+esu_yearly_step*INT(MAX({years_past_end_of_support}{r},0)))"
-_ESU_LINES = "IF({licence_cost_gbp}{r}>0,{licence_cost_gbp}{r},licence_share_of_run_cost*{run_cost_gbp}{r})"
+_UNREPORTED = "MAX({run_cost_gbp}{r}-{licence_cost_gbp}{r}-{staff_cost_gbp}{r}-{hosting_cost_gbp}{r},0)"
+
+
+def _fallback(share: str) -> str:
+    """Return the Excel form of fallback_line: share / max(1, the fallback shares' sum) x the unreported cost."""
+    return f"{_UNREPORTED}*{share}/MAX(1,{'+'.join(FALLBACK_SHARES)})"
+
+
+_ESU_LINES = f"IF({{licence_cost_gbp}}{{r}}>0,{{licence_cost_gbp}}{{r}},{_fallback('licence_share_of_run_cost')})"
+_ROOM = (
+    f"MAX({_UNREPORTED}-IF({{licence_cost_gbp}}{{r}}>0,0,{_fallback('licence_share_of_run_cost')})"
+    f"-IF({{hosting_cost_gbp}}{{r}}>0,0,{_fallback('hosting_share_of_run_cost')}),0)"
+)
 _STAFF = (
     "IF({staff_cost_gbp}{r}>0,{staff_cost_gbp}{r},IF({support_fte}{r}>0,"
-    "MIN({support_fte}{r}*support_fte_cost,{run_cost_gbp}{r}),staff_share_of_run_cost*{run_cost_gbp}{r}))"
+    f"MIN({{support_fte}}{{r}}*support_fte_cost,{_ROOM}),{_fallback('staff_share_of_run_cost')}))"
 )
+_LINES = ("licence_cost_gbp", "staff_cost_gbp", "hosting_cost_gbp", "run_cost_gbp")
 _UNSUPPORTED = (
     "IF({end_of_support_known}{r}>0,IF({years_past_end_of_support}{r}>esu_years,1,0),"
     "{legacy}{r}*prior_unsupported_legacy+(1-{legacy}{r})*prior_unsupported_modern)"
@@ -193,29 +249,29 @@ _BREACH = (
 COMPONENTS: tuple[Component, ...] = (
     Component(
         "extended_support_gbp", "Extended support", LEGACY_PREMIUM, "cash-releasing", extended_support_premium,
-        ("years_past_end_of_support", "licence_cost_gbp", "run_cost_gbp"),
-        ("esu_first_year_share", "esu_yearly_step", "esu_years", "licence_share_of_run_cost"),
+        ("years_past_end_of_support", *_LINES),
+        ("esu_first_year_share", "esu_yearly_step", "esu_years", *FALLBACK_SHARES),
         f"=IF(AND({{years_past_end_of_support}}{{r}}>0,{{years_past_end_of_support}}{{r}}<=esu_years),"
         f"{_ESU_LINES}*{_ESU_SHARE}/(1+{_ESU_SHARE}),0)",
     ),
     Component(
         "support_effort_gbp", "Support effort", LEGACY_PREMIUM, "cash-releasing", support_effort_premium,
-        ("legacy", "staff_cost_gbp", "support_fte", "run_cost_gbp"),
-        ("support_fte_cost", "staff_share_of_run_cost", "legacy_support_effort_premium"),
+        ("legacy", "support_fte", *_LINES),
+        ("support_fte_cost", *FALLBACK_SHARES, "legacy_support_effort_premium"),
         f"={{legacy}}{{r}}*{_STAFF}*legacy_support_effort_premium/(1+legacy_support_effort_premium)",
     ),
     Component(
         "scarce_skills_gbp", "Scarce skills", LEGACY_PREMIUM, "cash-releasing", scarce_skills_premium,
-        ("scarce_skills", "legacy", "staff_cost_gbp", "support_fte", "run_cost_gbp"),
-        ("support_fte_cost", "staff_share_of_run_cost", "scarce_skills_premium", "legacy_support_effort_premium"),
+        ("scarce_skills", "legacy", "support_fte", *_LINES),
+        ("support_fte_cost", *FALLBACK_SHARES, "scarce_skills_premium", "legacy_support_effort_premium"),
         f"=IF({{scarce_skills}}{{r}}>0,{_STAFF}/(1+{{legacy}}{{r}}*legacy_support_effort_premium)"
         "*scarce_skills_premium/(1+scarce_skills_premium),0)",
     ),
     Component(
         "hosting_premium_gbp", "Hosting premium", LEGACY_PREMIUM, "cash-releasing", hosting_premium,
-        ("hosting_cost_gbp", "run_cost_gbp", "mainframe", "on_premises"),
-        ("hosting_share_of_run_cost", "mainframe_hosting_premium", "on_premises_hosting_premium"),
-        "=IF({hosting_cost_gbp}{r}>0,{hosting_cost_gbp}{r},hosting_share_of_run_cost*{run_cost_gbp}{r})"
+        (*_LINES, "mainframe", "on_premises"),
+        (*FALLBACK_SHARES, "mainframe_hosting_premium", "on_premises_hosting_premium"),
+        f"=IF({{hosting_cost_gbp}}{{r}}>0,{{hosting_cost_gbp}}{{r}},{_fallback('hosting_share_of_run_cost')})"
         "*IF({mainframe}{r}>0,mainframe_hosting_premium/(1+mainframe_hosting_premium),"
         "IF({on_premises}{r}>0,on_premises_hosting_premium/(1+on_premises_hosting_premium),0))",
     ),
@@ -241,12 +297,24 @@ COMPONENTS: tuple[Component, ...] = (
         "*MIN(MAX(LOG10(1+{users}{r})/LOG10(1+breach_reference_users),0.1),1)",
     ),
     Component(
+        "failure_loss_gbp", "Service failure (expected loss)", HIDDEN, "risk", failure_loss,
+        ("years_past_end_of_support", "end_of_support_known", "legacy", "users", "run_cost_gbp", "criticality_score"),
+        ("esu_years", "prior_unsupported_legacy", "prior_unsupported_modern", "failure_probability_legacy",
+         "failure_probability_modern", "unsupported_failure_multiplier", "failure_disruption_hours",
+         "outage_value_per_person_hour", "failure_recovery_multiple", "failure_cost_cap"),
+        "=(MIN(({legacy}{r}*failure_probability_legacy+(1-{legacy}{r})*failure_probability_modern)"
+        f"*(1+{_UNSUPPORTED}*(unsupported_failure_multiplier-1)),1)-failure_probability_modern)"
+        "*MIN({users}{r}*failure_disruption_hours*outage_value_per_person_hour+failure_recovery_multiple*{run_cost_gbp}{r},"
+        "failure_cost_cap)*MIN(MAX(({criticality_score}{r}-1)/4,0),1)",
+    ),
+    Component(
         "blocking_gbp", "Change blocked", HIDDEN, "non-cash-releasing", blocking_cost,
         ("legacy", "blocked_dependents"), ("blocking_cost_per_dependent",),
         "={legacy}{r}*{blocked_dependents}{r}*blocking_cost_per_dependent",
     ),
 )  # fmt: skip
 COMPONENT_COLUMNS = tuple(c.column for c in COMPONENTS)
+AGEING = ("support_effort_gbp", "scarce_skills_gbp")  # premium components that grow with the system's age
 COMPONENT_LABELS = {c.column: c.label for c in COMPONENTS}
 PREMIUM_COMPONENTS = tuple(c for c in COMPONENTS if c.part == LEGACY_PREMIUM)
 HIDDEN_COMPONENTS = tuple(c for c in COMPONENTS if c.part == HIDDEN)

@@ -11,12 +11,15 @@ from costing.legacy import ASSUMED, evidence_matrix, legacy_evidence, legacy_pro
 
 # Numeric inputs the components read. Never NaN: an unknown input with a prior (PRIORS) holds the prior's
 # mean and is flagged `<input>_assumed`; cost lines a system does not report are 0 (the component then
-# uses a share of run cost); an unknown end of support is 0 years past it with end_of_support_known = 0.
+# uses a share of the unreported run cost); an unknown end of support is 0 years past it with
+# end_of_support_known = 0; criticality_score is the criticality 1-5, 3 when unknown;
+# optimism_bias_mitigation the share (0-1) of the optimism-bias upper bounds a business case records
+# as mitigated, 0 when none is recorded.
 SYSTEM_INPUTS = (
     "years_past_end_of_support", "end_of_support_known", "licence_cost_gbp", "staff_cost_gbp", "hosting_cost_gbp",
     "run_cost_gbp", "support_fte", "scarce_skills", "manual_workaround_hours_per_month", "manual_interfaces",
     "known_vulnerabilities", "outage_hours_per_year", "users", "mainframe", "on_premises", "legacy",
-    "blocked_dependents",
+    "blocked_dependents", "criticality_score", "optimism_bias_mitigation",
 )  # fmt: skip
 # Inputs an inventory often lacks -> (prior parameter for legacy systems, for modern systems): unknown is not zero.
 PRIORS = {
@@ -116,6 +119,11 @@ def build_inputs(
     frame["legacy"] = legacy_probability(frame["legacy_status"].to_numpy(object), evidence_matrix(frame), central)
     frame["blocked_dependents"] = blocked_dependents(interfaces, frame["system_id"], frame["legacy"].to_numpy())
     frame["age_years"] = as_of.year - frame["go_live_year"]
+    frame["criticality_score"] = pd.to_numeric(frame["criticality"], errors="coerce").fillna(3.0)
+    mitigation = frame.get("optimism_bias_mitigation", 0.0)
+    frame["optimism_bias_mitigation"] = pd.to_numeric(pd.Series(mitigation, index=frame.index), errors="coerce").clip(
+        0, 1
+    )
     for column in PRIORS:
         values = pd.to_numeric(frame[column], errors="coerce").astype(np.float64)  # nullable ints hold no prior
         frame[f"{column}_assumed"] = values.isna().to_numpy()

@@ -9,13 +9,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from costing.appraisal import capex_and_duration, payback_years
 from costing.calibration import calibration
 from costing.criteria import DECISION_MEASURE, REPLACEMENT_ACTIONS
 from costing.gaps import field_values, parameter_groups
-from costing.hidden import COMPONENTS
+from costing.hidden import COMPONENTS, unsupported_probability
 from costing.imputation import Imputation, impute_costs
-from costing.inputs import PRIORS, build_inputs, fill_priors, input_coverage
+from costing.inputs import PRIORS, build_inputs, fill_priors, input_arrays, input_coverage
 from costing.methods import agreement, cddo_assessment, gao_points
 from costing.parameters import Parameters
 from costing.ranking import CRITERIA, rank_systems, separation
@@ -76,6 +75,8 @@ def assess(
     _run_cost(frame, imputation, parameters)
     fill_priors(frame, prior_means, point)  # scaled priors follow the run cost now that every system has one
     clock("imputation")
+    _risk(frame, parameters)  # the disposition comes from the inputs: a system to retire is appraised as such
+    frame["retire"] = frame["suggested_action"].eq("retire")
     uncertainty = simulate(frame, parameters, draws, seed, map_chunks)
     frame = frame.merge(uncertainty.systems, on="system_id", how="left")
     frame["total_cost_of_legacy_gbp"] = frame["legacy_premium_gbp"] + frame["hidden_cost_gbp"]
@@ -85,9 +86,8 @@ def assess(
     )
     frame["outliers"] = _outliers(frame, parameters["outlier_multiple"])
     clock("Monte Carlo")
-    _appraise(frame, point)
+    _appraise(frame)
     clock("appraisal")
-    _risk(frame, parameters)
     frame = frame.join(cddo_assessment(frame, as_of))
     frame["gao_points"] = gao_points(frame, point["esu_years"])
     clock("risk and disposition")
@@ -167,8 +167,8 @@ class _Clock:
         self.last = now
 
 
-def _appraise(frame: pd.DataFrame, p: dict[str, float]) -> None:
-    """Add the appraisal's derived columns (the Monte Carlo gave expected NPV, P10/P90, P(NPV > 0), PVs)."""
+def _appraise(frame: pd.DataFrame) -> None:
+    """Add the appraisal's derived columns (the Monte Carlo gave expected NPVs, P10/P90, P(NPV > 0), PVs, payback)."""
     capex = frame["replacement_capex_gbp"].to_numpy(np.float64)
     costs = frame["costs_pv_gbp"].to_numpy(np.float64)
     frame["npv_per_capex"] = np.divide(frame["npv_gbp"].to_numpy(np.float64), capex, out=np.zeros(len(frame)),
@@ -177,16 +177,15 @@ def _appraise(frame: pd.DataFrame, p: dict[str, float]) -> None:
                                             out=np.full(len(frame), np.nan), where=costs > 0)  # fmt: skip
     frame["cost_of_delay_gbp"] = frame["npv_gbp"] - frame["npv_delayed_gbp"]
     estimate = pd.to_numeric(frame["replacement_cost_estimate_gbp"], errors="coerce").to_numpy(np.float64)
-    years = pd.to_numeric(frame["replacement_years"], errors="coerce").to_numpy(np.float64)
     frame["capex_estimated"] = ~np.isfinite(estimate)
-    run = frame["run_cost_gbp"].to_numpy(np.float64)
-    central_capex, central_duration = capex_and_duration(run, estimate, years, p["prior_run_cost"], p)
-    frame["payback_year"] = payback_years(
-        run, frame["legacy_premium_gbp"].to_numpy(np.float64), frame["hidden_cost_gbp"].to_numpy(np.float64),
-        central_capex, central_duration, p,
-    )  # fmt: skip
     cluster = frame["cluster_size"].fillna(1).to_numpy(np.float64)
     frame["ease"] = -frame["replacement_duration_years"].to_numpy(np.float64) * cluster
+    retained_paying = frame["suggested_action"].eq("retain") & frame["npv_gbp"].gt(0)
+    frame.loc[retained_paying, "action_reason"] = (
+        frame.loc[retained_paying, "action_reason"]
+        + "; replacing it would pay on expected values, but it fits technically and is supported, so the case"
+        " waits for its contract end"
+    )
 
 
 def _risk(frame: pd.DataFrame, parameters: Parameters) -> None:
@@ -203,6 +202,7 @@ def _risk(frame: pd.DataFrame, parameters: Parameters) -> None:
     frame["technical_fit"] = fit
     frame["business_value"] = value
     frame["time_quadrant"] = quadrant
-    actions, reasons = suggested_actions(frame, quadrant, parameters.lists.get("commodity_services", ()))
+    unsupported = unsupported_probability(input_arrays(frame), parameters.point()) >= 0.5
+    actions, reasons = suggested_actions(frame, quadrant, parameters.lists.get("commodity_services", ()), unsupported)
     frame["suggested_action"] = actions
     frame["action_reason"] = reasons

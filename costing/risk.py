@@ -74,8 +74,15 @@ def time_quadrant(frame: pd.DataFrame, likelihood: np.ndarray) -> tuple[np.ndarr
     return fit, value, quadrant
 
 
-def suggested_actions(frame: pd.DataFrame, quadrant: np.ndarray, commodity: tuple[str, ...]) -> tuple[list, list]:
-    """Return (action from the 6 Rs, one-line reason) per system; the first rule that applies wins."""
+def suggested_actions(
+    frame: pd.DataFrame, quadrant: np.ndarray, commodity: tuple[str, ...], unsupported: np.ndarray | None = None
+) -> tuple[list, list]:
+    """Return (action from the 6 Rs, one-line reason) per system; the first rule that applies wins.
+
+    `unsupported` marks systems past their extended support (or likely so, P(unsupported) >= 0.5): they are
+    never retained, however well they score on technical fit.
+    """
+    lapsed = np.zeros(len(frame), bool) if unsupported is None else np.asarray(unsupported, bool)
     service = frame["business_service"].astype("string").fillna("")
     technology = frame["technology"].fillna("its technology").astype(str)
     rules = [
@@ -87,7 +94,7 @@ def suggested_actions(frame: pd.DataFrame, quadrant: np.ndarray, commodity: tupl
             ),
         ),
         (
-            np.isin(quadrant, ["invest", "tolerate"]),
+            np.isin(quadrant, ["invest", "tolerate"]) & ~lapsed,
             "retain",
             pd.Series("fits technically: keep it and review at contract end", frame.index),
         ),
@@ -100,6 +107,11 @@ def suggested_actions(frame: pd.DataFrame, quadrant: np.ndarray, commodity: tupl
             frame["scarce_skills"].to_numpy(bool),
             "refactor",
             "valuable but built on " + technology + ", whose skills are scarce: rewrite on a modern stack",
+        ),
+        (
+            lapsed,
+            "replatform",
+            pd.Series("past its extended support, so no longer patched: move to a supported platform", frame.index),
         ),
         (
             (frame["years_past_end_of_support"] > 0).to_numpy(),

@@ -23,12 +23,13 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from costing.appraisal import capex_and_duration, present_values
+from costing.appraisal import appraise, capex_and_duration, outturn_spread, payback_years
 from costing.gaps import parameter_groups
 from costing.hidden import COMPONENTS, breach_probability
 from costing.information import basis, evppi
 from costing.inputs import PRIORS, SCALED_PRIORS, input_arrays
 from costing.legacy import evidence_matrix, legacy_probability
+from costing.options import action_inputs, business_as_usual
 from costing.parameters import Parameters
 
 PERCENTILES = (10, 90)
@@ -36,15 +37,20 @@ PERCENTILE_COLUMNS = tuple(f"hidden_cost_p{q}_gbp" for q in PERCENTILES)
 SYSTEMS_PER_CHUNK = 2500  # bounds memory: about 15 arrays of chunk x draws float64 at once
 APPRAISAL_COLUMNS = (
     "npv_gbp", "npv_p10_gbp", "npv_p90_gbp", "probability_npv_positive", "benefits_pv_gbp", "costs_pv_gbp",
-    "npv_delayed_gbp", "replacement_capex_gbp", "replacement_duration_years",
+    "npv_delayed_gbp", "replacement_capex_gbp", "replacement_duration_years", "cash_npv_gbp", "cash_npv_p10_gbp",
+    "cash_npv_p90_gbp", "replacement_capex_p10_gbp", "replacement_capex_p90_gbp", "replacement_years_p10",
+    "replacement_years_p90", "payback_year",
 )  # fmt: skip
 SYSTEM_COLUMNS = (
     "system_id", *(c.column for c in COMPONENTS), "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS,
     "breach_probability", "assumed_hidden_gbp", *APPRAISAL_COLUMNS, "legacy_probability",
 )  # fmt: skip
-RUN_COST_DRAW, LEGACY_DRAW = len(PRIORS), len(PRIORS) + 1  # offset columns beyond the priors' own
+# offset columns beyond the priors' own: run cost, legacy status, capex and duration outturns
+RUN_COST_DRAW, LEGACY_DRAW, CAPEX_DRAW, DURATION_DRAW = (len(PRIORS) + k for k in range(4))
 DECISION_DRAWS = 200  # draws of each system's NPV per GBP of capex kept for rank stability (float32)
-DEPARTMENT_COLUMNS = ("department", "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS)
+DEPARTMENT_COLUMNS = (
+    "department", "legacy_premium_gbp", "legacy_premium_unobserved_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS,
+)  # fmt: skip
 
 
 @dataclass
@@ -53,7 +59,9 @@ class Uncertainty:
 
     systems: pd.DataFrame  # SYSTEM_COLUMNS
     departments: pd.DataFrame  # DEPARTMENT_COLUMNS
-    estate: dict[str, float]  # legacy_premium_gbp, hidden_cost_gbp, P10/P90, implied_breaches_per_year, assumed
+    # legacy_premium_gbp (observed costs only), legacy_premium_unobserved_gbp, hidden_cost_gbp, P10/P90,
+    # implied_breaches_per_year, assumed_hidden_gbp
+    estate: dict[str, float]
     draws: int
     seed: int
     decision_draws: np.ndarray  # systems x min(draws, DECISION_DRAWS): NPV / capex in each draw
@@ -99,7 +107,7 @@ def simulate(
     """
     rng = np.random.default_rng(seed)
     p = parameters.draws(draws, rng)
-    offsets = rng.integers(0, draws, size=(len(frame), len(PRIORS) + 2))
+    offsets = rng.integers(0, draws, size=(len(frame), len(PRIORS) + 4))
     normal = rng.standard_normal(draws)
     departments = frame["department"].fillna("(unknown)").to_numpy()
     names, codes = np.unique(departments, return_inverse=True)
@@ -111,7 +119,7 @@ def simulate(
     context = ChunkContext(frame, p, offsets, normal, codes, len(names), draws, kept, bases)
     results = map_chunks(simulate_chunk, context, list(range(0, len(frame), SYSTEMS_PER_CHUNK)))
     values = np.concatenate([r[0] for r in results]) if results else np.empty((0, len(SYSTEM_COLUMNS) - 1))
-    totals = np.zeros((2, len(names), draws))
+    totals = np.zeros((3, len(names), draws))  # premium on observed costs, hidden, premium on imputed/assumed
     information = dict.fromkeys(bases, 0.0)
     for _, by_department, _, found in results:  # in chunk order, so sums are reproducible
         for label, value in found.items():
@@ -121,12 +129,14 @@ def simulate(
     department = pd.DataFrame({
         "department": names,
         "legacy_premium_gbp": totals[0].mean(axis=1),
+        "legacy_premium_unobserved_gbp": totals[2].mean(axis=1),
         "hidden_cost_gbp": totals[1].mean(axis=1),
         **dict(zip(PERCENTILE_COLUMNS, np.percentile(totals[1], PERCENTILES, axis=1), strict=True)),
     })  # fmt: skip
     estate_hidden = totals[1].sum(axis=0)
     estate = {
-        "legacy_premium_gbp": float(totals[0].sum(axis=0).mean()),
+        "legacy_premium_gbp": float(totals[0].sum(axis=0).mean()),  # within *reported* cost: observed systems only
+        "legacy_premium_unobserved_gbp": float(totals[2].sum(axis=0).mean()),
         "hidden_cost_gbp": float(estate_hidden.mean()),
         **dict(zip(PERCENTILE_COLUMNS, np.percentile(estate_hidden, PERCENTILES).tolist(), strict=True)),
         "implied_breaches_per_year": float(systems["breach_probability"].sum()),
@@ -183,50 +193,61 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
                     scale = np.broadcast_to(s["run_cost_gbp"], (m, draws)) / p["prior_scale_run_cost"]
                 prior = prior * scale
             s[column] = np.where(assumed[:, None], prior, s[column])
-    means = np.empty((m, len(SYSTEM_COLUMNS) - 1))
+    out: dict[str, np.ndarray] = {}
+    values = {}
     hidden = np.zeros((m, draws))
     premium = np.zeros((m, draws))
     assumed_hidden = np.zeros(m)
-    for c, component in enumerate(COMPONENTS):
-        values = np.broadcast_to(component.function(s, p), (m, draws))
-        means[:, c] = values.mean(axis=1)
+    for component in COMPONENTS:
+        values[component.column] = np.broadcast_to(component.function(s, p), (m, draws))
+        out[component.column] = values[component.column].mean(axis=1)
         if component.part == "hidden":
-            hidden += values
+            hidden += values[component.column]
             flagged = np.zeros(m, bool)
             for name in component.inputs:
                 flagged |= assumed_inputs.get(name, False)
-            assumed_hidden += np.where(flagged, means[:, c], 0.0)
+            assumed_hidden += np.where(flagged, out[component.column], 0.0)
         else:
-            premium += values
-    n = len(COMPONENTS)
-    means[:, n] = premium.mean(axis=1)
-    means[:, n + 1] = hidden.mean(axis=1)
-    means[:, n + 2 : n + 2 + len(PERCENTILES)] = np.percentile(hidden, PERCENTILES, axis=1).T
-    means[:, n + 4] = np.broadcast_to(breach_probability(s, p), (m, draws)).mean(axis=1)
-    means[:, n + 5] = assumed_hidden
-    run_cost = np.broadcast_to(s["run_cost_gbp"], (m, draws))
-    capex, duration = capex_and_duration(
-        run_cost, chunk["replacement_cost_estimate_gbp"].to_numpy(np.float64)[:, None],
-        chunk["replacement_years"].to_numpy(np.float64)[:, None], p["prior_run_cost"], p,
+            premium += values[component.column]
+    out["legacy_premium_gbp"] = premium.mean(axis=1)
+    out["hidden_cost_gbp"] = hidden.mean(axis=1)
+    for column, values_q in zip(PERCENTILE_COLUMNS, np.percentile(hidden, PERCENTILES, axis=1), strict=True):
+        out[column] = values_q
+    out["breach_probability"] = np.broadcast_to(breach_probability(s, p), (m, draws)).mean(axis=1)
+    out["assumed_hidden_gbp"] = assumed_hidden
+    estimate, years, mitigation, retire = (a[:, None] for a in action_inputs(chunk))
+    capex, duration, base = capex_and_duration(
+        s["run_cost_gbp"], estimate, years, p["prior_run_cost"], p, mitigation, retire
     )  # fmt: skip
-    now = present_values(run_cost, premium, hidden, capex, duration, p)
-    later = present_values(run_cost, premium, hidden, capex, duration, p, delay=1)
-    a = n + 6
-    means[:, a] = now.npv.mean(axis=1)
-    means[:, a + 1 : a + 3] = np.percentile(now.npv, PERCENTILES, axis=1).T
-    means[:, a + 3] = (now.npv > 0).mean(axis=1)
-    means[:, a + 4] = now.benefits.mean(axis=1)
-    means[:, a + 5] = now.costs.mean(axis=1)
-    means[:, a + 6] = later.npv.mean(axis=1)
-    means[:, a + 7] = np.broadcast_to(capex, (m, draws)).mean(axis=1)
-    means[:, a + 8] = np.broadcast_to(duration, (m, draws)).mean(axis=1)
-    means[:, a + 9] = legacy.mean(axis=1)
-    decision = (now.npv[:, :kept] / np.broadcast_to(capex, (m, draws))[:, :kept]).astype(np.float32)
+    # the outturn: drawn per system around the estimate with optimism bias (spread from the reference class)
+    capex = capex * outturn_spread(normal[rotation(CAPEX_DRAW)], p["capex_outturn_sigma"])
+    duration = np.clip(duration * outturn_spread(normal[rotation(DURATION_DRAW)], p["duration_outturn_sigma"]), 0.1, 20)
+    s_draws = {**s, "run_cost_gbp": np.broadcast_to(s["run_cost_gbp"], (m, draws))}
+    now, later = appraise(business_as_usual(s_draws, p, values), capex, base, duration, retire, p, yearly=True)
+    out["npv_gbp"] = now.npv.mean(axis=1)
+    out["npv_p10_gbp"], out["npv_p90_gbp"] = np.percentile(now.npv, PERCENTILES, axis=1)
+    out["probability_npv_positive"] = (now.npv > 0).mean(axis=1)
+    out["benefits_pv_gbp"] = now.benefits.mean(axis=1)
+    out["costs_pv_gbp"] = now.costs.mean(axis=1)
+    out["npv_delayed_gbp"] = later.npv.mean(axis=1)
+    capex, duration = np.broadcast_to(capex, (m, draws)), np.broadcast_to(duration, (m, draws))
+    out["replacement_capex_gbp"] = capex.mean(axis=1)
+    out["replacement_duration_years"] = duration.mean(axis=1)
+    out["cash_npv_gbp"] = now.cash_npv.mean(axis=1)
+    out["cash_npv_p10_gbp"], out["cash_npv_p90_gbp"] = np.percentile(now.cash_npv, PERCENTILES, axis=1)
+    out["replacement_capex_p10_gbp"], out["replacement_capex_p90_gbp"] = np.percentile(capex, PERCENTILES, axis=1)
+    out["replacement_years_p10"], out["replacement_years_p90"] = np.percentile(duration, PERCENTILES, axis=1)
+    out["payback_year"] = payback_years(now.yearly_net)
+    out["legacy_probability"] = legacy.mean(axis=1)
+    means = np.column_stack([out[column] for column in SYSTEM_COLUMNS[1:]])
+    decision = (now.npv[:, :kept] / capex[:, :kept]).astype(np.float32)
     information = {label: evppi(now.npv, q) for label, q in bases.items()}
     chunk_codes = codes[start : start + m]
     order = np.argsort(chunk_codes, kind="stable")
     present, first = np.unique(chunk_codes[order], return_index=True)
-    by_department = np.zeros((2, context.departments, draws))
-    by_department[0, present] = np.add.reduceat(premium[order], first, axis=0)
+    by_department = np.zeros((3, context.departments, draws))
+    observed = (basis == "observed")[:, None]
+    by_department[0, present] = np.add.reduceat(np.where(observed, premium, 0.0)[order], first, axis=0)
     by_department[1, present] = np.add.reduceat(hidden[order], first, axis=0)
+    by_department[2, present] = np.add.reduceat(np.where(observed, 0.0, premium)[order], first, axis=0)
     return means, by_department, decision, information

@@ -559,6 +559,15 @@ SYSTEMS = Table(
             unit="1-5",
             synonyms=("cio rating", "cio evaluation", "cio risk rating"),
         ),
+        Field(
+            "optimism_bias_mitigation",
+            F.NUMBER,
+            "Share (0-1) of the Green Book optimism-bias upper bounds (capex 200%, duration 54%) that the "
+            "replacement's business case records as mitigated; blank = none, the full upper bounds apply.",
+            "Optimism bias mitigation (0-1)",
+            unit="fraction",
+            synonyms=("optimism bias mitigation", "ob mitigation", "mitigation factor"),
+        ),
         *CDDO_SCORE_FIELDS,  # last: the sample and older templates write the columns before them by position
     ),
 )

@@ -42,8 +42,10 @@ ASSESSMENT_COLUMNS = (
     "imputed_cost_gbp", "run_cost_gbp", "cost_basis", "cost_imputed", "imputed_low_gbp", "imputed_high_gbp",
     *COMPONENT_COLUMNS, "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS, "total_cost_of_legacy_gbp",
     "assumed_share", "outliers", "breach_probability",
-    "replacement_capex_gbp", "capex_estimated", "replacement_duration_years", "npv_gbp", "npv_p10_gbp",
-    "npv_p90_gbp", "probability_npv_positive", "benefit_cost_ratio", "npv_per_capex", "payback_year",
+    "replacement_capex_gbp", "replacement_capex_p10_gbp", "replacement_capex_p90_gbp", "capex_estimated",
+    "replacement_duration_years", "replacement_years_p10", "replacement_years_p90", "npv_gbp", "npv_p10_gbp",
+    "npv_p90_gbp", "cash_npv_gbp", "cash_npv_p10_gbp", "cash_npv_p90_gbp", "probability_npv_positive",
+    "benefit_cost_ratio", "npv_per_capex", "payback_year",
     "cost_of_delay_gbp", "impact", "likelihood", "risk_score", "risk_rag", "cddo_risk", "risk_disagrees",
     "cddo_likelihood", "cddo_impact", "cddo_score", "cddo_red", "cddo_legacy", "cddo_derived_criteria", "gao_points",
     "candidate",
@@ -53,7 +55,7 @@ ASSESSMENT_COLUMNS = (
 )  # fmt: skip
 MODEL_INPUT_COLUMNS = (
     "system_id", *SYSTEM_INPUTS, *(f"{name}_assumed" for name in PRIORS), "legacy_status", "legacy_assumed",
-    *EVIDENCE, "cost_basis",
+    *EVIDENCE, "cost_basis", "retire",
     "replacement_cost_estimate_gbp", "replacement_years",
 )  # fmt: skip
 RANK_FIELDS = (
@@ -61,13 +63,16 @@ RANK_FIELDS = (
     "legacy_status", "reported_cost_gbp",
     "imputed_cost_gbp",
     "run_cost_gbp", "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS, "total_cost_of_legacy_gbp",
-    "cost_imputed", "npv_gbp", "npv_p10_gbp", "npv_p90_gbp", "probability_npv_positive", "benefit_cost_ratio",
+    "cost_imputed", "npv_gbp", "npv_p10_gbp", "npv_p90_gbp", "cash_npv_gbp", "cash_npv_p10_gbp", "cash_npv_p90_gbp",
+    "probability_npv_positive", "benefit_cost_ratio", "replacement_capex_gbp", "replacement_capex_p10_gbp",
+    "replacement_capex_p90_gbp", "replacement_duration_years", "replacement_years_p10", "replacement_years_p90",
     "npv_per_capex", "payback_year", "cost_of_delay_gbp", "risk_score", "risk_rag", "time_quadrant",
-    "business_value", "technical_fit", "suggested_action", "blast_radius", "wave", "top_n_stability",
+    "business_value", "technical_fit", "suggested_action", "action_reason", "blast_radius", "wave", "top_n_stability",
 )  # fmt: skip
 CDDO_RANK_FIELDS = ("cddo_likelihood", "cddo_impact", "cddo_score", "cddo_red", "cddo_derived_criteria")
 ESTATE_TOTALS = (
-    "legacy_premium_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS, "implied_breaches_per_year", "assumed_hidden_gbp",
+    "legacy_premium_gbp", "legacy_premium_unobserved_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS,
+    "implied_breaches_per_year", "assumed_hidden_gbp",
 )  # fmt: skip
 RUN_COLUMNS = (
     "as_of", "seed", "draws", "betweenness_samples", "parameter_files", "parameter_file_text", "imputation_method",

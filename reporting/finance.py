@@ -17,7 +17,7 @@ import xlsxwriter
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from costing.appraisal import build_weight, capex_and_duration, operating_weight, present_values
+from costing.appraisal import capex_and_duration
 from costing.hidden import COMPONENTS, LEGACY_PREMIUM, Component, hidden_components
 from costing.inputs import input_arrays
 from costing.ranking import RANKING_CRITERIA, criteria_matrix, score
@@ -40,6 +40,8 @@ SYSTEM_COLUMNS = (  # (column in model inputs or assessment, header)
     ("users", "Users"), ("mainframe", "Mainframe (1/0)"), ("on_premises", "On premises (1/0)"),
     ("legacy", "Legacy (probability)"), ("blocked_dependents", "Direct dependents, shared (systems)"),
     ("replacement_cost_estimate_gbp", "Replacement estimate (£)"), ("replacement_years", "Replacement years"),
+    ("criticality_score", "Criticality (1-5, 3 if unknown)"),
+    ("optimism_bias_mitigation", "Optimism bias mitigated (0-1)"), ("retire", "To retire (1/0)"),
 )  # fmt: skip
 MONEY_COLUMNS = {
     "run_cost_gbp",
@@ -328,103 +330,83 @@ def _central_components(data: FinanceInputs) -> dict[str, np.ndarray]:
 
 APPRAISAL_HEADERS = (
     "System ID", "Run cost (£/year)", "Legacy premium, expected (£/year)", "Hidden cost, expected (£/year)",
-    "Legacy part: premium + hidden (£/year)", "Business as usual, year 0 (£/year)", "Successor cost (£/year)",
-    "Capex before optimism bias (£)", "Capex (£)", "Duration (years)", "Whole build years", "Part year",
-    "Discount factor a year", "Legacy cost growth", "Grown discount factor", "Build weight", "Operating weight",
-    "Grown operating weight", "PV savings (£)", "PV costs (£)", "Residual value, PV (£)", "NPV, central case (£)",
-    "NPV Monte Carlo adjustment (£, value)", "NPV, expected (£)", "NPV P10 (£, Monte Carlo value)",
+    "Capex before optimism bias (£)", "Capex with optimism bias (£)", "Duration with optimism bias (years)",
+    "PV savings, central case (£, year by year, value)", "PV costs, central case (£, value)",
+    "Residual value, PV (£, value)", "NPV, central case (£)", "NPV Monte Carlo adjustment (£, value)",
+    "NPV, expected (£)", "Cash-releasing NPV, expected (£, Monte Carlo value)", "NPV P10 (£, Monte Carlo value)",
     "NPV P90 (£, Monte Carlo value)", "Probability NPV > 0 (Monte Carlo value)",
-    "Benefit-cost ratio (Monte Carlo value)", "Discounted payback year (central case, value)",
-    "Cost of a year's delay (£, Monte Carlo value)",
+    "Benefit-cost ratio (Monte Carlo value)", "Discounted payback year (expected flows, value)",
+    "Cost of a year's delay (£, Monte Carlo value)", "Capex P10 (£, Monte Carlo value)",
+    "Capex P90 (£, Monte Carlo value)", "Duration P10 (years, Monte Carlo value)",
+    "Duration P90 (years, Monte Carlo value)",
 )  # fmt: skip
 
 
-def _power_sum(x: str, start: str, stop: str) -> str:
-    """Return the Excel form of sum_{t=start}^{stop-1} x^t (costing.appraisal.power_sum)."""
-    return f"IF(ABS(1-{x})<1E-12,({stop})-({start}),({x}^({start})-{x}^({stop}))/(1-{x}))"
-
-
 def _appraisal(book, data: FinanceInputs, formats, letters, totals: dict[str, str]) -> None:
-    """Write the Appraisal sheet: the Green Book appraisal of costing/appraisal.py, central case, as live formulas.
+    """Write the Appraisal sheet: the Green Book appraisal of costing/appraisal.py, central case.
 
-    Every named parameter (operating_life_years, optimism biases, growth, dual running, transition,
-    decommissioning, asset life, discount rate) drives the formulas. The central case differs from the
-    Monte Carlo expectation (non-linear terms, uncertain inputs), so a labelled value carries the
-    difference and "NPV, expected" equals the analysis; percentiles, probability, ratio, payback and
-    cost of delay are the analysis's values.
+    Capex and duration with optimism bias are live formulas of the Systems sheet and the named
+    parameters (optimism_bias_capex, optimism_bias_duration, the replacement and retirement defaults), as
+    is NPV = PV savings + residual - PV costs. The year-by-year present values of the one appraisal
+    period are the central case's values (costing.options.central_flows); the central case differs from
+    the Monte Carlo expectation (non-linear terms, uncertain inputs, outturn spreads), so a labelled value
+    carries the difference and "NPV, expected" equals the analysis; cash NPV, percentiles, probability,
+    ratio, payback and cost of delay are the analysis's values.
     """
+    from costing.options import central_flows
     from pipeline.results import recorded_parameters
 
     point = recorded_parameters(data.parameters).point()
     sheet = _Sheet(book, "Appraisal", list(APPRAISAL_HEADERS), formats)
     a = data.assessment.set_index("system_id").loc[data.inputs["system_id"]]
-    run = a["run_cost_gbp"].to_numpy(float)
-    premium = a["legacy_premium_gbp"].to_numpy(float)
-    hidden = a["hidden_cost_gbp"].to_numpy(float)
-    estimate = pd.to_numeric(data.inputs["replacement_cost_estimate_gbp"], errors="coerce").to_numpy(float)
-    years = pd.to_numeric(data.inputs["replacement_years"], errors="coerce").to_numpy(float)
-    capex, duration = capex_and_duration(run, estimate, years, point["prior_run_cost"], point)
-    base_capex = capex / (1 + point["optimism_bias_capex"])
-    life = round(float(point["operating_life_years"]))
-    v = 1.0 / (1.0 + point["discount_rate"])
-    growth = np.where(premium + hidden > 0, point["legacy_cost_growth"], 0.0)
-    legacy_part = premium + hidden
-    successor = (run - premium) * point["new_run_cost_share"] + legacy_part * point["residual_hidden_share"]
-    w_build, w_op = build_weight(v, duration), operating_weight(v, duration, life)
-    w_grown = operating_weight(v * (1 + growth), duration, life)
-    flows = present_values(run, premium, hidden, capex, duration, point)
-    residual = capex * max(0.0, 1.0 - life / point["asset_life_years"]) * v ** (duration + life)
+    inputs = data.inputs.assign(run_cost_gbp=a["run_cost_gbp"].to_numpy(float))
+    flows = central_flows(inputs, point)[0]
+    estimate, years = (pd.to_numeric(inputs[c], errors="coerce").to_numpy(float)
+                       for c in ("replacement_cost_estimate_gbp", "replacement_years"))  # fmt: skip
+    capex, duration, base = capex_and_duration(
+        inputs["run_cost_gbp"].to_numpy(float), estimate, years, point["prior_run_cost"], point,
+        inputs["optimism_bias_mitigation"].to_numpy(float), inputs["retire"].to_numpy(float),
+    )  # fmt: skip
+    residual = flows.residual
     savings = flows.benefits - residual
     npv_expected = a["npv_gbp"].to_numpy(float)
     values = {  # column letter -> Python's central-case figure per row
-        "B": run, "C": premium, "D": hidden, "E": legacy_part, "F": run + hidden, "G": successor, "H": base_capex,
-        "I": capex, "J": duration, "K": np.floor(duration), "L": duration - np.floor(duration),
-        "M": np.full(len(run), v), "N": growth, "O": v * (1 + growth), "P": w_build, "Q": w_op, "R": w_grown,
-        "S": savings, "T": flows.costs, "U": residual, "V": flows.npv,
+        "B": a["run_cost_gbp"].to_numpy(float), "C": a["legacy_premium_gbp"].to_numpy(float),
+        "D": a["hidden_cost_gbp"].to_numpy(float), "E": base, "F": capex, "G": duration, "K": flows.npv,
     }  # fmt: skip
     given = f"Systems!{letters['replacement_cost_estimate_gbp']}{{x}}"
     stated = f"Systems!{letters['replacement_years']}{{x}}"
+    retire = f"Systems!{letters['retire']}{{x}}>0"
+    kept = f"(1-MIN(MAX(Systems!{letters['optimism_bias_mitigation']}{{x}},0),1))"
     formulas = {
         "B": f"=Systems!{letters['run_cost_gbp']}{{x}}",
         "C": f"='Hidden costs'!{totals['premium']}{{x}}",
         "D": f"='Hidden costs'!{totals['hidden']}{{x}}",
-        "E": "=C{x}+D{x}",
-        "F": "=B{x}+D{x}",
-        "G": "=(B{x}-C{x})*new_run_cost_share+E{x}*residual_hidden_share",
-        "H": f"=IF(ISNUMBER({given}),{given},replacement_capex_multiple*IF(B{{x}}>0,B{{x}},prior_run_cost))",
-        "I": "=H{x}*(1+optimism_bias_capex)",
-        "J": f"=MIN(MAX(IF(AND(ISNUMBER({stated}),{stated}>0),{stated},replacement_years)"
-        "*(1+optimism_bias_duration),0.1),20)",
-        "K": "=INT(J{x})",
-        "L": "=J{x}-K{x}",
-        "M": "=1/(1+discount_rate)",
-        "N": "=IF(E{x}>0,legacy_cost_growth,0)",
-        "O": "=M{x}*(1+N{x})",
-        "P": "=" + _power_sum("M{x}", "0", "K{x}") + "+L{x}*M{x}^K{x}",
-        "Q": "=(1-L{x})*M{x}^K{x}+" + _power_sum("M{x}", "K{x}+1", "K{x}+operating_life_years")
-        + "+L{x}*M{x}^(K{x}+operating_life_years)",
-        "R": "=(1-L{x})*O{x}^K{x}+" + _power_sum("O{x}", "K{x}+1", "K{x}+operating_life_years")
-        + "+L{x}*O{x}^(K{x}+operating_life_years)",
-        "S": "=(1-optimism_bias_benefits)*((F{x}-G{x})*Q{x}+E{x}*(R{x}-Q{x}))",
-        "T": "=I{x}/J{x}*P{x}+M{x}^J{x}*(G{x}*dual_running_years+transition_cost_share*I{x}"
-        "+decommissioning_share_of_run_cost*B{x})",
-        "U": "=I{x}*MAX(0,1-operating_life_years/asset_life_years)*M{x}^(J{x}+operating_life_years)",
-        "V": "=S{x}+U{x}-T{x}",
-        "X": "=V{x}+W{x}",
+        "E": f"=IF(ISNUMBER({given}),{given},IF({retire},retirement_cost_multiple,replacement_capex_multiple)"
+        "*IF(B{x}>0,B{x},prior_run_cost))",
+        "F": f"=E{{x}}*(1+optimism_bias_capex*{kept})",
+        "G": f"=MIN(MAX(IF(AND(ISNUMBER({stated}),{stated}>0),{stated},IF({retire},retirement_years,"
+        f"replacement_years))*(1+optimism_bias_duration*{kept}),0.1),20)",
+        "K": "=H{x}+J{x}-I{x}",
+        "M": "=K{x}+L{x}",
     }  # fmt: skip
-    money = {"B", "C", "D", "E", "F", "G", "H", "I", "S", "T", "U", "V", "X"}
     for r, system_id in enumerate(data.inputs["system_id"]):
         x = r + 2
         sheet.sheet.write_formula(r + 1, 0, f"=Systems!A{x}", None, system_id)
         for letter, template in formulas.items():
             column = ord(letter) - ord("A")
-            cached = npv_expected[r] if letter == "X" else float(values[letter][r])
-            sheet.formula(r + 1, column, template.format(x=x), cached, money=letter in money)
-        sheet.number(r + 1, 22, npv_expected[r] - float(flows.npv[r]), money=True)  # W: Monte Carlo adjustment
+            cached = npv_expected[r] if letter == "M" else float(values[letter][r])
+            sheet.formula(r + 1, column, template.format(x=x), cached, money=letter not in {"G"})
+        sheet.number(r + 1, 7, savings[r], money=True)
+        sheet.number(r + 1, 8, flows.costs[r], money=True)
+        sheet.number(r + 1, 9, residual[r], money=True)
+        sheet.number(r + 1, 11, npv_expected[r] - float(flows.npv[r]), money=True)
         for column, (name, is_money) in enumerate(
-            (("npv_p10_gbp", True), ("npv_p90_gbp", True), ("probability_npv_positive", False),
-             ("benefit_cost_ratio", False), ("payback_year", False), ("cost_of_delay_gbp", True)),
-            start=24,
+            (("cash_npv_gbp", True), ("npv_p10_gbp", True), ("npv_p90_gbp", True),
+             ("probability_npv_positive", False), ("benefit_cost_ratio", False), ("payback_year", False),
+             ("cost_of_delay_gbp", True), ("replacement_capex_p10_gbp", True), ("replacement_capex_p90_gbp", True),
+             ("replacement_years_p10", False), ("replacement_years_p90", False)),
+            start=13,
         ):  # fmt: skip
             sheet.number(r + 1, column, a[name].iloc[r], money=is_money, percent=name == "probability_npv_positive")
     sheet.finish(len(data.inputs))

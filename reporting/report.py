@@ -236,7 +236,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
         "components": [{"name": c.column, "label": c.label, "kind": c.kind, "formula": c.formula} for c in COMPONENTS],
         "components_in_words": components_in_words(),
         "premium_in_words": components_in_words(LEGACY_PREMIUM),
-        "horizon": int(parameters.set_index("name").loc["operating_life_years", "value"]),
+        "horizon": int(parameters.set_index("name").loc["appraisal_years", "value"]),
         "candidates": f"{int(assessment['candidate'].sum()):,}",
         "agreement": [{"pair": f"{a['method_a']} / {a['method_b']}", "tau": f"{a['kendall_tau']:.2f}",
                        "overlap": _percent(a["top_n_overlap"])} for a in frames["method_agreement"].to_dict("records")],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costing.appraisal import build_weight, operating_weight, payback_years, present_values
+from costing.appraisal import BusinessAsUsual, appraise, capex_and_duration, payback_years
+from costing.hidden import extended_support_premium
 from costing.methods import category_score, cddo_assessment
 from costing.model import assess
 from costing.ranking import rank_systems, top_n_share
@@ -27,80 +29,89 @@ def plain(**changes: float) -> dict[str, float]:
     """Central parameters with the appraisal's frills switched off, then `changes`."""
     base = dict(P, optimism_bias_benefits=0.0, legacy_cost_growth=0.0, dual_running_years=0.0,
                 transition_cost_share=0.0, decommissioning_share_of_run_cost=0.0, new_run_cost_share=1.0,
-                residual_hidden_share=0.0, asset_life_years=10.0)  # fmt: skip
+                residual_hidden_share=0.0, asset_life_years=1e9, appraisal_years=15.0)  # fmt: skip
     return base | changes
 
 
-def loop_npv(run, premium, hidden, capex, duration, p) -> float:
-    """The same appraisal year by year, fractions of a year pro rata, for checking the closed form."""
-    life = int(p["operating_life_years"])
-    v = 1 / (1 + p["discount_rate"])
-    growth = p["legacy_cost_growth"] if premium + hidden > 0 else 0.0
-    successor = (run - premium) * p["new_run_cost_share"] + (premium + hidden) * p["residual_hidden_share"]
-    total = 0.0
-    for t in range(int(np.ceil(duration)) + life + 1):
-        in_build = min(max(duration - t, 0.0), 1.0)
-        operating = min(max(t + 1 - duration, 0.0), 1.0) * min(max(duration + life - t, 0.0), 1.0)
-        status_quo = run + hidden + (premium + hidden) * ((1 + growth) ** t - 1)
-        saving = (1 - p["optimism_bias_benefits"]) * (status_quo - successor) * operating
-        total += (saving - capex / duration * in_build) * v**t
-    total -= (successor * p["dual_running_years"] + p["transition_cost_share"] * capex
-              + p["decommissioning_share_of_run_cost"] * run) * v**duration  # fmt: skip
-    total += capex * max(0.0, 1 - life / p["asset_life_years"]) * v ** (duration + life)
-    return total
+def steady(run: float, premium: float, hidden: float, risk: float = 0.0, risk_lapsed: float = 0.0,
+           lapses: float = np.inf, esu=None) -> BusinessAsUsual:  # fmt: skip
+    """Business as usual with constant parts (no extended support unless `esu` gives it by year)."""
+    arrays = [np.array([x]) for x in (run, premium, premium, hidden, risk, risk_lapsed, lapses)]
+    return BusinessAsUsual(arrays[0], arrays[1], esu or (lambda t: np.zeros(1)), np.zeros(1), arrays[3],
+                           arrays[4], arrays[5], arrays[6])  # fmt: skip
 
 
-def test_npv_by_hand_without_frills():
+def act(bau: BusinessAsUsual, capex: float, duration: float, p, retire: float = 0.0, yearly: bool = False):
+    """Return (now, a year later) for one system."""
+    return appraise(bau, np.array([capex]), np.array([capex]), np.array([duration]), np.array([retire]), p,
+                    yearly=yearly)  # fmt: skip
+
+
+def test_npv_by_hand_over_the_one_appraisal_period():
     p = plain()
     v = 1 / 1.035
-    # replace in exactly 2 years for 100; saves 30 a year for the 10 years after
-    flows = present_values(np.array([100.0]), np.array([20.0]), np.array([10.0]), np.array([100.0]),
-                           np.array([2.0]), p)  # fmt: skip
-    savings = 30.0 * sum(v**t for t in range(2, 12))
-    capex = 50.0 * (1 + v)
-    assert flows.npv[0] == pytest.approx(savings - capex)
-    assert flows.benefits[0] == pytest.approx(savings) and flows.costs[0] == pytest.approx(capex)
+    # build over exactly 2 years for 100; saves 20 (premium) + 10 (hidden) a year from year 2 to year 14
+    now, later = act(steady(100.0, 20.0, 10.0), 100.0, 2.0, p)
+    savings = 30.0 * sum(v**t for t in range(2, 15))
+    assert now.npv[0] == pytest.approx(savings - 50.0 * (1 + v) + 100.0 * v**15)  # residual: no depreciation here
+    assert now.cash_npv[0] == pytest.approx(20.0 * sum(v**t for t in range(2, 15)) - 50.0 * (1 + v))
+    # a year later: the same period, so one year of savings is lost and the build is a year later
+    late_savings = 30.0 * sum(v**t for t in range(3, 15))
+    assert later.npv[0] == pytest.approx(late_savings - 50.0 * (v + v**2) + 100.0 * v**15)
+    assert now.npv[0] - later.npv[0] > 0  # replacing pays, so waiting costs
 
 
-@pytest.mark.parametrize("duration", [0.5, 1.0, 2.5, 3.08, 7.3])
-def test_npv_with_optimism_bias_dual_running_and_residual_value_matches_the_year_by_year_sum(duration):
-    p = dict(P, optimism_bias_benefits=0.2, legacy_cost_growth=0.03, dual_running_years=0.5,
-             transition_cost_share=0.1, decommissioning_share_of_run_cost=0.25, asset_life_years=12.0)  # fmt: skip
-    run, premium, hidden, capex = 1_000_000.0, 300_000.0, 200_000.0, 3_000_000.0
-    flows = present_values(np.array([run]), np.array([premium]), np.array([hidden]), np.array([capex]),
-                           np.array([duration]), p)  # fmt: skip
-    assert flows.npv[0] == pytest.approx(loop_npv(run, premium, hidden, capex, duration, p), rel=1e-9)
-    residual = capex * (1 - 10 / 12) / 1.035 ** (duration + 10)
-    assert residual > 0 and flows.benefits[0] > residual
+def test_extended_support_is_charged_only_while_it_is_sold_then_the_unsupported_risk_applies():
+    p = plain()
+    s = {"years_past_end_of_support": np.array([2.5]), "licence_cost_gbp": np.array([100.0]),
+         "staff_cost_gbp": np.zeros(1), "hosting_cost_gbp": np.zeros(1),
+         "run_cost_gbp": np.array([1000.0])}  # fmt: skip
+
+    def esu(t):
+        return extended_support_premium({**s, "years_past_end_of_support": s["years_past_end_of_support"] + t}, p)
+
+    bau = steady(1000.0, float(esu(0)[0]), 0.0, risk=1.0, risk_lapsed=7.0, lapses=1.0, esu=esu)
+    # 2.5 years past: the third year of ESU (75% + 2 x 25% = 125%) in year 0, none from year 1 (past 3 years)
+    assert bau.cash(0, p)[0] == pytest.approx(1000.0) and esu(0)[0] == pytest.approx(100 * 1.25 / 2.25)
+    assert bau.cash(1, p)[0] == pytest.approx(1000.0 - 100 * 1.25 / 2.25)
+    assert bau.hidden(0)[0] == 1.0 and bau.hidden(1)[0] == 7.0 and bau.hidden(14)[0] == 7.0
 
 
-def test_weights_sum_to_the_build_and_operating_years():
-    assert build_weight(1.0, np.array([2.5]))[0] == pytest.approx(2.5)
-    assert operating_weight(1.0, np.array([2.5]), 10)[0] == pytest.approx(10.0)
+def test_no_premium_grows_for_ever():
+    p = plain(legacy_cost_growth=0.05, legacy_cost_growth_years=10.0)
+    bau = BusinessAsUsual(np.array([100.0]), np.array([40.0]), lambda t: np.zeros(1), np.array([40.0]),
+                          np.zeros(1), np.zeros(1), np.zeros(1), np.array([np.inf]))  # fmt: skip
+    assert bau.cash(10, p)[0] == pytest.approx(100 + 40 * (1.05**10 - 1))
+    assert bau.cash(14, p)[0] == bau.cash(10, p)[0]
 
 
-@settings(max_examples=200, deadline=None)
+def test_payback_is_on_expected_flows_and_exists_whenever_the_expected_npv_is_positive():
+    p = plain()
+    now, _ = act(steady(100.0, 50.0, 0.0), 100.0, 1.0, p, yearly=True)
+    # -100 in year 0, then +50 a year discounted: cumulative -100, -51.7, -5.0, +40.1 -> year 4 (year 0 = 1)
+    assert payback_years(now.yearly_net)[0] == 4
+    assert now.yearly_net.sum() == pytest.approx(now.npv[0])
+    never, _ = act(steady(100.0, 1.0, 0.0), 1e6, 1.0, p, yearly=True)
+    assert np.isnan(payback_years(never.yearly_net)[0])
+
+
+@settings(max_examples=300, deadline=None)
 @given(
-    st.floats(1e4, 1e8), st.floats(0, 0.9), st.floats(0, 2), st.floats(0.5, 20), st.floats(0.2, 8),
-    st.floats(0, 0.08),
+    st.floats(1e4, 1e8), st.floats(0, 0.9), st.floats(0, 2), st.floats(0.2, 20), st.floats(0.2, 8),
+    st.floats(0, 0.08), st.floats(0, 1),
 )  # fmt: skip
-def test_cost_of_delay_is_never_positive_for_a_replacement_that_does_not_pay(
-    run, premium_share, hidden_share, capex_multiple, duration, growth
+def test_cost_of_delay_is_positive_whenever_replacing_pays_and_cash_npv_never_exceeds_economic(
+    run, premium_share, hidden_share, capex_multiple, duration, growth, retire
 ):
     p = dict(P, legacy_cost_growth=growth)
-    args = (np.array([run]), np.array([run * premium_share]), np.array([run * hidden_share]),
-            np.array([run * capex_multiple]), np.array([duration]))  # fmt: skip
-    now, later = present_values(*args, p), present_values(*args, p, delay=1)
-    if now.npv[0] <= 0:
-        assert now.npv[0] - later.npv[0] <= 1e-6 * run
-
-
-def test_payback_is_the_first_year_the_cumulative_discounted_benefit_turns_positive():
-    p = plain()
-    years = payback_years(np.array([100.0, 100.0]), np.array([50.0, 0.0]), np.array([0.0, 0.0]),
-                          np.array([100.0, 1e6]), np.array([1.0, 1.0]), p)  # fmt: skip
-    # saves 50 a year from year 1 after 100 in year 0: cumulative -100, -51.7, -5.0, +40.1 -> year 4 (year 0 = 1)
-    assert years[0] == 4 and np.isnan(years[1])
+    bau = BusinessAsUsual(np.array([run]), np.array([run * premium_share]), lambda t: np.zeros(1),
+                          np.array([run * premium_share / 2]), np.array([run * hidden_share]), np.zeros(1),
+                          np.zeros(1), np.array([np.inf]))  # fmt: skip
+    capex = np.array([run * capex_multiple])
+    now, later = appraise(bau, capex * 3, capex, np.array([duration]), np.array([float(retire > 0.5)]), p)
+    assert now.cash_npv[0] <= now.npv[0] + 1e-6 * run
+    if now.npv[0] > 1e-6 * run:
+        assert now.npv[0] - later.npv[0] > 0
 
 
 # ---------------------------------------------------------------- CDDO framework
@@ -258,5 +269,26 @@ def test_gao_shaped_critical_legacy_systems_all_rank_in_the_top_20(interfaces, c
     assert (ranked.loc[~ranked["candidate"], "suggested_action"] == "retain").all()
     assert (ranked["npv_p10_gbp"] <= ranked["npv_gbp"]).all() and (ranked["npv_gbp"] <= ranked["npv_p90_gbp"]).all()
     assert ranked["probability_npv_positive"].between(0, 1).all()
-    not_paying = ranked["npv_gbp"] <= 0
-    assert (ranked.loc[not_paying, "cost_of_delay_gbp"] <= 1e-6).all()
+    paying = ranked["npv_gbp"] > 0
+    assert (ranked.loc[paying, "cost_of_delay_gbp"] > 0).all() and ranked.loc[paying, "payback_year"].notna().all()
+    assert (ranked["cash_npv_gbp"] <= ranked["npv_gbp"] + 1e-6).all()
+    # the risk they carry is valued: a major failure of a critical service, beside the security loss
+    assert (gao["failure_loss_gbp"] > gao["security_loss_gbp"]).all()
+
+
+def test_the_reference_class_outturns_fall_inside_the_capex_and_duration_p10_to_p90():
+    """Each published programme's outturn, against estate's P10-P90 from its approved budget and plan."""
+    reference = pd.read_csv(Path(__file__).parents[1] / "costing" / "reference_class.csv")
+    assert len(reference) >= 3 and reference["url"].str.startswith("https://").all()
+    capex, duration, _ = capex_and_duration(
+        np.ones(len(reference)), reference["approved_capex"].to_numpy(float),
+        reference["planned_years"].to_numpy(float), P["prior_run_cost"], P,
+    )  # fmt: skip
+    z = 1.2815515655446004  # the standard normal's 90th percentile
+
+    def covered(central, outturn, sigma):
+        low, high = central * np.exp(-z * sigma - sigma**2 / 2), central * np.exp(z * sigma - sigma**2 / 2)
+        return (low <= outturn) & (outturn <= high)
+
+    assert covered(capex, reference["outturn_capex"].to_numpy(float), P["capex_outturn_sigma"]).mean() >= 0.6
+    assert covered(duration, reference["outturn_years"].to_numpy(float), P["duration_outturn_sigma"]).mean() >= 0.6

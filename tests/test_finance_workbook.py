@@ -132,7 +132,7 @@ def test_the_horizon_and_a_risk_threshold_drive_the_formulas(workbook, tmp_path)
     book = openpyxl.load_workbook(workbook)
     sheet = book["Assumptions"]
     rows = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
-    sheet.cell(rows["operating_life_years"], 2).value = 5  # a shorter horizon: fewer years of savings
+    sheet.cell(rows["optimism_bias_capex"], 2).value = 1.0  # half the uplift (from 200%): cheaper replacements
     sheet.cell(rows["risk_amber_threshold"], 2).value = 1  # the lowest score: nothing is green
     book.save(edited)
     before = openpyxl.load_workbook(workbook, data_only=True)
@@ -143,9 +143,9 @@ def test_the_horizon_and_a_risk_threshold_drive_the_formulas(workbook, tmp_path)
         c = next(c for c in range(1, sheet.max_column + 1) if sheet.cell(1, c).value == header)
         return [sheet.cell(r, c).value for r in range(2, sheet.max_row + 1)]
 
-    savings_before = column(before, "Appraisal", "PV savings (£)")
-    savings_after = column(after, "Appraisal", "PV savings (£)")
-    assert all(a < b for a, b in zip(savings_after, savings_before, strict=True) if b > 0)
+    capex_before = column(before, "Appraisal", "Capex with optimism bias (£)")
+    capex_after = column(after, "Appraisal", "Capex with optimism bias (£)")
+    assert all(a == pytest.approx(b * 2 / 3) for a, b in zip(capex_after, capex_before, strict=True))
     assert "green" in column(before, "Ranking", "Risk RAG") and "green" not in column(after, "Ranking", "Risk RAG")
     ranks = column(after, "Ranking", "Rank")
     assert ranks == sorted(ranks) == list(range(1, len(ranks) + 1))  # rank is a formula, recomputed in order
@@ -175,11 +175,14 @@ def test_workbook_sheets_named_cells_and_formats(workbook):
     ]
     assert "discount_rate" in book.defined_names and "breach_cost" in book.defined_names
     headers = [c.value for c in book["Appraisal"][1]]
-    assert headers[21] == "NPV, central case (£)" and headers[23] == "NPV, expected (£)"
-    assert book["Appraisal"]["V2"].value == "=S2+U2-T2" and book["Appraisal"]["X2"].value == "=V2+W2"
-    # the operating life and the Green Book parameters drive the formulas
-    assert "operating_life_years" in book["Appraisal"]["Q2"].value and "discount_rate" in book["Appraisal"]["M2"].value
-    assert "optimism_bias_benefits" in book["Appraisal"]["S2"].value
+    assert headers[10] == "NPV, central case (£)" and headers[12] == "NPV, expected (£)"
+    assert book["Appraisal"]["K2"].value == "=H2+J2-I2" and book["Appraisal"]["M2"].value == "=K2+L2"
+    # the optimism-bias upper bounds, reduced only by a recorded mitigation, drive capex and duration
+    assert "optimism_bias_capex" in book["Appraisal"]["F2"].value and "Systems!" in book["Appraisal"]["F2"].value
+    assert (
+        "optimism_bias_duration" in book["Appraisal"]["G2"].value
+        and "retirement_years" in book["Appraisal"]["G2"].value
+    )
     assert book["Hidden costs"]["B2"].number_format.startswith("£")
     assert book["Systems"].freeze_panes == "B2" and book["Systems"].auto_filter.ref
     assert "SHA-256" in " ".join(str(c.value) for c in book["README"]["A"])
