@@ -124,41 +124,41 @@ def appraise(
     factors = discount_factors(periods, float(np.max(p["discount_rate"])), float(np.max(p["discount_rate_after_30"])))
     v = 1.0 / (1.0 + p["discount_rate"])
     shortfall = 1.0 - p["optimism_bias_benefits"]
-    non_premium = bau.run - bau.premium
-    successor = np.where(retire > 0, p["retired_service_share"], p["new_run_cost_share"]) * non_premium
-    keeps = p["residual_hidden_share"]
-    results = []
-    for first, start in enumerate(delays):
-        cutover = np.minimum(start + duration, float(periods))
-        cash = np.zeros(np.broadcast_shapes(np.shape(bau.run), np.shape(capex), np.shape(cutover)))
-        economic = np.zeros_like(cash)
-        build = np.zeros_like(cash)
-        net = np.zeros((cash.shape[0], periods)) if yearly and first == 0 else None
-        for t in range(periods):
+    successor = np.where(retire > 0, p["retired_service_share"], p["new_run_cost_share"]) * (bau.run - bau.premium)
+    starts = [float(start) for start in delays]
+    cutovers = [np.minimum(start + duration, float(periods)) for start in starts]
+    at_cutover = successor * p["dual_running_years"] + p["transition_cost_share"] * capex
+    at_cutover = at_cutover + p["decommissioning_share_of_run_cost"] * bau.run
+    one_offs = [np.where(start + duration < periods, at_cutover * v**cutover, 0.0)
+                for start, cutover in zip(starts, cutovers, strict=True)]  # fmt: skip
+    shape = np.broadcast_shapes(np.shape(bau.run), np.shape(capex), np.shape(duration))
+    cash, economic, build = ([np.zeros(shape) for _ in starts] for _ in range(3))
+    net = np.zeros((shape[0], periods)) if yearly else None
+    for t in range(periods):  # business as usual once a year, for every option
+        saving = bau.cash(t, p) - successor
+        gain = saving + (1.0 - p["residual_hidden_share"]) * bau.hidden(t)
+        for k, (start, cutover) in enumerate(zip(starts, cutovers, strict=True)):
             operating = _overlap(t, cutover, float(periods)) * factors[t]
-            building = _overlap(t, float(start), cutover) * factors[t]
-            saving = bau.cash(t, p) - successor
-            hidden = (1.0 - keeps) * bau.hidden(t)
-            cash = cash + operating * saving
-            economic = economic + operating * (saving + hidden)
-            build = build + building
-            if net is not None:
-                net[:, t] = _draws_mean(shortfall * operating * (saving + hidden) - capex / duration * building, cash)
-        finished = start + duration < periods
-        one_off = successor * p["dual_running_years"] + p["transition_cost_share"] * capex
-        one_off = np.where(finished, (one_off + p["decommissioning_share_of_run_cost"] * bau.run) * v**cutover, 0.0)
-        costs = capex / duration * build + one_off
+            building = _overlap(t, start, cutover) * factors[t]
+            cash[k] = cash[k] + operating * saving
+            economic[k] = economic[k] + operating * gain
+            build[k] = build[k] + building
+            if net is not None and k == 0:
+                flow = shortfall * operating * gain - capex / duration * building
+                net[:, t] = _draws_mean(flow - np.where(np.floor(cutover) == t, one_offs[0], 0.0), cash[0])
+    results = []
+    for k, (start, cutover) in enumerate(zip(starts, cutovers, strict=True)):
+        costs = capex / duration * build[k] + one_offs[k]
         # the asset at T: its un-uplifted cost, the part built, less straight-line depreciation since cut-over
         built = np.clip((periods - start) / duration, 0.0, 1.0)
         worth = built * np.maximum(0.0, 1.0 - (periods - cutover) / p["asset_life_years"])
         residual = np.where(retire > 0, 0.0, base_capex * worth * factors[-1] * v)
-        benefits = shortfall * economic + residual
-        if net is not None:
-            at_cutover = np.clip(np.floor(cutover), 0, periods - 1)
-            for t in range(periods):
-                net[:, t] -= _draws_mean(np.where(at_cutover == t, one_off, 0.0), cash)
-            net[:, -1] += _draws_mean(residual, cash)
-        results.append(Flows(benefits - costs, shortfall * cash - costs, benefits, costs, residual, net))
+        benefits = shortfall * economic[k] + residual
+        yearly_net = None
+        if net is not None and k == 0:
+            net[:, -1] += _draws_mean(residual, cash[0])
+            yearly_net = net
+        results.append(Flows(benefits - costs, shortfall * cash[k] - costs, benefits, costs, residual, yearly_net))
     return results
 
 

@@ -123,4 +123,4 @@ def _case(part: pd.DataFrame, field: str, column: str, low: np.ndarray, high: np
 
 def _central_npv(frame: pd.DataFrame, p: dict) -> np.ndarray:
     """Return each system's NPV of acting now at central parameters (the appraisal with these inputs)."""
-    return central_flows(frame, p)[0].npv
+    return central_flows(frame, p).npv

@@ -55,24 +55,29 @@ def unreported_cost(s: Inputs) -> np.ndarray:
     return np.maximum(s["run_cost_gbp"] - lines, 0.0)
 
 
+def fallback_scale(s: Inputs, p: Params) -> np.ndarray:
+    """Return what one unit of fallback share is worth: the unreported cost / max(1, the fallback shares' sum)."""
+    return unreported_cost(s) / np.maximum(sum(p[name] for name in FALLBACK_SHARES), 1.0)
+
+
 def fallback_line(s: Inputs, p: Params, share: str) -> np.ndarray:
     """Return a line the inventory does not report: its share of the *unreported* run cost.
 
     share / max(1, the three fallback shares' sum) x unreported cost, so lines assumed never sum above
     what the reported lines leave of the run cost: the premium stays inside the ledger.
     """
-    total = sum(p[name] for name in FALLBACK_SHARES)
-    return unreported_cost(s) * p[share] / np.maximum(total, 1.0)
+    return fallback_scale(s, p) * p[share]
 
 
 def staff_cost(s: Inputs, p: Params) -> np.ndarray:
     """Return the staff cost a system carries: the staff line, else support FTE x support_fte_cost (at most the run
     cost the other lines leave), else its fallback share of the unreported run cost."""
-    assumed_licence = np.where(s["licence_cost_gbp"] > 0, 0.0, fallback_line(s, p, "licence_share_of_run_cost"))
-    assumed_hosting = np.where(s["hosting_cost_gbp"] > 0, 0.0, fallback_line(s, p, "hosting_share_of_run_cost"))
+    scale = fallback_scale(s, p)  # once for the three lines
+    assumed_licence = np.where(s["licence_cost_gbp"] > 0, 0.0, scale * p["licence_share_of_run_cost"])
+    assumed_hosting = np.where(s["hosting_cost_gbp"] > 0, 0.0, scale * p["hosting_share_of_run_cost"])
     room = np.maximum(unreported_cost(s) - assumed_licence - assumed_hosting, 0.0)
     from_fte = np.minimum(s["support_fte"] * p["support_fte_cost"], room)
-    fallback = np.where(s["support_fte"] > 0, from_fte, fallback_line(s, p, "staff_share_of_run_cost"))
+    fallback = np.where(s["support_fte"] > 0, from_fte, scale * p["staff_share_of_run_cost"])
     return np.where(s["staff_cost_gbp"] > 0, s["staff_cost_gbp"], fallback)
 
 

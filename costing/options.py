@@ -56,12 +56,12 @@ def action_inputs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return estimate, years, mitigation, retire
 
 
-def central_flows(frame: pd.DataFrame, p: Mapping[str, float], yearly: bool = False) -> list[Flows]:
-    """Return acting now and a year later at central parameters with the frame's inputs (no outturn spread)."""
+def central_flows(frame: pd.DataFrame, p: Mapping[str, float]) -> Flows:
+    """Return acting now at central parameters with the frame's inputs (no outturn spread)."""
     s = input_arrays(frame)
-    values = hidden_components(s, p)
     estimate, years, mitigation, retire = action_inputs(frame)
     capex, duration, base = capex_and_duration(
         s["run_cost_gbp"], estimate, years, p["prior_run_cost"], p, mitigation, retire
     )
-    return appraise(business_as_usual(s, p, values), capex, base, duration, retire, p, yearly=yearly)
+    bau = business_as_usual(s, p, hidden_components(s, p))
+    return appraise(bau, capex, base, duration, retire, p, delays=(0,))[0]

@@ -61,8 +61,7 @@ def time_quadrant(frame: pd.DataFrame, likelihood: np.ndarray) -> tuple[np.ndarr
         np.where(frame["platform"].eq("private_cloud").to_numpy(), 4, 2),
     )
     # a legacy system does not fit technically, whatever its likelihood score: 2 points off at P(legacy) = 1
-    column = next((c for c in ("legacy_probability", "legacy") if c in frame), None)
-    legacy = frame[column].to_numpy(np.float64) if column else np.zeros(len(frame))
+    legacy = frame["legacy"].to_numpy(np.float64) if "legacy" in frame else np.zeros(len(frame))
     fit = np.clip(round_half_up((6 - likelihood + modern) / 2 - 2 * legacy), 1, 5)
     criticality = frame["criticality"].fillna(3).to_numpy(np.float64)
     users = _band(frame["users"].to_numpy(np.float64), (10, 100, 1000, 10000))

@@ -353,20 +353,18 @@ def _appraisal(book, data: FinanceInputs, formats, letters, totals: dict[str, st
     carries the difference and "NPV, expected" equals the analysis; cash NPV, percentiles, probability,
     ratio, payback and cost of delay are the analysis's values.
     """
-    from costing.options import central_flows
+    from costing.options import action_inputs, central_flows
     from pipeline.results import recorded_parameters
 
     point = recorded_parameters(data.parameters).point()
     sheet = _Sheet(book, "Appraisal", list(APPRAISAL_HEADERS), formats)
     a = data.assessment.set_index("system_id").loc[data.inputs["system_id"]]
     inputs = data.inputs.assign(run_cost_gbp=a["run_cost_gbp"].to_numpy(float))
-    flows = central_flows(inputs, point)[0]
-    estimate, years = (pd.to_numeric(inputs[c], errors="coerce").to_numpy(float)
-                       for c in ("replacement_cost_estimate_gbp", "replacement_years"))  # fmt: skip
+    flows = central_flows(inputs, point)
+    estimate, years, mitigation, retire = action_inputs(inputs)
     capex, duration, base = capex_and_duration(
-        inputs["run_cost_gbp"].to_numpy(float), estimate, years, point["prior_run_cost"], point,
-        inputs["optimism_bias_mitigation"].to_numpy(float), inputs["retire"].to_numpy(float),
-    )  # fmt: skip
+        inputs["run_cost_gbp"].to_numpy(float), estimate, years, point["prior_run_cost"], point, mitigation, retire
+    )
     residual = flows.residual
     savings = flows.benefits - residual
     npv_expected = a["npv_gbp"].to_numpy(float)

@@ -172,7 +172,9 @@ def test_components_add_up_to_totals_everywhere(sample_assessment):
         .groupby("department")[["hidden_cost_gbp", "observed_premium", "unobserved_premium"]]
         .sum()
     )
-    joined = departments.set_index("department").join(by_department, rsuffix="_systems")
+    joined = departments.set_index("department").merge(
+        by_department, left_index=True, right_index=True, how="left", suffixes=("", "_systems")
+    )
     assert np.allclose(joined["hidden_cost_gbp"], joined["hidden_cost_gbp_systems"], rtol=1e-9)
     # the premium "within reported cost" sums the observed systems; premium on imputed/assumed costs apart
     assert np.allclose(joined["legacy_premium_gbp"], joined["observed_premium"], rtol=1e-9)
