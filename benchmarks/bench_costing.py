@@ -29,6 +29,7 @@ from costing.hidden import extended_support_premium
 from pipeline.settings import load_parameters
 
 AS_OF = date(2026, 11, 25)
+NO_OTHER_LINES = {"staff_cost_gbp": np.zeros((1, 1)), "hosting_cost_gbp": np.zeros((1, 1))}  # licence lines only
 
 
 def row_by_row_premium(
@@ -36,16 +37,19 @@ def row_by_row_premium(
 ) -> float:
     """Pure-Python extended-support premium summed over systems x draws (the baseline; same formula)."""
     total = 0.0
-    first, step, window, share = (
-        p[k].tolist() for k in ("esu_first_year_share", "esu_yearly_step", "esu_years", "licence_share_of_run_cost")
-    )
+    first, step, window, share, staff, hosting = (
+        p[k].tolist()
+        for k in ("esu_first_year_share", "esu_yearly_step", "esu_years", "licence_share_of_run_cost",
+                  "staff_share_of_run_cost", "hosting_share_of_run_cost")
+    )  # fmt: skip
     for years, own_licence, run_cost in zip(years_past, licence, run, strict=True):
         if years <= 0:
             continue
         for d in range(len(first)):
             if years > window[d]:
                 continue
-            lines = own_licence if own_licence > 0 else share[d] * run_cost
+            # no staff or hosting line reported: the licence fallback is its share of the whole run cost
+            lines = own_licence if own_licence > 0 else share[d] * run_cost / max(1.0, share[d] + staff[d] + hosting[d])
             rate = first[d] + step[d] * math.floor(years)
             total += lines * rate / (1.0 + rate)
     return total
@@ -90,6 +94,7 @@ def main() -> None:
             "years_past_end_of_support": years[lo : lo + 5000, None],
             "licence_cost_gbp": licence[lo : lo + 5000, None],
             "run_cost_gbp": run[lo : lo + 5000, None],
+            **NO_OTHER_LINES,
         }
         vectorised += float(extended_support_premium(s, draws).sum())
     t_numpy = time.perf_counter() - start
@@ -103,6 +108,7 @@ def main() -> None:
             "years_past_end_of_support": years[lo : min(sample, lo + 500), None],
             "licence_cost_gbp": licence[lo : min(sample, lo + 500), None],
             "run_cost_gbp": run[lo : min(sample, lo + 500), None],
+            **NO_OTHER_LINES,
         }
         check += float(extended_support_premium(s, draws).sum())
     assert math.isclose(check, slow, rel_tol=1e-9), (check, slow)
