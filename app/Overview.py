@@ -29,6 +29,7 @@ premium.metric(
     ui.gbp_m(figures["legacy_premium_gbp"]),
     help=f"Within reported cost: {components_in_words(LEGACY_PREMIUM)} a modern equivalent would not cost.",
 )
+premium.caption(f"On imputed or assumed costs, apart: {ui.gbp_m(figures['legacy_premium_unobserved_gbp'])}")
 hidden.metric(
     "Hidden annual cost (expected)",
     ui.gbp_m(figures["hidden_cost_gbp"]),

@@ -521,7 +521,10 @@ def analyse_command(
         )
     )
     typer.echo(f"imputation: {imputation.message or imputation.method}")
-    typer.echo(f"legacy premium within reported cost (expected): {m(figures['legacy_premium_gbp'])} a year")
+    typer.echo(
+        f"legacy premium within reported cost (expected): {m(figures['legacy_premium_gbp'])} a year; "
+        f"on imputed or assumed costs, apart: {m(figures['legacy_premium_unobserved_gbp'])}"
+    )
     typer.echo(
         f"hidden annual cost (expected): {m(figures['hidden_cost_gbp'])} "
         f"(P10 {m(figures['hidden_cost_p10_gbp'])} - P90 {m(figures['hidden_cost_p90_gbp'])}); "

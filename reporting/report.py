@@ -219,6 +219,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
         "synthetic": any(_is_synthetic(bytes(content)) for content in imports["content"]),
         "systems": f"{figures['systems']:,}", "reported": money(figures["reported_cost_gbp"]),
         "imputed": money(figures["imputed_cost_gbp"]), "premium": money(figures["legacy_premium_gbp"]),
+        "premium_unobserved": money(figures["legacy_premium_unobserved_gbp"]),
         "hidden_p10": money(figures["hidden_cost_p10_gbp"]), "hidden": money(figures["hidden_cost_gbp"]),
         "hidden_p90": money(figures["hidden_cost_p90_gbp"]), "assumed_share": _percent(figures["assumed_share"]),
         "breaches": f"{figures['implied_breaches_per_year']:.1f}",

@@ -97,18 +97,22 @@ def headline(assessment: pd.DataFrame, inputs: pd.DataFrame, run: dict) -> dict[
 
     Money is GBP a year. reported_cost_gbp is observed cost lines only (latest financial year per
     system); imputed_cost_gbp is shown beside it, never inside it. legacy_premium_gbp (within reported
-    cost) and hidden_cost_gbp (off-ledger) are expected values (Monte Carlo means) with P10/P90 for hidden.
+    cost: systems whose cost is observed; legacy_premium_unobserved_gbp on imputed or assumed costs, apart)
+    and hidden_cost_gbp (off-ledger) are expected values (Monte Carlo means) with P10/P90 for hidden.
     assumed_share: the share of hidden cost that rests on assumed inputs.
     assessment: system_assessment; inputs: model_inputs; run: the cost_model_runs row.
     """
     systems = len(assessment)
     hidden = float(run["estate_hidden_cost_gbp"])
+    unobserved = run.get("estate_legacy_premium_unobserved_gbp")  # absent from analyses before issue 24
     return {
         "systems": systems,
         "departments": int(assessment["department"].nunique()),
         "reported_cost_gbp": float(assessment["reported_cost_gbp"].fillna(0.0).sum()),
         "imputed_cost_gbp": float(assessment["imputed_cost_gbp"].fillna(0.0).sum()),
         "legacy_premium_gbp": float(run["estate_legacy_premium_gbp"]),
+        # premium on imputed or assumed run costs: shown apart, never inside the reported figure
+        "legacy_premium_unobserved_gbp": 0.0 if unobserved is None or pd.isna(unobserved) else float(unobserved),
         "hidden_cost_gbp": hidden,
         "hidden_cost_p10_gbp": float(run["estate_hidden_cost_p10_gbp"]),
         "hidden_cost_p90_gbp": float(run["estate_hidden_cost_p90_gbp"]),

@@ -259,6 +259,8 @@ def test_every_real_inventory_speaks_legacy_from_evidence_or_the_prior_flagged_a
     if figures["reported_cost_gbp"] > 0:
         assert figures["legacy_premium_gbp"] > 0
         assert figures["hidden_cost_gbp"] >= 0.005 * figures["reported_cost_gbp"]
+    else:  # no cost reported: no premium "within reported cost", the premium on assumed costs shown apart
+        assert figures["legacy_premium_gbp"] == 0 and figures["legacy_premium_unobserved_gbp"] > 0
     if folder == "moj-modernisation-platform":  # nothing in the register tells its systems apart
         assert summary["ranking"]["determined"] is False
         assert summary["ranking"]["facts"] and "collect" in summary["ranking"]["reason"]
