@@ -7,13 +7,18 @@ expected NPV discounted by the years it waits (E[NPV] x v^s). Constraints:
 - each candidate starts at most once, and finishes within the horizon;
 - each year's capex is within that year's budget and at most `capacity` replacements run at once;
 - members of a coupled cluster (a strongly connected group) start together or not at all;
+- a coupled cluster larger than the capacity is sequenced inside itself, strangler-style: its members
+  in rank order form waves of at most `capacity`, each wave starting together, a wave only after the
+  one before it has finished (and only if it is planned); every interface between a member and an
+  earlier wave is bridged by an interim interface for at least the member's build, charged as
+  interim_interface_cost a year against its NPV;
 - for every interface source -> target between planned systems in different clusters, the source
   (the provider) does not start later than the target (its consumer).
 Candidates with an expected NPV of zero or less are left out (replacing them loses value), as are
-those whose yearly capex exceeds every year's budget or whose cluster exceeds the capacity; each
-left-out system carries its reason. The plan's value is set beside a greedy plan that follows the
-ranking (each candidate in rank order at its earliest feasible year); the better of the two is
-returned, so the optimised plan is never worse than the greedy one.
+those whose yearly capex exceeds every year's budget; each left-out system carries its reason. The
+plan's value is set beside a greedy plan that follows the ranking (each candidate in rank order at
+its earliest feasible year); the better of the two is returned, so the optimised plan is never worse
+than the greedy one.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ def plan_replacements(
     capacity: int,
     discount_rate: float = 0.035,
     time_limit: float = 50.0,
+    interim_interface_cost: float = 0.0,
 ) -> Plan:
     """Return the roadmap maximising expected NPV under yearly `budget` (GBP per plan year) and `capacity`.
 
@@ -64,17 +70,10 @@ def plan_replacements(
     reasons[(reasons == "") & (frame["yearly_gbp"] > budget.max(initial=0.0))] = (
         "its yearly capex is above every year's budget"
     )
-    cluster_size = frame.groupby("cluster")["system_id"].transform("size")
-    too_big = (reasons == "") & (cluster_size > capacity)
-    reasons[too_big] = (
-        "its coupled cluster of "
-        + cluster_size[too_big].astype(str)
-        + f" systems must move together but exceeds the capacity of {capacity}"
-    )
     # a cluster goes or stays whole: one member left out leaves its cluster out
     blocked = frame.loc[reasons != "", "cluster"].unique()
     reasons[(reasons == "") & frame["cluster"].isin(blocked)] = "a member of its coupled cluster cannot be planned"
-    usable = frame[reasons == ""].reset_index(drop=True)
+    usable = _waves(frame[reasons == ""].reset_index(drop=True), dependencies, capacity, interim_interface_cost)
     v = 1.0 / (1.0 + discount_rate)
     greedy = _greedy(usable, dependencies, budget, capacity, v)
     if usable.empty:
@@ -86,6 +85,36 @@ def plan_replacements(
         chosen, chosen_value = greedy, greedy_value
         status = f"{status}; the greedy plan was better and is returned"
     return _result(frame, usable, chosen, reasons, budget, v, chosen_value, greedy_value, status, gap)
+
+
+def _waves(usable: pd.DataFrame, dependencies: pd.DataFrame, capacity: int, interim_cost: float) -> pd.DataFrame:
+    """Return the candidates with each coupled cluster larger than the capacity split into sequential waves.
+
+    Columns added: coupled (the strongly connected cluster), after (the wave that must finish first, or
+    None); cluster becomes the wave. A member's NPV is reduced by the interim interfaces it needs: its
+    interfaces to earlier waves of its cluster x interim_cost x its build years (a lower bound: the
+    bridge stands at least while the later wave is built).
+    """
+    usable = usable.assign(coupled=usable["cluster"], cluster=usable["cluster"].astype(object), after=None)
+    position = {system: i for i, system in enumerate(usable["system_id"])}
+    wave_of = np.zeros(len(usable), int)
+    for label, members in usable.groupby("coupled", sort=False).indices.items():
+        if len(members) <= capacity:
+            continue
+        ordered = members[np.argsort(usable["rank"].to_numpy()[members], kind="stable")]
+        for k in range(0, len(ordered), capacity):
+            wave = ordered[k : k + capacity]
+            wave_of[wave] = k // capacity
+            usable.loc[wave, "cluster"] = f"{label}#{k // capacity}"
+            usable.loc[wave, "after"] = f"{label}#{k // capacity - 1}" if k else None
+    coupled = usable["coupled"].to_numpy()
+    bridges = np.zeros(len(usable))
+    for source, target in _pairs(dependencies, position):
+        a, b = position[source], position[target]
+        if coupled[a] == coupled[b] and wave_of[a] != wave_of[b]:
+            bridges[a if wave_of[a] > wave_of[b] else b] += 1  # the later member needs the bridge
+    usable["npv_gbp"] = usable["npv_gbp"].to_numpy(np.float64) - bridges * interim_cost * usable["years"]
+    return usable
 
 
 def _value(usable: pd.DataFrame, starts: dict[int, int] | None, v: float) -> float:
@@ -134,8 +163,18 @@ def _solve(usable: pd.DataFrame, dependencies: pd.DataFrame, budget: np.ndarray,
                 entries = ([(a, 1.0)] if a is not None else []) + ([(b, -1.0)] if b is not None else [])
                 if entries:
                     add(entries, 0, 0)
+    for label, previous in _sequence(usable):  # a wave only after the one before it has finished
+        first, before = clusters[label][0], clusters[previous][0]
+        length = int(durations[clusters[previous]].max())
+        planned = [(index[(first, s)], 1.0) for s in range(years - durations[first] + 1)]
+        add(planned + [(index[(before, s)], -1.0) for s in range(years - durations[before] + 1)], -np.inf, 0)
+        # start(before) + length - start(first) <= big x (1 - planned(first))
+        big = years + length
+        entries = [(index[(before, s)], float(s + length)) for s in range(years - durations[before] + 1)]
+        entries += [(index[(first, s)], float(big - s)) for s in range(years - durations[first] + 1)]
+        add(entries, -np.inf, big)
     position = {system: i for i, system in enumerate(usable["system_id"])}
-    cluster = usable["cluster"].to_numpy()
+    cluster = usable["coupled"].to_numpy()
     for source, target in _pairs(dependencies, position):
         p, c = position[source], position[target]
         if cluster[p] == cluster[c]:
@@ -157,10 +196,16 @@ def _solve(usable: pd.DataFrame, dependencies: pd.DataFrame, budget: np.ndarray,
     return chosen, gap, status
 
 
+def _sequence(usable: pd.DataFrame) -> list[tuple[str, str]]:
+    """Return (wave, the wave that must finish before it) for the waves of oversized coupled clusters."""
+    pairs = usable.loc[usable["after"].notna(), ["cluster", "after"]].drop_duplicates()
+    return list(pairs.itertuples(index=False, name=None))
+
+
 def _in_order(usable: pd.DataFrame, dependencies: pd.DataFrame, starts: dict[int, int]) -> bool:
     """Return True when no planned consumer starts before a planned provider in another cluster."""
     position = {system: i for i, system in enumerate(usable["system_id"])}
-    cluster = usable["cluster"].to_numpy()
+    cluster = usable["coupled"].to_numpy()
     for source, target in _pairs(dependencies, position):
         p, c = position[source], position[target]
         if cluster[p] != cluster[c] and p in starts and c in starts and starts[p] > starts[c]:
@@ -188,13 +233,15 @@ def _greedy(usable: pd.DataFrame, dependencies: pd.DataFrame, budget: np.ndarray
     running = np.zeros(years)
     position = {system: i for i, system in enumerate(usable["system_id"])}
     cluster_of = usable["cluster"].to_numpy()
+    coupled = usable["coupled"].to_numpy()
     clusters = usable.groupby("cluster").indices
     rank = usable.groupby("cluster")["rank"].min()
     providers: dict[object, set] = {}
     for source, target in _pairs(dependencies, position):
-        a, b = cluster_of[position[source]], cluster_of[position[target]]
-        if a != b:
-            providers.setdefault(b, set()).add(a)
+        a, b = position[source], position[target]
+        if coupled[a] != coupled[b]:
+            providers.setdefault(cluster_of[b], set()).add(cluster_of[a])
+    previous = dict(_sequence(usable))
     durations = usable["years"].to_numpy()
     yearly = usable["yearly_gbp"].to_numpy(np.float64)
     starts: dict[int, int] = {}
@@ -208,6 +255,12 @@ def _greedy(usable: pd.DataFrame, dependencies: pd.DataFrame, budget: np.ndarray
             place(provider)
         members = list(clusters[label])
         earliest = max((starts[m] for p in providers.get(label, ()) for m in clusters[p] if m in starts), default=0)
+        if label in previous:  # a wave after the one before it has finished, and only if that one is planned
+            place(previous[label])
+            before = clusters[previous[label]]
+            if before[0] not in starts:
+                return
+            earliest = max(earliest, starts[before[0]] + int(durations[before].max()))
         for s in range(earliest, years):
             if any(s + durations[m] > years for m in members):
                 return

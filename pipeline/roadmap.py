@@ -12,6 +12,7 @@ import pandas as pd
 from costing.plan import Plan, plan_replacements
 from estate.store import connect
 from pipeline.results import read_results
+from pipeline.settings import load_parameters
 
 FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -102,6 +103,9 @@ def plan_from_store(db: Path, budget: np.ndarray, capacity: int, start: int, tim
         "rank": candidates["rank"],
     })  # fmt: skip
     used = dict(zip(stored["parameters_used"]["name"], stored["parameters_used"]["value"], strict=True))
-    plan = plan_replacements(frame, interfaces, budget, capacity, float(used["discount_rate"]), time_limit)
+    # analyses before the interim-interface cost was a parameter: today's default
+    interim = used.get("interim_interface_cost", load_parameters()["interim_interface_cost"])
+    plan = plan_replacements(frame, interfaces, budget, capacity, float(used["discount_rate"]), time_limit,
+                             float(interim))  # fmt: skip
     waves = dict(zip(assessment["system_id"], assessment["wave"].astype(int), strict=True))
     return Roadmap(plan, start, budget, capacity, waves)

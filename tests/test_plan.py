@@ -43,10 +43,19 @@ def test_a_budget_too_small_for_anything_explains_itself():
     assert all("above every year's budget" in r for r in plan.left_out["reason"])
 
 
-def test_a_coupled_cluster_larger_than_the_capacity_is_left_out_with_the_reason():
+def test_a_coupled_cluster_larger_than_the_capacity_is_sequenced_in_waves_with_interim_interfaces_costed():
+    # a cycle of 3 that must move together, but only 2 replacements can run at once: strangler-style waves
     frame = candidates([5.0, 5.0, 5.0], [10.0, 10.0, 10.0], [1.0, 1.0, 1.0], cluster=["c", "c", "c"])
-    plan = plan_replacements(frame, NO_LINKS, np.array([100.0] * 3), 2)
-    assert plan.schedule.empty and plan.left_out["reason"].str.contains("cluster of 3 systems").all()
+    cycle = pd.DataFrame([("S0", "S1"), ("S1", "S2"), ("S2", "S0")], columns=["source_system_id", "target_system_id"])
+    plan = plan_replacements(frame, cycle, np.array([100.0] * 3), 2, interim_interface_cost=1.0)
+    start = dict(zip(plan.schedule["system_id"], plan.schedule["start"], strict=True))
+    assert start == {"S0": 0, "S1": 0, "S2": 1}  # the first two by rank, the third after them
+    # S2 talks to both earlier members (S1 -> S2, S2 -> S0): two interim interfaces for its year of build
+    assert plan.schedule.set_index("system_id").loc["S2", "npv_gbp"] == pytest.approx(5.0 - 2 * 1.0)
+    assert plan.left_out.empty
+    # without the capacity to spare a second year, the later wave waits: it is never planned first
+    short = plan_replacements(frame, cycle, np.array([100.0]), 2, interim_interface_cost=1.0)
+    assert set(short.schedule["system_id"]) == {"S0", "S1"}
 
 
 @st.composite
@@ -84,9 +93,21 @@ def test_budget_capacity_and_dependency_order_hold_and_the_plan_beats_greedy(cas
     for source, target in links.itertuples(index=False):
         if source in start and target in start and cluster[source] != cluster[target]:
             assert start[source] <= start[target]
-    for members in frame.groupby("cluster")["system_id"]:
-        planned = {start.get(m) for m in members[1]}
-        assert len(planned) == 1  # all at the same start, or none planned
+    years = dict(zip(plan.schedule["system_id"], plan.schedule["years"], strict=True))
+    for _, members in frame.sort_values("rank").groupby("cluster")["system_id"]:
+        # a cluster within the capacity moves at once; a larger one in waves of at most the capacity, in rank
+        # order, each wave at one start (or none planned), a wave only after the one before it has finished
+        waves = [list(members)[k : k + capacity] for k in range(0, len(members), capacity)]
+        finished = 0
+        for k, wave in enumerate(waves):
+            planned = {start.get(m) for m in wave}
+            assert len(planned) == 1
+            begun = planned.pop()
+            if begun is None:
+                assert all(start.get(m) is None for later in waves[k:] for m in later)
+                break
+            assert begun >= finished
+            finished = begun + max(years[m] for m in wave)
 
 
 def test_financial_years_and_budgets_parse():
@@ -123,3 +144,27 @@ def test_the_plan_command_keeps_its_contract(tmp_path):
     assert all({"system_id", "reason"} <= set(item) for item in plan["left_out"])
     bad = run_estate("plan", "--db", str(db), "--budget", "lots", "--capacity", "2")
     assert bad.returncode == 2 and "--budget" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_estate_plan_schedules_a_cycle_larger_than_the_capacity_in_waves(tmp_path):
+    # five critical, unsupported mainframe systems in one cycle (they must move together), capacity 2
+    from tests.conftest import write_xlsx
+
+    headers = ["System ID", "Name", "Department", "Platform", "Technology", "End of support", "Users",
+               "Criticality", "Annual cost", "Workaround hours per month", "Replacement cost estimate",
+               "Replacement years"]  # fmt: skip
+    rows = [headers] + [[f"C{i}", f"Core {i}", "Dept A", "Mainframe", "COBOL", "31/03/2015", 50000, 5, 5_000_000,
+                         400, 2_000_000, 1] for i in range(5)]  # fmt: skip
+    links = [["From", "To", "Kind"]] + [[f"C{i}", f"C{(i + 1) % 5}", "batch"] for i in range(5)]
+    book = write_xlsx(tmp_path / "cycle.xlsx", {"Systems": rows, "Interfaces": links})
+    db = tmp_path / "e.duckdb"
+    assert run_estate("import", str(book), "--db", str(db)).returncode == 0
+    assert run_estate("analyse", "--db", str(db), "--as-of", "2026-11-25", "--draws", "100").returncode == 0
+    result = run_estate("plan", "--db", str(db), "--budget", "1e8", "--capacity", "2", "--years", "8",
+                        "--format", "json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    starts = {item["system_id"]: item["start_year"] for item in plan["plan"]}
+    assert set(starts) == {f"C{i}" for i in range(5)} and not plan["left_out"]
+    by_year = sorted(starts.values())
+    assert len(set(by_year)) == 3 and max(by_year.count(y) for y in by_year) == 2  # waves of at most 2, in turn
