@@ -813,8 +813,8 @@ def gaps_command(
     fields = stored["information_fields"].head(top)
     if output == "json":
         typer.echo(strict_json({
-            "parameters": [{"name": r.parameter_group, "parameters": r.parameters.split(", "), "evppi_gbp": r.evppi_gbp}
-                           for r in parameters.itertuples()],
+            "parameters": [{"name": r.parameter_group, "parameters": r.parameters.split(", "), "evppi_gbp": r.evppi_gbp,
+                            "noise_floor_gbp": r.noise_floor_gbp} for r in parameters.itertuples()],
             "fields": [{"system_id": r.system_id, "field": r.field, "value_gbp": r.value_gbp,
                         "npv_swing_gbp": r.npv_swing_gbp, "low": r.low, "high": r.high} for r in fields.itertuples()],
         }, indent=2))  # fmt: skip
@@ -822,9 +822,13 @@ def gaps_command(
     if output == "csv":
         typer.echo(fields.to_csv(index=False), nl=False)
         return
-    typer.echo("parameter groups by expected value of partial perfect information (GBP, all decisions):")
+    typer.echo(
+        "parameter groups by expected value of partial perfect information (GBP, the replacement candidates' "
+        "decisions; only groups above what their draws permuted score, the noise floor):"
+    )
     for r in parameters.itertuples():
-        typer.echo(f"  £{r.evppi_gbp / 1e6:10,.3f}m  {r.parameter_group} ({r.parameters})")
+        typer.echo(f"  £{r.evppi_gbp / 1e6:10,.3f}m  {r.parameter_group} ({r.parameters}; noise floor "
+                   f"£{r.noise_floor_gbp / 1e6:,.3f}m)")  # fmt: skip
     typer.echo(f"missing facts by value of learning them (top {len(fields)}):")
     for r in fields.itertuples():
         typer.echo(

@@ -36,7 +36,8 @@ class Assessment:
     agreement: pd.DataFrame  # method_a, method_b, kendall_tau, top_n_overlap, candidates
     disagreements: pd.DataFrame  # system_id, method, estate_rank, method_rank, reason
     calibration: pd.DataFrame  # anchor, source, published, estate
-    information: pd.DataFrame  # parameter_group, parameters, evppi_gbp (descending)
+    # parameter_group, parameters, evppi_gbp (descending), noise_floor_gbp: groups above their noise floor only
+    information: pd.DataFrame
     fields: pd.DataFrame  # system_id, field, value_gbp, low, high (descending value)
     warnings: tuple[str, ...]  # what the user should know about the inputs (imputation refused, £0 costs ...)
     ranking: dict[str, float]  # costing.ranking.separation of the candidates: top_n, stability, chance
@@ -77,6 +78,7 @@ def assess(
     clock("imputation")
     _risk(frame, parameters)  # the disposition comes from the inputs: a system to retire is appraised as such
     frame["retire"] = frame["suggested_action"].eq("retire")
+    frame["decided"] = frame["suggested_action"].isin(REPLACEMENT_ACTIONS)  # the value of information counts these
     uncertainty = simulate(frame, parameters, draws, seed, map_chunks)
     frame = frame.merge(uncertainty.systems, on="system_id", how="left")
     frame["total_cost_of_legacy_gbp"] = frame["legacy_premium_gbp"] + frame["hidden_cost_gbp"]
@@ -102,10 +104,12 @@ def assess(
     )  # fmt: skip
     agreement_table, disagreements = agreement(ranked, int(point["stability_top_n"]))
     groups = parameter_groups(parameters)
+    floor = uncertainty.evppi_noise_floor
     information = pd.DataFrame(
-        [(label, ", ".join(groups[label]), value) for label, value in uncertainty.evppi.items()],
-        columns=["parameter_group", "parameters", "evppi_gbp"],
-    ).sort_values(["evppi_gbp", "parameter_group"], ascending=[False, True], ignore_index=True)
+        [(label, ", ".join(groups[label]), value, floor[label]) for label, value in uncertainty.evppi.items()
+         if value > floor[label]],  # reported only above what pure noise scores
+        columns=["parameter_group", "parameters", "evppi_gbp", "noise_floor_gbp"],
+    ).sort_values(["evppi_gbp", "parameter_group"], ascending=[False, True], ignore_index=True)  # fmt: skip
     fields = field_values(frame, parameters)
     clock("ranking and stability")
     coverage = input_coverage(frame)

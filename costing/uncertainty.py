@@ -47,6 +47,7 @@ SYSTEM_COLUMNS = (
 )  # fmt: skip
 # offset columns beyond the priors' own: run cost, legacy status, capex and duration outturns
 RUN_COST_DRAW, LEGACY_DRAW, CAPEX_DRAW, DURATION_DRAW = (len(PRIORS) + k for k in range(4))
+NOISE_PERMUTATIONS = 5  # the EVPPI noise floor: the largest of this many permuted estimates
 DECISION_DRAWS = 200  # draws of each system's NPV per GBP of capex kept for rank stability (float32)
 DEPARTMENT_COLUMNS = (
     "department", "legacy_premium_gbp", "legacy_premium_unobserved_gbp", "hidden_cost_gbp", *PERCENTILE_COLUMNS,
@@ -66,9 +67,13 @@ class Uncertainty:
     seed: int
     decision_draws: np.ndarray  # systems x min(draws, DECISION_DRAWS): NPV / capex in each draw
     evppi: dict[str, float]  # parameter group -> expected value of partial perfect information (GBP)
+    # parameter group -> the largest of the same estimate against its parameters' draws permuted
+    # NOISE_PERMUTATIONS times (pure noise: the floor below which an EVPPI says nothing); both over the
+    # decided systems (replacement candidates) only
+    evppi_noise_floor: dict[str, float]
 
 
-ChunkResult = tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, float]]
+ChunkResult = tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, tuple[float, np.ndarray]]]
 ChunkMap = Callable[[Callable[["ChunkContext", int], ChunkResult], "ChunkContext", list[int]], list[ChunkResult]]
 
 
@@ -84,7 +89,7 @@ class ChunkContext:
     departments: int
     draws: int
     kept: int
-    bases: dict[str, np.ndarray]
+    bases: dict[str, tuple[np.ndarray, list[np.ndarray]]]  # group -> (basis of its draws, of them permuted)
 
 
 def local_chunks(function: Callable[[ChunkContext, int], ChunkResult], context: ChunkContext,
@@ -109,6 +114,8 @@ def simulate(
     p = parameters.draws(draws, rng)
     offsets = rng.integers(0, draws, size=(len(frame), len(PRIORS) + 4))
     normal = rng.standard_normal(draws)
+    # the noise floor's draws: each group's parameters re-paired with the NPVs at random, NOISE_PERMUTATIONS times
+    permutations = [rng.permutation(draws) for _ in range(NOISE_PERMUTATIONS)]
     departments = frame["department"].fillna("(unknown)").to_numpy()
     names, codes = np.unique(departments, return_inverse=True)
     kept = min(draws, DECISION_DRAWS)
@@ -116,14 +123,17 @@ def simulate(
         label: basis(np.column_stack([p[name] for name in names]))
         for label, names in parameter_groups(parameters).items()
     }
+    bases = {label: (q, [q[order] for order in permutations]) for label, q in bases.items()}
     context = ChunkContext(frame, p, offsets, normal, codes, len(names), draws, kept, bases)
     results = map_chunks(simulate_chunk, context, list(range(0, len(frame), SYSTEMS_PER_CHUNK)))
     values = np.concatenate([r[0] for r in results]) if results else np.empty((0, len(SYSTEM_COLUMNS) - 1))
     totals = np.zeros((3, len(names), draws))  # premium on observed costs, hidden, premium on imputed/assumed
     information = dict.fromkeys(bases, 0.0)
+    noise = {label: np.zeros(NOISE_PERMUTATIONS) for label in bases}
     for _, by_department, _, found in results:  # in chunk order, so sums are reproducible
-        for label, value in found.items():
+        for label, (value, permuted) in found.items():
             information[label] += value
+            noise[label] += permuted
         totals += by_department
     systems = pd.DataFrame(values, columns=list(SYSTEM_COLUMNS[1:])).assign(system_id=frame["system_id"].to_numpy())
     department = pd.DataFrame({
@@ -151,6 +161,7 @@ def simulate(
         seed,
         decision,
         information,
+        {label: float(values.max(initial=0.0)) for label, values in noise.items()},
     )
 
 
@@ -241,7 +252,9 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
     out["legacy_probability"] = legacy.mean(axis=1)
     means = np.column_stack([out[column] for column in SYSTEM_COLUMNS[1:]])
     decision = (now.npv[:, :kept] / capex[:, :kept]).astype(np.float32)
-    information = {label: evppi(now.npv, q) for label, q in bases.items()}
+    decided = chunk["decided"].to_numpy(bool) if "decided" in chunk else np.ones(m, bool)
+    information = {label: (evppi(now.npv[decided], q), np.array([evppi(now.npv[decided], r) for r in permuted]))
+                   for label, (q, permuted) in bases.items()}  # fmt: skip
     chunk_codes = codes[start : start + m]
     order = np.argsort(chunk_codes, kind="stable")
     present, first = np.unique(chunk_codes[order], return_index=True)

@@ -101,7 +101,7 @@ RESULT_TABLES: tuple[ResultTable, ...] = (
                 "method_a, method_b"),
     ResultTable("method_disagreements", ("system_id", "method", "estate_rank", "method_rank", "reason"),
                 "method, system_id"),
-    ResultTable("information_parameters", ("parameter_group", "parameters", "evppi_gbp"),
+    ResultTable("information_parameters", ("parameter_group", "parameters", "evppi_gbp", "noise_floor_gbp"),
                 "evppi_gbp DESC, parameter_group"),
     ResultTable("information_fields", ("system_id", "field", "value_gbp", "npv_swing_gbp", "low", "high"),
                 "value_gbp DESC, npv_swing_gbp DESC, system_id, field"),

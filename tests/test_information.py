@@ -52,7 +52,20 @@ def test_gaps_ranks_parameters_and_fields(tmp_path):
     gaps = json.loads(result.stdout)
     values = [p["evppi_gbp"] for p in gaps["parameters"]]
     assert values == sorted(values, reverse=True) and all(v >= 0 for v in values)
-    assert {"Optimism bias", "Outages"} <= {p["name"] for p in gaps["parameters"]}
+    # only groups above their noise floor (their draws permuted) are reported; the replacement's cost and time
+    # decide the candidates' cases far above it
+    assert gaps["parameters"] and all(p["evppi_gbp"] > p["noise_floor_gbp"] for p in gaps["parameters"])
+    assert "Replacement cost and time" in {p["name"] for p in gaps["parameters"]}
     fields = [f["value_gbp"] for f in gaps["fields"]]
     assert fields == sorted(fields, reverse=True) and gaps["fields"]
     assert all({"system_id", "field", "value_gbp"} <= set(f) for f in gaps["fields"])
+
+
+def test_the_noise_floor_is_what_a_parameter_scores_once_unpaired_from_the_npv():
+    rng = np.random.default_rng(4)
+    theta = rng.standard_normal((2000, 2))
+    npv = (theta[:, 0] + 0.2 * theta[:, 1])[None, :]  # theta1 decides; theta2 barely moves anything
+    informative, weak = basis(theta[:, [0]]), basis(theta[:, [1]])
+    floors = [evppi(npv, q[rng.permutation(2000)]) for q in (informative, weak) for _ in range(5)]
+    assert evppi(npv, informative) > 10 * max(floors)  # the real signal stands far above the noise
+    assert max(floors) < 0.05 and evppi(npv, informative) == pytest.approx(0.4, abs=0.05)

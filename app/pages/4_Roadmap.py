@@ -86,13 +86,15 @@ draw_plan(right_column, plan(ui.fingerprint(), *settings_b), "Plan B")
 st.subheader("What is worth knowing")
 information = data.results["information_parameters"]
 st.caption(
-    "Expected value of partial perfect information by parameter group (GBP, all replace-or-keep decisions), from "
-    "the Monte Carlo draws; and the missing facts worth most (see `estate gaps` and `estate requests`)."
+    "Expected value of partial perfect information by parameter group (GBP, the replacement candidates' "
+    "decisions), from the Monte Carlo draws, shown only where it stands above its noise floor (the same estimate "
+    "with the group's draws permuted); and the missing facts worth most (see `estate gaps` and `estate requests`)."
 )
 st.dataframe(
-    ui.in_millions(information, ["evppi_gbp"]), hide_index=True,
+    ui.in_millions(information, ["evppi_gbp", "noise_floor_gbp"]), hide_index=True,
     column_config={"parameter_group": "Parameter group", "parameters": "Parameters",
-                   "evppi_gbp": ui.money_column("EVPPI (£m)")},
+                   "evppi_gbp": ui.money_column("EVPPI (£m)"),
+                   "noise_floor_gbp": ui.money_column("Noise floor (£m)")},
 )  # fmt: skip
 st.dataframe(
     data.results["information_fields"].head(50), hide_index=True,
