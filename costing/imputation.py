@@ -106,18 +106,21 @@ def _impute(frame: pd.DataFrame, reported: pd.Series, random_state: int) -> Impu
     A reported 0 is a value, not missing. Trained on the positive reported costs (log scale); the
     back-transform is smearing-corrected. Quality gate: fewer than MIN_TRAINING_ROWS training rows or
     a cross-validated median error above MAX_CV_MDAPE means no imputation (the costs stay unknown).
+    A row repeated exactly (the same attributes and cost: a system listed twice) is learnt from once, so
+    a copy never predicts its twin across folds and a doubled estate imputes what the single one does.
     """
-    known = reported.fillna(0) > 0
+    features = _features(frame)
+    repeated = features.assign(_cost=reported).duplicated()
+    known = (reported.fillna(0) > 0) & ~repeated
     missing = reported.isna()
     rows = int(known.sum())
     if not missing.any():
         return _not_imputed(rows, "every system reports a cost: nothing to impute")
     if rows < MIN_TRAINING_ROWS:
         return _not_imputed(
-            rows, f"only {rows} systems report a cost (at least {MIN_TRAINING_ROWS} needed to learn from): "
+            rows, f"only {rows} distinct systems report a cost (at least {MIN_TRAINING_ROWS} needed to learn from): "
             f"{int(missing.sum())} run costs are unknown and assumed from the prior_run_cost range, not imputed"
         )  # fmt: skip
-    features = _features(frame)
     y = np.log(reported[known].to_numpy(np.float64))
     columns = usable_features(features[known])
     if not columns:

@@ -312,6 +312,21 @@ def test_imputed_totals_are_unbiased_and_measured_on_held_out_rows():
     assert (result.low_gbp <= result.high_gbp).all() and (result.sigma > 0).all()
 
 
+def test_repeated_rows_cannot_leak_between_folds():
+    # an estate listed twice (the same systems, attributes and costs): the cross-validated error is what it was,
+    # not halved by each copy predicting its twin, and the imputed costs do not move
+    frame, cost = costed_frame(300, noise=0.5)
+    missing = cost.copy()
+    missing.iloc[:60] = np.nan
+    once = impute_costs(frame, missing, random_state=0)
+    twice = impute_costs(pd.concat([frame, frame], ignore_index=True), pd.concat([missing, missing], ignore_index=True),
+                         random_state=0)  # fmt: skip
+    assert twice.cv_mdape == pytest.approx(once.cv_mdape) and twice.interval_coverage == once.interval_coverage
+    assert twice.training_rows == once.training_rows  # a system listed twice is one piece of evidence
+    assert np.allclose(twice.predicted_gbp.iloc[:60].to_numpy(), once.predicted_gbp.to_numpy())
+    assert np.allclose(twice.predicted_gbp.iloc[60:].to_numpy(), once.predicted_gbp.to_numpy())
+
+
 def test_too_few_training_rows_means_unknown_not_imputed():
     frame, cost = costed_frame(MIN_TRAINING_ROWS + 2)
     cost.iloc[:5] = np.nan
