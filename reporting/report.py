@@ -200,7 +200,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
     parameters = frames["parameters_used"]
     # the values recorded with the run, not today's defaults
     used = recorded_parameters(parameters)
-    sensitivity = tornado(inputs, used)
+    sensitivity = tornado(inputs, used, centre=float(run["estate_hidden_cost_gbp"]))  # centred on the headline
     waves = (
         assessment.groupby("wave")
         .agg(systems=("system_id", "size"), hidden=("hidden_cost_gbp", "sum"), delay=("cost_of_delay_gbp", "sum"))

@@ -401,3 +401,14 @@ def test_the_monte_carlo_is_reproducible_and_does_not_depend_on_chunking(monkeyp
     chunked = assessed(*frames, 200)
     assert np.array_equal(first.systems[columns].to_numpy(), chunked.systems[columns].to_numpy())
     assert first.uncertainty.estate["hidden_cost_gbp"] == pytest.approx(chunked.uncertainty.estate["hidden_cost_gbp"])
+
+
+def test_the_tornado_is_centred_on_the_headline(sample_assessment):
+    from costing.sensitivity import tornado
+
+    headline = sample_assessment.uncertainty.estate["hidden_cost_gbp"]
+    inputs = sample_assessment.systems  # the assessed frame holds every model input
+    centred, plain = tornado(inputs, PARAMS, centre=headline), tornado(inputs, PARAMS)
+    assert (centred["central_gbp"] == headline).all()
+    assert np.allclose(centred["swing_gbp"], plain["swing_gbp"])  # the same swings, moved onto the headline
+    assert np.allclose(centred["estate_at_low_gbp"] - headline, plain["estate_at_low_gbp"] - plain["central_gbp"])
