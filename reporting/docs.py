@@ -16,11 +16,15 @@ def cost_components_markdown() -> str:
 
 
 def parameters_markdown() -> str:
-    """Return every default parameter: name, value, range, unit, confidence and source."""
-    lines = ["| Parameter | Value | Low | High | Unit | Confidence | Source |", "|---|---|---|---|---|---|---|"]
+    """Return every default parameter: name, value (the PERT mode), the mean the Monte Carlo draws average to,
+    range, unit, confidence and source (a wide prior's mean can be far from its mode: say both)."""
+    lines = [
+        "| Parameter | Value (most likely) | Mean (as drawn) | Low | High | Unit | Confidence | Source |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for p in load_parameters().values.values():
         lines.append(
-            f"| `{p.name}` | {p.value:g} | {p.low:g} | {p.high:g} | {p.unit} | {p.confidence} | "
+            f"| `{p.name}` | {p.value:g} | {p.mean:.4g} | {p.low:g} | {p.high:g} | {p.unit} | {p.confidence} | "
             f"{markdown_cell(p.source)} |"
         )
     return "\n".join(lines) + "\n"
