@@ -29,7 +29,11 @@ from costing.hidden import extended_support_premium
 from pipeline.settings import load_parameters
 
 AS_OF = date(2026, 11, 25)
-NO_OTHER_LINES = {"staff_cost_gbp": np.zeros((1, 1)), "hosting_cost_gbp": np.zeros((1, 1))}  # licence lines only
+NO_OTHER_LINES = {  # licence lines only, Microsoft products (the ESU schedule the baseline writes out)
+    "staff_cost_gbp": np.zeros((1, 1)),
+    "hosting_cost_gbp": np.zeros((1, 1)),
+    "esu_microsoft": np.ones((1, 1)),
+}
 
 
 def row_by_row_premium(

@@ -95,7 +95,7 @@ def field_values(frame: pd.DataFrame, parameters: Parameters) -> pd.DataFrame:
     if unknown_eos.any():
         part = frame[unknown_eos]
         low = np.zeros(len(part))  # known: still supported
-        high = np.full(len(part), point["esu_years"] + 1.0)  # known: past extended support
+        high = np.full(len(part), max(point["esu_years"], point["esu_other_years"]) + 1.0)  # past extended support
         rows.append(_case(part, "end_of_support", "years_past_end_of_support", low, high, point, eos=True))
     columns = ["system_id", "field", "value_gbp", "npv_swing_gbp", "low", "high"]
     if not rows:

@@ -33,17 +33,26 @@ LEGACY_PREMIUM = "legacy_premium"
 HIDDEN = "hidden"
 
 
+def esu_window(s: Inputs, p: Params) -> np.ndarray:
+    """Return the years of extended support the system's vendor sells: esu_years for a Microsoft product
+    (esu_microsoft = 1), else esu_other_years."""
+    return np.where(s["esu_microsoft"] > 0, p["esu_years"], p["esu_other_years"])
+
+
 def extended_support_premium(s: Inputs, p: Params) -> np.ndarray:
     """Extended support, within the licence and support lines: L x share / (1 + share), only while the vendor sells it.
 
-    share = esu_first_year_share + esu_yearly_step x floor(years past end of support), for 0 < years past
-    <= esu_years (after that no extended support is sold: no cash premium, but a higher breach
-    likelihood); L = the licence + support-contract lines, else its fallback share of the unreported run cost.
+    For 0 < years past end of support <= the vendor's window (esu_years for Microsoft products, else
+    esu_other_years; after it no extended support is sold: no cash premium, but a higher breach
+    likelihood): share = esu_first_year_share + esu_yearly_step x floor(years past) for Microsoft's
+    Extended Security Updates, else esu_other_share; L = the licence + support-contract lines, else its
+    fallback share of the unreported run cost.
     """
     years = s["years_past_end_of_support"]
-    share = p["esu_first_year_share"] + p["esu_yearly_step"] * np.floor(np.maximum(years, 0.0))
+    microsoft = p["esu_first_year_share"] + p["esu_yearly_step"] * np.floor(np.maximum(years, 0.0))
+    share = np.where(s["esu_microsoft"] > 0, microsoft, p["esu_other_share"])
     lines = np.where(s["licence_cost_gbp"] > 0, s["licence_cost_gbp"], fallback_line(s, p, "licence_share_of_run_cost"))
-    return np.where((years > 0) & (years <= p["esu_years"]), lines * share / (1.0 + share), 0.0)
+    return np.where((years > 0) & (years <= esu_window(s, p)), lines * share / (1.0 + share), 0.0)
 
 
 FALLBACK_SHARES = ("licence_share_of_run_cost", "staff_share_of_run_cost", "hosting_share_of_run_cost")
@@ -140,8 +149,8 @@ def outage_cost(s: Inputs, p: Params) -> np.ndarray:
 
 
 def unsupported_probability(s: Inputs, p: Params) -> np.ndarray:
-    """Return 1 where the system is past end of support with no extended support sold, the prior where unknown."""
-    known = np.where(s["years_past_end_of_support"] > p["esu_years"], 1.0, 0.0)
+    """Return 1 where the system is past end of support and its vendor's extended support, the prior where unknown."""
+    known = np.where(s["years_past_end_of_support"] > esu_window(s, p), 1.0, 0.0)
     prior = s["legacy"] * p["prior_unsupported_legacy"] + (1.0 - s["legacy"]) * p["prior_unsupported_modern"]
     return np.where(s["end_of_support_known"] > 0, known, prior)
 
@@ -224,7 +233,11 @@ class Component:
         return " ".join(inspect.getdoc(self.function).split())
 
 
-_ESU_SHARE = "(esu_first_year_share+esu_yearly_step*INT(MAX({years_past_end_of_support}{r},0)))"
+_ESU_SHARE = (
+    "IF({esu_microsoft}{r}>0,esu_first_year_share+esu_yearly_step*INT(MAX({years_past_end_of_support}{r},0)),"
+    "esu_other_share)"
+)
+_ESU_WINDOW = "IF({esu_microsoft}{r}>0,esu_years,esu_other_years)"
 _UNREPORTED = "MAX({run_cost_gbp}{r}-{licence_cost_gbp}{r}-{staff_cost_gbp}{r}-{hosting_cost_gbp}{r},0)"
 
 
@@ -244,7 +257,7 @@ _STAFF = (
 )
 _LINES = ("licence_cost_gbp", "staff_cost_gbp", "hosting_cost_gbp", "run_cost_gbp")
 _UNSUPPORTED = (
-    "IF({end_of_support_known}{r}>0,IF({years_past_end_of_support}{r}>esu_years,1,0),"
+    f"IF({{end_of_support_known}}{{r}}>0,IF({{years_past_end_of_support}}{{r}}>{_ESU_WINDOW},1,0),"
     "{legacy}{r}*prior_unsupported_legacy+(1-{legacy}{r})*prior_unsupported_modern)"
 )
 _BREACH = (
@@ -254,9 +267,10 @@ _BREACH = (
 COMPONENTS: tuple[Component, ...] = (
     Component(
         "extended_support_gbp", "Extended support", LEGACY_PREMIUM, "cash-releasing", extended_support_premium,
-        ("years_past_end_of_support", *_LINES),
-        ("esu_first_year_share", "esu_yearly_step", "esu_years", *FALLBACK_SHARES),
-        f"=IF(AND({{years_past_end_of_support}}{{r}}>0,{{years_past_end_of_support}}{{r}}<=esu_years),"
+        ("years_past_end_of_support", "esu_microsoft", *_LINES),
+        ("esu_first_year_share", "esu_yearly_step", "esu_years", "esu_other_years", "esu_other_share",
+         *FALLBACK_SHARES),
+        f"=IF(AND({{years_past_end_of_support}}{{r}}>0,{{years_past_end_of_support}}{{r}}<={_ESU_WINDOW}),"
         f"{_ESU_LINES}*{_ESU_SHARE}/(1+{_ESU_SHARE}),0)",
     ),
     Component(
@@ -295,18 +309,21 @@ COMPONENTS: tuple[Component, ...] = (
     ),
     Component(
         "security_loss_gbp", "Security (expected loss)", HIDDEN, "risk", security_loss,
-        ("years_past_end_of_support", "end_of_support_known", "legacy", "known_vulnerabilities", "users"),
-        ("esu_years", "prior_unsupported_legacy", "prior_unsupported_modern", "unsupported_breach_multiplier",
-         "vulnerability_breach_coefficient", "breach_base_probability", "breach_cost", "breach_reference_users"),
+        ("years_past_end_of_support", "end_of_support_known", "esu_microsoft", "legacy", "known_vulnerabilities",
+         "users"),
+        ("esu_years", "esu_other_years", "prior_unsupported_legacy", "prior_unsupported_modern",
+         "unsupported_breach_multiplier", "vulnerability_breach_coefficient", "breach_base_probability", "breach_cost",
+         "breach_reference_users"),
         f"=({_BREACH}-breach_base_probability)*breach_cost"
         "*MIN(MAX(LOG10(1+{users}{r})/LOG10(1+breach_reference_users),0.1),1)",
     ),
     Component(
         "failure_loss_gbp", "Service failure (expected loss)", HIDDEN, "risk", failure_loss,
-        ("years_past_end_of_support", "end_of_support_known", "legacy", "users", "run_cost_gbp", "criticality_score"),
-        ("esu_years", "prior_unsupported_legacy", "prior_unsupported_modern", "failure_probability_legacy",
-         "failure_probability_modern", "unsupported_failure_multiplier", "failure_disruption_hours",
-         "outage_value_per_person_hour", "failure_recovery_multiple", "failure_cost_cap"),
+        ("years_past_end_of_support", "end_of_support_known", "esu_microsoft", "legacy", "users", "run_cost_gbp",
+         "criticality_score"),
+        ("esu_years", "esu_other_years", "prior_unsupported_legacy", "prior_unsupported_modern",
+         "failure_probability_legacy", "failure_probability_modern", "unsupported_failure_multiplier",
+         "failure_disruption_hours", "outage_value_per_person_hour", "failure_recovery_multiple", "failure_cost_cap"),
         "=(MIN(({legacy}{r}*failure_probability_legacy+(1-{legacy}{r})*failure_probability_modern)"
         f"*(1+{_UNSUPPORTED}*(unsupported_failure_multiplier-1)),1)-failure_probability_modern)"
         "*MIN({users}{r}*failure_disruption_hours*outage_value_per_person_hour+failure_recovery_multiple*{run_cost_gbp}{r},"

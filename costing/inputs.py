@@ -14,12 +14,13 @@ from costing.legacy import ASSUMED, evidence_matrix, legacy_evidence, legacy_pro
 # uses a share of the unreported run cost); an unknown end of support is 0 years past it with
 # end_of_support_known = 0; criticality_score is the criticality 1-5, 3 when unknown;
 # optimism_bias_mitigation the share (0-1) of the optimism-bias upper bounds a business case records
-# as mitigated, 0 when none is recorded.
+# as mitigated, 0 when none is recorded; esu_microsoft is 1 where the stack is a Microsoft product
+# (its extended support follows Microsoft's Extended Security Updates), else 0.
 SYSTEM_INPUTS = (
     "years_past_end_of_support", "end_of_support_known", "licence_cost_gbp", "staff_cost_gbp", "hosting_cost_gbp",
     "run_cost_gbp", "support_fte", "scarce_skills", "manual_workaround_hours_per_month", "manual_interfaces",
     "known_vulnerabilities", "outage_hours_per_year", "users", "mainframe", "on_premises", "legacy",
-    "blocked_dependents", "criticality_score", "optimism_bias_mitigation",
+    "blocked_dependents", "criticality_score", "optimism_bias_mitigation", "esu_microsoft",
 )  # fmt: skip
 # Inputs an inventory often lacks -> (prior parameter for legacy systems, for modern systems): unknown is not zero.
 PRIORS = {
@@ -108,6 +109,7 @@ def build_inputs(
     frame["years_past_end_of_support"] = ((pd.Timestamp(as_of) - eos).dt.days / 365.25).fillna(0.0).to_numpy()
     technology = _stack_text(frame)
     frame["scarce_skills"] = scarce_skills_mask(technology, scarce_patterns)
+    frame["esu_microsoft"] = matches(technology, lists.get("esu_microsoft", ()))  # Microsoft's ESU terms apply
     runtime = frame["runtime_platform"] if "runtime_platform" in frame else pd.Series(None, index=frame.index)
     on_mainframe = matches(runtime, MAINFRAME_PATTERNS)
     frame["mainframe"] = frame["platform"].eq("mainframe").to_numpy() | on_mainframe

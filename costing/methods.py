@@ -123,7 +123,7 @@ GAO_RULES = (
 )
 
 
-def gao_points(frame: pd.DataFrame, esu_years: float = 3.0) -> np.ndarray:
+def gao_points(frame: pd.DataFrame, esu_years: float | np.ndarray = 3.0) -> np.ndarray:
     """Return each system's points on the GAO-style profile (GAO_RULES; a reconstruction, not GAO's table)."""
     age = frame["age_years"].to_numpy(np.float64)
     years = frame["years_past_end_of_support"].to_numpy(np.float64)

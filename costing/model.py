@@ -12,7 +12,7 @@ import pandas as pd
 from costing.calibration import calibration
 from costing.criteria import DECISION_MEASURE, REPLACEMENT_ACTIONS
 from costing.gaps import field_values, parameter_groups
-from costing.hidden import COMPONENTS, unsupported_probability
+from costing.hidden import COMPONENTS, esu_window, unsupported_probability
 from costing.imputation import Imputation, impute_costs
 from costing.inputs import PRIORS, build_inputs, fill_priors, input_arrays, input_coverage
 from costing.methods import agreement, cddo_assessment, gao_points
@@ -91,7 +91,7 @@ def assess(
     _appraise(frame)
     clock("appraisal")
     frame = frame.join(cddo_assessment(frame, as_of))
-    frame["gao_points"] = gao_points(frame, point["esu_years"])
+    frame["gao_points"] = gao_points(frame, esu_window(input_arrays(frame), point))
     clock("risk and disposition")
     ranked = rank_systems(
         frame, None, int(point["stability_top_n"]), point["stability_perturbation"], seed,

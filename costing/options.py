@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 
 from costing.appraisal import BusinessAsUsual, Flows, appraise, capex_and_duration
-from costing.hidden import AGEING, HIDDEN_COMPONENTS, PREMIUM_COMPONENTS, extended_support_premium, hidden_components
+from costing.hidden import (
+    AGEING,
+    HIDDEN_COMPONENTS,
+    PREMIUM_COMPONENTS,
+    esu_window,
+    extended_support_premium,
+    hidden_components,
+)
 from costing.inputs import input_arrays
 
 Inputs = Mapping[str, np.ndarray]
@@ -29,7 +36,8 @@ def business_as_usual(s: Inputs, p: Params, values: Mapping[str, np.ndarray]) ->
     """
     years = s["years_past_end_of_support"]
     known = s["end_of_support_known"] > 0
-    lapsed = {**s, "years_past_end_of_support": np.maximum(years, 0.0) + p["esu_years"] + 1.0,
+    window = esu_window(s, p)  # the years of extended support the vendor sells
+    lapsed = {**s, "years_past_end_of_support": np.maximum(years, 0.0) + window + 1.0,
               "end_of_support_known": np.ones_like(s["end_of_support_known"])}  # fmt: skip
     risks = [c for c in HIDDEN_COMPONENTS if c.kind == "risk"]
     premium = sum(values[c.column] for c in PREMIUM_COMPONENTS)
@@ -43,7 +51,7 @@ def business_as_usual(s: Inputs, p: Params, values: Mapping[str, np.ndarray]) ->
         steady=sum(values[c.column] for c in HIDDEN_COMPONENTS if c.kind != "risk"),
         risk=sum(values[c.column] for c in risks),
         risk_lapsed=sum(c.function(lapsed, p) for c in risks),
-        lapses=np.where(known, np.maximum(np.floor(p["esu_years"] - years) + 1.0, 0.0), np.inf),
+        lapses=np.where(known, np.maximum(np.floor(window - years) + 1.0, 0.0), np.inf),
     )  # fmt: skip
 
 

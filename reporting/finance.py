@@ -42,6 +42,7 @@ SYSTEM_COLUMNS = (  # (column in model inputs or assessment, header)
     ("replacement_cost_estimate_gbp", "Replacement estimate (£)"), ("replacement_years", "Replacement years"),
     ("criticality_score", "Criticality (1-5, 3 if unknown)"),
     ("optimism_bias_mitigation", "Optimism bias mitigated (0-1)"), ("retire", "To retire (1/0)"),
+    ("esu_microsoft", "Microsoft extended support terms (1/0)"),
 )  # fmt: skip
 MONEY_COLUMNS = {
     "run_cost_gbp",

@@ -63,9 +63,14 @@ def test_npv_by_hand_over_the_one_appraisal_period():
 
 def test_extended_support_is_charged_only_while_it_is_sold_then_the_unsupported_risk_applies():
     p = plain()
-    s = {"years_past_end_of_support": np.array([2.5]), "licence_cost_gbp": np.array([100.0]),
-         "staff_cost_gbp": np.zeros(1), "hosting_cost_gbp": np.zeros(1),
-         "run_cost_gbp": np.array([1000.0])}  # fmt: skip
+    s = {
+        "years_past_end_of_support": np.array([2.5]),
+        "licence_cost_gbp": np.array([100.0]),
+        "staff_cost_gbp": np.zeros(1),
+        "hosting_cost_gbp": np.zeros(1),
+        "run_cost_gbp": np.array([1000.0]),
+        "esu_microsoft": np.ones(1),
+    }  # fmt: skip (Microsoft's ESU terms)
 
     def esu(t):
         return extended_support_premium({**s, "years_past_end_of_support": s["years_past_end_of_support"] + t}, p)

@@ -23,6 +23,7 @@ PARAMS = load_parameters()
 P = PARAMS.point()
 AS_OF = date(2026, 11, 25)
 ROOT = Path(__file__).parents[1]
+MS = {"esu_microsoft": 1.0}  # a Microsoft product (its extended support follows Microsoft's ESU terms)
 
 
 def inputs(**values: float) -> dict[str, np.ndarray]:
@@ -40,12 +41,17 @@ def one(function, **values) -> float:
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        ({"years_past_end_of_support": 0.5, "licence_cost_gbp": 100_000}, 100_000 * 0.75 / 1.75),  # year 1: 75%
-        ({"years_past_end_of_support": 1.5, "licence_cost_gbp": 100_000}, 100_000 * 1.0 / 2.0),  # year 2: 100%
-        ({"years_past_end_of_support": 2.5, "licence_cost_gbp": 100_000}, 100_000 * 1.25 / 2.25),  # year 3: 125%
-        ({"years_past_end_of_support": 3.5, "licence_cost_gbp": 100_000}, 0),  # no longer sold: no cash premium
-        ({"years_past_end_of_support": 0.5, "run_cost_gbp": 400_000}, 100_000 * 0.75 / 1.75),  # lines = 25% of run
-        ({"years_past_end_of_support": -1, "licence_cost_gbp": 100_000}, 0),  # still supported
+        # a Microsoft product: Extended Security Updates for 3 years at 75%, 100%, 125% of the licence
+        ({"years_past_end_of_support": 0.5, "licence_cost_gbp": 100_000, **MS}, 100_000 * 0.75 / 1.75),  # year 1
+        ({"years_past_end_of_support": 1.5, "licence_cost_gbp": 100_000, **MS}, 100_000 * 1.0 / 2.0),  # year 2
+        ({"years_past_end_of_support": 2.5, "licence_cost_gbp": 100_000, **MS}, 100_000 * 1.25 / 2.25),  # year 3
+        ({"years_past_end_of_support": 3.5, "licence_cost_gbp": 100_000, **MS}, 0),  # no longer sold: no premium
+        ({"years_past_end_of_support": 0.5, "run_cost_gbp": 400_000, **MS}, 100_000 * 0.75 / 1.75),  # 25% of run
+        ({"years_past_end_of_support": -1, "licence_cost_gbp": 100_000, **MS}, 0),  # still supported
+        # any other vendor: esu_other_share (50%) for esu_other_years (2)
+        ({"years_past_end_of_support": 0.5, "licence_cost_gbp": 100_000}, 100_000 * 0.5 / 1.5),
+        ({"years_past_end_of_support": 1.5, "licence_cost_gbp": 100_000}, 100_000 * 0.5 / 1.5),
+        ({"years_past_end_of_support": 2.5, "licence_cost_gbp": 100_000}, 0),  # past the vendor's window
     ],
 )
 def test_extended_support_is_priced_as_sold_and_within_the_lines(values, expected):
