@@ -1,12 +1,11 @@
 """Overview: the estate on one page — reported against hidden cost, legacy, support and risk, by department."""
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from app import ui
 from costing.hidden import LEGACY_PREMIUM
-from reporting.views import components_in_words, department_summary, headline
+from reporting.views import components_in_words, department_summary, department_table, headline, heat_cells
 
 ui.page(
     "Overview",
@@ -69,7 +68,12 @@ bars = (
     alt.Chart(long)
     .mark_bar()
     .encode(
-        y=alt.Y("department:N", sort="-x", title="Department", axis=alt.Axis(labelLimit=280)),
+        y=alt.Y(
+            "department:N",
+            sort=list(departments["department"]),
+            title="Department",  # the table's order
+            axis=alt.Axis(labelLimit=280),
+        ),
         x=alt.X("sum(value_m):Q", title="£m a year"),
         color=alt.Color("measure:N", title="Cost", sort=["Reported", "Hidden (expected)"]),
         tooltip=["department", "measure", alt.Tooltip("value_m:Q", title="£m a year", format=",.2f")],
@@ -80,28 +84,31 @@ ui.chart(
     "Reported and hidden annual cost by department (£m a year)",
     "Stacked horizontal bars: for each department, reported run cost and the expected hidden cost, in £m a year.",
 )
-MONEY = ["reported_cost_gbp", "imputed_cost_gbp", "hidden_cost_p10_gbp", "hidden_cost_gbp", "hidden_cost_p90_gbp"]
-COUNTS = ["systems", "legacy_systems", "past_support", "red"]
-summed = [*COUNTS, "reported_cost_gbp", "imputed_cost_gbp", "hidden_cost_gbp"]
-total = {"department": "All departments", **departments[summed].sum().to_dict(),
-         "hidden_cost_p10_gbp": figures["hidden_cost_p10_gbp"],  # the estate's own percentiles, not sums
-         "hidden_cost_p90_gbp": figures["hidden_cost_p90_gbp"]}  # fmt: skip
-table = pd.concat([departments, pd.DataFrame([total])], ignore_index=True)
+table = department_table(data)
+shown = [
+    "department",
+    "systems",
+    "reported_cost_gbp",
+    "imputed_cost_gbp",
+    "legacy_premium_gbp",
+    "hidden_cost_p10_gbp",
+    "hidden_cost_gbp",
+    "hidden_cost_p90_gbp",
+    "legacy_systems",
+    "past_support",
+    "red",
+]
 st.dataframe(
-    ui.in_millions(table[["department", *COUNTS[:1], *MONEY, *COUNTS[1:]]], MONEY),
+    ui.in_millions(table[shown]),
     hide_index=True,
-    column_config={
-        "department": "Department",
-        "systems": st.column_config.NumberColumn("Systems", format="%d"),
-        "reported_cost_gbp": ui.money_column("Reported (£m/year)", "Observed cost lines, latest financial year."),
-        "imputed_cost_gbp": ui.money_column("Imputed, apart (£m/year)", "Estimated for systems reporting none."),
-        "hidden_cost_p10_gbp": ui.money_column("Hidden P10 (£m/year)"),
-        "hidden_cost_gbp": ui.money_column("Hidden, expected (£m/year)"),
-        "hidden_cost_p90_gbp": ui.money_column("Hidden P90 (£m/year)"),
-        "legacy_systems": st.column_config.NumberColumn("Legacy (systems, expected)", format="%.1f"),
-        "past_support": st.column_config.NumberColumn("Past end of support (systems)", format="%d"),
-        "red": st.column_config.NumberColumn("Red risk (systems)", format="%d"),
-    },
+    column_config=ui.columns(
+        shown,
+        systems=st.column_config.NumberColumn("Systems", format="%d"),
+        imputed_cost_gbp=ui.money_column("Imputed, apart (£m/year)", "Estimated for systems reporting none."),
+        legacy_systems=st.column_config.NumberColumn("Legacy (systems, expected)", format="%.1f"),
+        past_support=st.column_config.NumberColumn("Past end of support (systems)", format="%d"),
+        red=st.column_config.NumberColumn("Red risk (systems)", format="%d"),
+    ),
 )
 st.caption(
     "The last row is the whole estate: its expected values are the sums of the rows above; its P10 and P90 are the "
@@ -111,13 +118,7 @@ st.caption(
 st.subheader("Portfolio heat map")
 by = st.radio("Columns", ["TIME quadrant", "Risk band"], horizontal=True, key="heat_by")
 column = "time_quadrant" if by == "TIME quadrant" else "risk_rag"
-cells = (
-    data.assessment.assign(department=data.assessment["department"].fillna("(none)"),
-                           group=data.assessment[column].map(ui.label))
-    .groupby(["department", "group"], as_index=False)
-    .agg(systems=("system_id", "size"), hidden=("hidden_cost_gbp", "sum"))
-)  # fmt: skip
-cells["hidden_m"] = cells["hidden"] / 1e6
+cells = heat_cells(data, column)
 heat = alt.Chart(cells).encode(
     y=alt.Y("department:N", title="Department", axis=alt.Axis(labelLimit=280)),
     x=alt.X("group:N", title=by, sort=["Red", "Amber", "Green"] if column == "risk_rag" else "ascending"),
@@ -148,11 +149,10 @@ if flagged.empty:
 else:
     st.caption("Systems with a cost component far above their own run cost: check the inputs behind it first.")
     st.dataframe(
-        ui.in_millions(flagged[["system_id", "name", "department", "run_cost_gbp", "outliers"]], ["run_cost_gbp"]),
+        ui.in_millions(flagged[["system_id", "name", "department", "run_cost_gbp", "outliers"]]),
         hide_index=True,
-        column_config={"system_id": "System ID", "name": "Name", "department": "Department",
-                       "run_cost_gbp": ui.money_column("Run cost (£m/year)"), "outliers": "Component(s) flagged"},
-    )  # fmt: skip
+        column_config=ui.columns(("system_id", "name", "department", "run_cost_gbp", "outliers")),
+    )
 st.caption(
     f"Assessed at {as_of:%d/%m/%Y} with {int(data.run['draws']):,} Monte Carlo draws (seed {int(data.run['seed'])}). "
     f"Database: {ui.db_path()}."

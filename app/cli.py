@@ -17,13 +17,14 @@ from typing import Annotated
 
 import typer
 
-from costing.criteria import weights_example
+from app.output import Format, choices, emit
+from costing.criteria import METHODS, weights_example
 from dependency_graph.rules import GRAPH_FORMATS, WAVE_RULE
 from estate import __version__
 from estate.files import OutputError
 from estate.issues import ImportRejected, Issue, Severity, has_errors, issues_to_json
 from estate.jsontext import strict_json
-from estate.mapping import MappingProfile, ProfileError
+from estate.mapping import MappingProfile, ProfileError, builtin_profile_names
 from estate.sample import LARGE_TABLE_FORMATS, sample_files, write_sample
 from estate.store import StoreError, connect, default_db_path, import_files, validate_files
 from estate.workbook import write_template
@@ -39,6 +40,10 @@ app = typer.Typer(
 )
 
 ISSUES_SHOWN_PER_CODE = 20
+ENGINES = ("duckdb", "spark")  # --engine: the embedded engine, or Spark (pipeline.spark)
+Engine = choices("Engine", ENGINES)
+Method = choices("Method", METHODS)
+LargeTables = choices("LargeTables", LARGE_TABLE_FORMATS)
 
 FilesArg = Annotated[
     list[Path],
@@ -64,27 +69,12 @@ DbOpt = Annotated[
     typer.Option("--db", help="DuckDB database file [default: $ESTATE_DB or ./estate.duckdb]."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable results to stdout (--format json).")]
-FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+FormatOpt = Annotated[Format, typer.Option("--format", help="table, csv or json.", case_sensitive=False)]
 
 
-def _require_format(output: str, as_json: bool = False) -> str:
-    """Return the output format (--json means json); exit 2 unless it is one every row-printing command speaks."""
-    if output not in ("table", "csv", "json"):
-        typer.echo("Error: --format must be table, csv or json", err=True)
-        raise typer.Exit(2)
-    return "json" if as_json else output
-
-
-def _csv_rows(rows: list[dict], columns: list[str]) -> None:
-    """Print rows as csv with a header to stdout."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    typer.echo(buffer.getvalue(), nl=False)
+def _output(output: Format, as_json: bool = False) -> Format:
+    """Return the output format (--json means json)."""
+    return Format.json if as_json else output
 
 
 @contextmanager
@@ -113,23 +103,28 @@ SourceOpt = Annotated[
 ]
 
 
-@contextmanager
-def _results_store(db: Path | None, results: str | None, source: str | None) -> Iterator[Path]:
-    """Yield the store to read results from: --db, or a temporary one of --results (and --source) (pipeline.staging)."""
-    from pipeline.staging import StagingError, staged_store
+def _result_source(db: Path | None, results: str | None, source: str | None):
+    """Return where the results are read from: --db, or --results (Parquet) beside --db or --source."""
+    from pipeline.results import ResultSource
 
     if source and not results:
         typer.echo("Error: --source names the inputs of results kept as Parquet: give --results DIR too", err=True)
         raise typer.Exit(2)
-    with _exit_on(StoreError, StagingError), staged_store(db or default_db_path(), results, source) as path:
-        yield path
+    return ResultSource(db or default_db_path(), results, source)
 
 
+def _reading_errors() -> tuple[type[Exception], ...]:
+    """Return the errors a reader of stored results raises for people (no results, a bad store or folder)."""
+    from pipeline.parquet import StagingError
+    from pipeline.results import NotAnalysed
+
+    return StoreError, NotAnalysed, StagingError
+
+
+Profile = choices("Profile", builtin_profile_names())
 ProfileOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--profile", help="A built-in mapping profile: archi, itdashboard, leanix, servicenow (see `estate profiles`)."
-    ),
+    Profile | None,
+    typer.Option("--profile", help="A built-in mapping profile (see `estate profiles`)."),
 ]
 
 
@@ -153,7 +148,7 @@ def _load_profile(
         raise typer.Exit(2)
     with _exit_on(ProfileError, code=2):
         if builtin is not None:
-            chosen = builtin_profile(builtin)
+            chosen = builtin_profile(str(builtin))
         else:
             chosen = MappingProfile.load(mapping) if mapping is not None else None
         if financial_year is not None:
@@ -196,44 +191,47 @@ def import_command(
 
     Example: estate import dwp_inventory.xlsx hmrc_systems.csv --db estate.duckdb
     """
-    output = _require_format(output, as_json)
-    as_json = output == "json"
+    output = _output(output, as_json)
     profile = _load_profile(mapping, profile, financial_year)
     db_path = db or default_db_path()
     try:
         summaries, issues = import_files(db_path, files, profile)
     except ImportRejected as rejected:
-        if as_json:
-            typer.echo(strict_json({"stored": False, "issues": json.loads(issues_to_json(rejected.issues))}, indent=2))
-        _print_issues(rejected.issues, None if as_json else ISSUES_SHOWN_PER_CODE)
+        if output is Format.json:
+            typer.echo(strict_json({"stored": False, "issues": json.loads(issues_to_json(rejected.issues))}))
+        _print_issues(rejected.issues, None if output is Format.json else ISSUES_SHOWN_PER_CODE)
         typer.echo(f"Nothing was stored in {db_path}.", err=True)
         raise typer.Exit(1) from None
     except StoreError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
-    if as_json:
-        typer.echo(
-            strict_json(
-                {
-                    "stored": True,
-                    "files": [s.__dict__ for s in summaries],
-                    "issues": json.loads(issues_to_json(issues)),
-                },
-                indent=2,
-            )
-        )
-        return
-    _print_issues(issues)
-    if output == "csv":  # one row per file
-        rows = [{**s.__dict__, **{f"rows_{t}": n for t, n in s.rows.items()},
-                 **{f"left_out_{t}": n for t, n in s.left_out.items()}} for s in summaries]  # fmt: skip
-        columns = ["file", "sha256", "status", "import_id", "rows_systems", "rows_interfaces", "rows_costs",
-                   "left_out_systems", "left_out_interfaces", "left_out_costs", "warnings"]  # fmt: skip
-        _csv_rows(rows, columns)
-        return
-    for summary in summaries:
-        typer.echo(summary.as_text())
-    _print_store_totals(db_path)
+    if output is not Format.json:
+        _print_issues(issues)
+    rows = [
+        {
+            **s.__dict__,
+            **{f"rows_{t}": n for t, n in s.rows.items()},
+            **{f"left_out_{t}": n for t, n in s.left_out.items()},
+        }
+        for s in summaries
+    ]  # one row per file; fmt: skip
+
+    def table() -> None:
+        for summary in summaries:
+            typer.echo(summary.as_text())
+        _print_store_totals(db_path)
+
+    emit(
+        output,
+        rows,
+        table,
+        IMPORT_COLUMNS,
+        {"stored": True, "files": [s.__dict__ for s in summaries], "issues": json.loads(issues_to_json(issues))},
+    )
+
+
+IMPORT_COLUMNS = ("file", "sha256", "status", "import_id", "rows_systems", "rows_interfaces", "rows_costs",
+                  "left_out_systems", "left_out_interfaces", "left_out_costs", "warnings")  # fmt: skip
 
 
 def _print_store_totals(db_path: Path) -> None:
@@ -268,34 +266,11 @@ def validate_command(
 
     Example: estate validate inventory.xlsx --mapping my_headers.toml --json
     """
-    output = _require_format(output, as_json)
+    output = _output(output, as_json)
     profile = _load_profile(mapping, profile, financial_year)
     results, issues = validate_files(files, profile)
-    if output == "csv":  # the mapping, one row per column; issues on stderr
-        _csv_rows([{"file": r.file, **c} for r in results for c in r.mapping_report()],
-                  ["file", "sheet", "column", "header", "field", "how"])  # fmt: skip
-        _print_issues(issues)
-    elif output == "json":
-        typer.echo(
-            strict_json(
-                {
-                    "ok": not has_errors(issues),
-                    "files": [
-                        {
-                            "file": r.file,
-                            "sha256": r.sha256,
-                            "rows": {t: r.rows(t) for t in r.tables},
-                            "left_out": {t: sum(d.left_out for d in ds) for t, ds in r.tables.items()},
-                            "mapping": r.mapping_report(),
-                        }
-                        for r in results
-                    ],
-                    "issues": json.loads(issues_to_json(issues)),
-                },
-                indent=2,
-            )
-        )
-    else:
+
+    def table() -> None:
         for result in results:
             for column in result.mapping_report():
                 typer.echo(
@@ -307,6 +282,21 @@ def validate_command(
             if any(left.values()):
                 counts += "; left out by the profile: " + ", ".join(f"{n:,} {t}" for t, n in left.items() if n)
             typer.echo(f"{result.file}: {counts or 'no rows read'}")
+
+    files_json = [
+        {
+            "file": r.file,
+            "sha256": r.sha256,
+            "rows": {t: r.rows(t) for t in r.tables},
+            "left_out": {t: sum(d.left_out for d in ds) for t, ds in r.tables.items()},
+            "mapping": r.mapping_report(),
+        }
+        for r in results
+    ]
+    mapping_rows = [{"file": r.file, **c} for r in results for c in r.mapping_report()]  # csv: one row per column
+    emit(output, mapping_rows, table, ("file", "sheet", "column", "header", "field", "how"),
+         {"ok": not has_errors(issues), "files": files_json, "issues": json.loads(issues_to_json(issues))})  # fmt: skip
+    if output is not Format.json:
         _print_issues(issues)
     if has_errors(issues):
         raise typer.Exit(1)
@@ -332,8 +322,9 @@ def sample_command(
     systems: Annotated[int, typer.Option("--systems", min=1, help="Number of systems.")] = 400,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same data.")] = 2024,
     large_tables: Annotated[
-        str, typer.Option("--large-tables", help="Format of tables over 100,000 rows, written beside the workbook.")
-    ] = "parquet",
+        LargeTables,
+        typer.Option("--large-tables", help="Format of tables over 100,000 rows, written beside the workbook."),
+    ] = LargeTables.parquet,
 ) -> None:
     """Write a synthetic inventory (labelled synthetic): systems, ~5 interfaces and ~20 cost lines per system.
 
@@ -343,11 +334,8 @@ def sample_command(
 
     Example: estate sample --out sample_inventory.xlsx --systems 400 --seed 2024
     """
-    if large_tables not in LARGE_TABLE_FORMATS:
-        typer.echo(f"Error: --large-tables must be {' or '.join(LARGE_TABLE_FORMATS)}", err=True)
-        raise typer.Exit(2)
-    counts = write_sample(out, systems, seed, large_tables)
-    files = sample_files(out, counts, large_tables)
+    counts = write_sample(out, systems, seed, large_tables.value)
+    files = sample_files(out, counts, large_tables.value)
     typer.echo(
         f"wrote {', '.join(map(str, files))}: "
         + ", ".join(f"{n:,} {sheet.lower()}" for sheet, n in counts.items())
@@ -396,8 +384,8 @@ def analyse_command(
     ] = 64,
     as_json: JsonOpt = False,
     engine: Annotated[
-        str, typer.Option("--engine", help="duckdb (embedded) or spark (needs the spark extra and Java 17).")
-    ] = "duckdb",
+        Engine, typer.Option("--engine", help="duckdb (embedded) or spark (needs the spark extra and Java 17).")
+    ] = Engine.duckdb,
     spark_master: Annotated[
         str, typer.Option("--spark-master", help="Spark master for --engine spark, e.g. local[2] or spark://host:7077.")
     ] = "local[2]",
@@ -419,10 +407,11 @@ def analyse_command(
 ) -> None:
     from costing.parameters import ParameterError
     from dependency_graph import EmptyEstate
-    from pipeline.results import RESULT_TABLES, NotAnalysed, read_stored
-    from pipeline.run import analyse
+    from pipeline.parquet import StagingError
+    from pipeline.relational import InputProblem
+    from pipeline.run import analyse, analyse_source
     from pipeline.settings import AnalysisSettings
-    from reporting.views import headline, ranking_determination
+    from reporting.summary import analysis_summary, summary_lines
 
     db_path = db or default_db_path()
     try:
@@ -434,147 +423,28 @@ def analyse_command(
         settings = AnalysisSettings.with_parameter_file(
             params, as_of=assessed_at, seed=seed, draws=draws, betweenness_samples=betweenness_samples
         )
-    if engine not in ("duckdb", "spark"):
-        typer.echo("Error: --engine must be duckdb or spark", err=True)
-        raise typer.Exit(2)
-    if engine == "duckdb" and spark_remote:
+    if engine is Engine.duckdb and spark_remote:
         typer.echo("Error: --spark-remote needs --engine spark", err=True)
         raise typer.Exit(2)
     if source and not results:
         typer.echo("Error: --source needs --results DIR: the result tables go beside the source, not into --db",
                    err=True)  # fmt: skip
         raise typer.Exit(2)
-    if engine == "spark":
+    if engine is Engine.spark:
         result = _analyse_on_spark(settings, db_path, spark_master, spark_remote, source, results)
     else:
-        from pipeline.parquet import StagingError
-        from pipeline.relational import InputProblem
-        from pipeline.run import analyse_source
-
         with _exit_on(StoreError, EmptyEstate, InputProblem, StagingError):
             result = (
                 analyse_source(source, results, settings) if source else analyse(db_path, settings, results=results)
             )
-    analysis, assessment = result.graph, result.assessment
-    with _results_store(db, results, source) as stored_at, _exit_on(StoreError, NotAnalysed):
-        stored = read_stored(stored_at)  # what rank, report and export will read, wherever it was written
-    figures = headline(stored.assessment, stored["model_inputs"], stored.run)
-    determination = ranking_determination(
-        stored.assessment, stored["parameters_used"], stored["information_fields"], stored.run
-    )
-    metrics = analysis.metrics
-    top = stored.assessment.head(10)
-    finding_counts = analysis.findings["kind"].value_counts().sort_index().to_dict()
-    imputation = assessment.imputation
-    coverage = stored["input_coverage"]
-    calibration = stored["calibration"]
+    with _exit_on(*_reading_errors()):  # what rank, report and export will read, wherever it was written
+        stored = _result_source(db, results, source).read()
+    summary = analysis_summary(stored, result.assessment.imputation.message)
     if as_json:
-        summary = {
-            "systems": len(metrics),
-            "as_of": assessed_at.isoformat(),
-            "headline": figures,
-            "reported_cost_gbp": figures["reported_cost_gbp"],
-            "imputed_cost_gbp": figures["imputed_cost_gbp"],
-            "hidden_cost_gbp": figures["hidden_cost_gbp"],
-            "imputed_systems": figures["imputed"],
-            "imputation": {
-                "method": imputation.method,
-                "imputed": imputation.imputed,
-                "message": imputation.message,
-                "cv_mape": imputation.cv_mape,
-                "cv_mdape": imputation.cv_mdape,
-                "interval_coverage": imputation.interval_coverage,
-                "smearing_factor": imputation.smearing_factor,
-            },
-            "coverage": dict(zip(coverage["input"], coverage["share_of_systems"], strict=True)),
-            "coverage_of_reported_cost": dict(zip(coverage["input"], coverage["share_of_reported_cost"], strict=True)),
-            "calibration": [
-                {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
-                for row in calibration[["anchor", "source", "published", "estate", "unit"]].to_dict("records")
-            ],
-            "warnings": list(assessment.warnings),
-            "candidates": int(stored.assessment["candidate"].sum()),
-            "ranking": determination,
-            "method_agreement": stored["method_agreement"].to_dict("records"),
-            "method_disagreements": stored["method_disagreements"].to_dict("records"),
-            "waves": analysis.waves,
-            "clusters": analysis.clusters,
-            "betweenness_sources": analysis.betweenness_sources,
-            "findings": {k: int(v) for k, v in finding_counts.items()},
-            "top": top[["rank", "system_id", "score", "total_cost_of_legacy_gbp", "hidden_cost_gbp"]].to_dict(
-                "records"
-            ),
-            "department_silos": analysis.department_silos.to_dict("records"),
-        }
         typer.echo(strict_json(summary))
         return
-    from reporting.charts import millions as m
-
-    typer.echo(f"{len(metrics):,} systems assessed at {assessed_at:%d/%m/%Y}; {draws:,} Monte Carlo draws, seed {seed}")
-    typer.echo(
-        f"reported annual cost: {m(figures['reported_cost_gbp'])} (observed cost lines, latest financial year); "
-        f"imputed beside it: {m(figures['imputed_cost_gbp'])} for {figures['imputed']} system(s)"
-        + (
-            f"; {figures['assumed_costs']} run cost(s) unknown (assumed from the prior)"
-            if figures["assumed_costs"]
-            else ""
-        )
-    )
-    typer.echo(f"imputation: {imputation.message or imputation.method}")
-    typer.echo(
-        f"legacy premium within reported cost (expected): {m(figures['legacy_premium_gbp'])} a year; "
-        f"on imputed or assumed costs, apart: {m(figures['legacy_premium_unobserved_gbp'])}"
-    )
-    typer.echo(
-        f"hidden annual cost (expected): {m(figures['hidden_cost_gbp'])} "
-        f"(P10 {m(figures['hidden_cost_p10_gbp'])} - P90 {m(figures['hidden_cost_p90_gbp'])}); "
-        f"{figures['assumed_share']:.0%} of it rests on assumed inputs"
-    )
-    typer.echo(f"implied breaches a year across the estate (sanity figure): {figures['implied_breaches_per_year']:.1f}")
-    typer.echo(
-        "input coverage (share of systems observed): "
-        + ", ".join(f"{r.input} {r.share_of_systems:.0%}" for r in coverage.itertuples())
-    )
-    typer.echo("calibration (published -> this estate):")
-    for row in calibration.itertuples():
-        published = "-" if row.published != row.published else f"{row.published:.2f}"
-        typer.echo(f"  {row.anchor}: {published} -> {row.estate:.2f} ({row.unit})")
-    for warning in assessment.warnings:
-        typer.echo(f"warning: {warning}")
-    typer.echo(f"ranking: {'determined' if determination['determined'] else 'not determined'}: "
-               f"{determination['reason']}")  # fmt: skip
-    agreement = stored["method_agreement"]
-    if len(agreement):
-        typer.echo(
-            f"rank agreement over {int(agreement['candidates'].iloc[0])} candidates (Kendall tau; top-N overlap): "
-            + ", ".join(
-                f"{r.method_a}-{r.method_b} {r.kendall_tau:.2f}; {r.top_n_overlap:.0%}" for r in agreement.itertuples()
-            )
-        )
-    typer.echo(
-        f"{analysis.waves} modernisation wave(s); {analysis.clusters} coupled cluster(s), "
-        f"largest {int(metrics['cluster_size'].max())} systems"
-    )
-    exact = (
-        "exact"
-        if analysis.betweenness_sources >= len(metrics)
-        else f"sampled from {analysis.betweenness_sources} sources"
-    )
-    typer.echo(f"betweenness: {exact}")
-    typer.echo("findings: " + (", ".join(f"{v} {k.replace('_', ' ')}" for k, v in finding_counts.items()) or "none"))
-    typer.echo(
-        f"top replacement candidates of {int(stored.assessment['candidate'].sum())} (by expected NPV per £ of "
-        "capex; see `estate rank`):"
-    )
-    for row in top[top["candidate"].astype(bool)].itertuples():
-        typer.echo(
-            f"  {row.rank:>3}. {row.system_id} NPV/£ {row.score:.2f}: expected NPV {m(row.npv_gbp, 2)} "
-            f"(P(NPV>0) {row.probability_npv_positive:.0%}), cost of legacy {m(row.total_cost_of_legacy_gbp, 2)}"
-            f"/year, {row.risk_rag}, {row.suggested_action}"
-        )
-    typer.echo(
-        f"{'written to' if results else 'stored in'} {results or db_path}: {', '.join(t.name for t in RESULT_TABLES)}"
-    )
+    for line in summary_lines(summary, f"{'written to' if results else 'stored in'} {results or db_path}"):
+        typer.echo(line)
 
 
 def _analyse_on_spark(settings, db_path: Path, master: str, remote: str | None, source: str | None,
@@ -616,8 +486,8 @@ def rank_command(
         ),
     ] = None,
     method: Annotated[
-        str, typer.Option("--method", help="estate (default), cddo, gao or time: whose ranking to show.")
-    ] = "estate",
+        Method, typer.Option("--method", help=f"{', '.join(METHODS)}: whose ranking to show (estate by default).")
+    ] = Method.estate,
     everything: Annotated[
         bool, typer.Option("--all", help="List every system: candidates first, then those to retain.")
     ] = False,
@@ -640,55 +510,36 @@ def rank_command(
     Example: estate rank --top 10 --method cddo --format json
     """
     from costing.hidden import COMPONENT_COLUMNS
-    from costing.methods import METHODS
     from costing.ranking import parse_weights
-    from pipeline.results import (
-        CDDO_RANK_FIELDS,
-        RANK_FIELDS,
-        NotAnalysed,
-        read_stored,
-        stored_ranking,
-        stored_weights,
-    )  # fmt: skip
+    from pipeline.results import CDDO_RANK_FIELDS, RANK_FIELDS, stored_ranking
     from reporting.views import ranking_determination
 
-    _require_format(output)
-    if method not in METHODS:
-        typer.echo(f"Error: --method must be one of {', '.join(METHODS)}", err=True)
-        raise typer.Exit(2)
-    if weights and method != "estate":
+    if weights and method is not Method.estate:
         typer.echo("Error: --weights applies to --method estate only", err=True)
         raise typer.Exit(2)
-    with _results_store(db, results, source) as db_path:
-        with _exit_on(StoreError, NotAnalysed):
-            defaults = stored_weights(db_path)
-        with _exit_on(ValueError, code=2):
-            chosen = parse_weights(weights, defaults) if weights else None
-        with _exit_on(StoreError, NotAnalysed):
-            stored = stored_ranking(db_path, chosen, top, method=method)
-            recorded = read_stored(
-                db_path, ("system_assessment", "parameters_used", "information_fields", "cost_model_runs")
-            )
+    with _exit_on(*_reading_errors()):  # read once: the ranking, its draws and its determination
+        recorded = _result_source(db, results, source).read(
+            ("system_assessment", "parameters_used", "information_fields", "cost_model_runs")
+        )
+    with _exit_on(ValueError, code=2):
+        chosen = parse_weights(weights, recorded.weights) if weights else None
+    with _exit_on(*_reading_errors()):
+        stored = stored_ranking(recorded, chosen, top, method=method.value)
     determination = ranking_determination(
         recorded.assessment, recorded["parameters_used"], recorded["information_fields"], recorded.run
     )
     if not determination["determined"]:  # said first, wherever the rows go: the order below is not evidence
-        typer.echo(f"note: {determination['reason']}", err=output != "table")
+        typer.echo(f"note: {determination['reason']}", err=output is not Format.table)
     if not everything:
-        stored = stored[stored["candidate"].astype(bool)]
-    stored = stored.head(top)
-    fields = [*RANK_FIELDS, *(CDDO_RANK_FIELDS if method == "cddo" else ())]
+        stored = stored[stored["candidate"].astype(bool)].head(top)
+    fields = [*RANK_FIELDS, *(CDDO_RANK_FIELDS if method is Method.cddo else ())]
     ranked = stored[fields].assign(candidate=stored["candidate"].astype(bool))
-    if method == "cddo":
+    if method is Method.cddo:
         ranked = ranked.assign(cddo_red=stored["cddo_red"].astype(bool))
-    if output == "json":
-        records = json.loads(ranked.to_json(orient="records"))
-        for record, components in zip(records, stored[list(COMPONENT_COLUMNS)].to_dict("records"), strict=True):
-            record["components"] = components
-        typer.echo(strict_json(records, indent=2))
-    elif output == "csv":
-        typer.echo(ranked.to_csv(index=False), nl=False)
-    else:
+    records = [{**record, "components": components} for record, components in zip(
+        ranked.to_dict("records"), stored[list(COMPONENT_COLUMNS)].to_dict("records"), strict=True)]  # fmt: skip
+
+    def table() -> None:
         from reporting.charts import millions as m
 
         typer.echo(
@@ -705,6 +556,8 @@ def rank_command(
             )
         if ranked.empty:
             typer.echo("no replacement candidates: every system's suggested action is to retain it (see --all)")
+
+    emit(output, ranked, table, json_value=records)
 
 
 @app.command("plan")
@@ -733,59 +586,48 @@ def plan_command(
 
     Example: estate plan --budget 20e6 --capacity 5 --start 2027-28 --format json
     """
-    from pipeline.results import NotAnalysed, read_stored
-    from pipeline.roadmap import financial_year, parse_budget, parse_financial_year, plan_from_store
+    from estate.cleaning import financial_year, financial_year_after
+    from pipeline.roadmap import parse_budget, parse_financial_year, plan_from_store
     from reporting.charts import millions as m
 
-    _require_format(output)
-    db_path = db or default_db_path()
+    where = _result_source(db, None, None)
     with _exit_on(ValueError, code=2):
         amounts = parse_budget(budget, years)
         first = parse_financial_year(start) if start else None
-    if first is None:
-        with _exit_on(StoreError, NotAnalysed):
-            as_of = read_stored(db_path, ("cost_model_runs",)).settings.as_of
-        first = as_of.year if as_of.month >= 4 else as_of.year - 1
-        first += 1
-    with _exit_on(StoreError, NotAnalysed):
-        roadmap = plan_from_store(db_path, amounts, capacity, first, time_limit)
+    with _exit_on(*_reading_errors()):
+        if first is None:
+            first = financial_year_after(where.read(("cost_model_runs",)).settings.as_of)
+        roadmap = plan_from_store(where, amounts, capacity, first, time_limit)
     result = roadmap.as_json()
-    if output == "json":
-        typer.echo(strict_json(result, indent=2))
-        return
     rows = [
         {"system_id": r["system_id"], "wave": r["wave"], "start_year": r["start_year"], "end_year": r["end_year"],
          "capex_gbp": sum(r["capex_by_year"].values()), "npv_gbp": r["npv_gbp"]}
         for r in result["plan"]
     ]  # fmt: skip
-    if output == "csv":
-        import csv
-        import io
 
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, ["system_id", "wave", "start_year", "end_year", "capex_gbp", "npv_gbp"])
-        writer.writeheader()
-        writer.writerows(rows)
-        typer.echo(buffer.getvalue(), nl=False)
-        return
-    typer.echo(
-        f"plan {financial_year(first)} to {financial_year(first, years - 1)}: {len(rows)} replacement(s); expected "
-        f"value {m(result['value_gbp'], 2)} (greedy, following the ranking: "
-        f"{m(result['greedy_value_gbp'], 2)}); {result['status']}, gap {result['gap']:.2%}"
-    )
-    typer.echo(f"{'system':<14} {'wave':>4}  {'start':<8} {'end':<8} {'capex':>12} {'expected NPV':>14}")
-    for r in rows:
+    def table() -> None:
         typer.echo(
-            f"{r['system_id']:<14} {r['wave']:>4}  {r['start_year']:<8} {r['end_year']:<8} "
-            f"{m(r['capex_gbp'], 2):>12} {m(r['npv_gbp'], 2):>14}"
+            f"plan {financial_year(first)} to {financial_year(first, years - 1)}: {len(rows)} replacement(s); "
+            f"expected value {m(result['value_gbp'], 2)} (greedy, following the ranking: "
+            f"{m(result['greedy_value_gbp'], 2)}); {result['status']}, gap {result['gap']:.2%}"
         )
-    typer.echo("spend by year: " + ", ".join(f"{y} {m(v)}" for y, v in result["spend_by_year"].items()))
-    left = result["left_out"]
-    if left:
-        typer.echo(f"left out ({len(left)}):")
-        reasons = Counter(item["reason"] for item in left)
-        for reason, count in reasons.most_common():
-            typer.echo(f"  {count} system(s): {reason}")
+        typer.echo(f"{'system':<14} {'wave':>4}  {'start':<8} {'end':<8} {'capex':>12} {'expected NPV':>14}")
+        for r in rows:
+            typer.echo(
+                f"{r['system_id']:<14} {r['wave']:>4}  {r['start_year']:<8} {r['end_year']:<8} "
+                f"{m(r['capex_gbp'], 2):>12} {m(r['npv_gbp'], 2):>14}"
+            )
+        typer.echo("spend by year: " + ", ".join(f"{y} {m(v)}" for y, v in result["spend_by_year"].items()))
+        left = result["left_out"]
+        if left:
+            typer.echo(f"left out ({len(left)}):")
+            for reason, count in Counter(item["reason"] for item in left).most_common():
+                typer.echo(f"  {count} system(s): {reason}")
+
+    emit(output, rows, table, PLAN_COLUMNS, result)
+
+
+PLAN_COLUMNS = ("system_id", "wave", "start_year", "end_year", "capex_gbp", "npv_gbp")
 
 
 @app.command("gaps")
@@ -804,36 +646,30 @@ def gaps_command(
 
     Example: estate gaps --top 10 --format json
     """
-    from pipeline.results import NotAnalysed, read_stored
-
-    _require_format(output)
-    with _exit_on(StoreError, NotAnalysed):
-        stored = read_stored(db or default_db_path(), ("information_parameters", "information_fields"))
+    with _exit_on(*_reading_errors()):
+        stored = _result_source(db, None, None).read(("information_parameters", "information_fields"))
     parameters = stored["information_parameters"]
     fields = stored["information_fields"].head(top)
-    if output == "json":
-        typer.echo(strict_json({
-            "parameters": [{"name": r.parameter_group, "parameters": r.parameters.split(", "), "evppi_gbp": r.evppi_gbp,
-                            "noise_floor_gbp": r.noise_floor_gbp} for r in parameters.itertuples()],
-            "fields": [{"system_id": r.system_id, "field": r.field, "value_gbp": r.value_gbp,
-                        "npv_swing_gbp": r.npv_swing_gbp, "low": r.low, "high": r.high} for r in fields.itertuples()],
-        }, indent=2))  # fmt: skip
-        return
-    if output == "csv":
-        typer.echo(fields.to_csv(index=False), nl=False)
-        return
-    typer.echo(
-        "parameter groups by expected value of partial perfect information (GBP, the replacement candidates' "
-        "decisions; only groups above what their draws permuted score, the noise floor):"
-    )
-    for r in parameters.itertuples():
-        typer.echo(f"  £{r.evppi_gbp / 1e6:10,.3f}m  {r.parameter_group} ({r.parameters}; noise floor "
-                   f"£{r.noise_floor_gbp / 1e6:,.3f}m)")  # fmt: skip
-    typer.echo(f"missing facts by value of learning them (top {len(fields)}):")
-    for r in fields.itertuples():
+
+    def table() -> None:
         typer.echo(
-            f"  £{r.value_gbp / 1e3:10,.1f}k  {r.system_id:<14} {r.field} (P10 {r.low:,.4g} - P90 {r.high:,.4g})"
+            "parameter groups by expected value of partial perfect information (GBP, the replacement candidates' "
+            "decisions; only groups above what their draws permuted score, the noise floor):"
         )
+        for r in parameters.itertuples():
+            typer.echo(f"  £{r.evppi_gbp / 1e6:10,.3f}m  {r.parameter_group} ({r.parameters}; noise floor "
+                       f"£{r.noise_floor_gbp / 1e6:,.3f}m)")  # fmt: skip
+        typer.echo(f"missing facts by value of learning them (top {len(fields)}):")
+        for r in fields.itertuples():
+            typer.echo(
+                f"  £{r.value_gbp / 1e3:10,.1f}k  {r.system_id:<14} {r.field} (P10 {r.low:,.4g} - P90 {r.high:,.4g})"
+            )
+
+    emit(output, fields, table, json_value={
+        "parameters": [{"name": r.parameter_group, "parameters": r.parameters.split(", "), "evppi_gbp": r.evppi_gbp,
+                        "noise_floor_gbp": r.noise_floor_gbp} for r in parameters.itertuples()],
+        "fields": fields.to_dict("records"),
+    })  # fmt: skip
 
 
 @app.command("requests")
@@ -853,10 +689,9 @@ def requests_command(
     Example: estate requests --out requests/
     """
     from pipeline.requests import requests_from_store
-    from pipeline.results import NotAnalysed
 
-    with _exit_on(StoreError, NotAnalysed):
-        written = requests_from_store(db or default_db_path(), out)
+    with _exit_on(*_reading_errors()):
+        written = requests_from_store(_result_source(db, None, None), out)
     typer.echo(f"wrote {len(written)} request workbook(s) in {out}")
     for path in written:
         typer.echo(f"  {path.name}")
@@ -873,18 +708,16 @@ def profiles_command(output: FormatOpt = "table") -> None:
     """
     from estate.mapping import PROFILES, builtin_profiles
 
-    output = _require_format(output)
     rows = [{"name": name, "reads": what, "file": str(PROFILES / f"{name}.toml")} for name, what in
             builtin_profiles().items()]  # fmt: skip
-    if output == "json":
-        typer.echo(strict_json(rows, indent=2))
-    elif output == "csv":
-        _csv_rows(rows, ["name", "reads", "file"])
-    else:
+
+    def table() -> None:
         typer.echo(f"{'profile':<14} reads")
         for row in rows:
             typer.echo(f"{row['name']:<14} {row['reads']}")
         typer.echo(f"(in {PROFILES})")
+
+    emit(output, rows, table, ("name", "reads", "file"))
 
 
 @app.command("export")
@@ -911,13 +744,13 @@ def export_command(
 
     Example: estate export --db estate.duckdb --out estate_finance.xlsx
     """
-    from reporting.export import NoResults, export_finance_workbook
+    from reporting.export import export_finance_workbook
 
     if out.suffix.lower() != ".xlsx":
         typer.echo("Error: --out must end in .xlsx", err=True)
         raise typer.Exit(2)
-    with _results_store(db, results, source) as db_path, _exit_on(StoreError, NoResults):
-        export_finance_workbook(db_path, out, itemise=itemise)
+    with _exit_on(*_reading_errors()):
+        export_finance_workbook(_result_source(db, results, source), out, itemise=itemise)
     typer.echo(f"wrote {out}")
 
 
@@ -938,10 +771,10 @@ def report_command(
 
     Example: estate report --db estate.duckdb --out report
     """
-    from reporting.report import NoReport, build_report
+    from reporting.report import build_report
 
-    with _results_store(db, results, source) as db_path, _exit_on(StoreError, NoReport):
-        manifest = build_report(db_path, out, pdf)
+    with _exit_on(*_reading_errors()):
+        manifest = build_report(_result_source(db, results, source), out, pdf)
     typer.echo(f"wrote {out}: {len(manifest['files'])} files and manifest.json")
 
 

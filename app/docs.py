@@ -7,14 +7,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from app import cli_docs
 from estate.docs import data_dictionary_markdown, issue_codes_markdown
-from reporting.docs import cost_components_markdown, parameters_markdown
+from reporting.docs import cost_components_markdown, parameters_markdown, result_columns_markdown
 
 BLOCKS: dict[str, Callable[[], str]] = {
     "data-dictionary": data_dictionary_markdown,
     "issue-codes": issue_codes_markdown,
     "cost-components": cost_components_markdown,
     "parameters": parameters_markdown,
+    "result-columns": result_columns_markdown,
+    **cli_docs.blocks(),
 }
 
 

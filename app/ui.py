@@ -105,9 +105,21 @@ def gbp_m(value: float) -> str:
     return millions(value, 1)
 
 
-def in_millions(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Return a copy with GBP columns divided by a million (for tables labelled £m)."""
-    return frame.assign(**{c: frame[c] / 1e6 for c in columns})
+def in_millions(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Return a copy with GBP columns divided by a million (for tables labelled £m): `columns`, else every
+    column the results catalogue declares as money."""
+    from pipeline.catalogue import COLUMNS
+
+    chosen = columns if columns is not None else [c for c in frame.columns if c in COLUMNS and
+                                                   COLUMNS[c].kind == "money"]  # fmt: skip
+    return frame.assign(**{c: frame[c] / 1e6 for c in chosen})
+
+
+def column_label(name: str) -> str:
+    """Return a result column's label (pipeline.catalogue)."""
+    from pipeline.catalogue import COLUMNS
+
+    return COLUMNS[name].label
 
 
 def money_column(label: str, help_text: str = "") -> st.column_config.NumberColumn:
@@ -132,15 +144,44 @@ def readable(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].map(label) for c in columns if c in frame})
 
 
+def columns(names, **overrides) -> dict[str, object]:
+    """Return st.dataframe column settings for result columns, from the results catalogue (pipeline.catalogue).
+
+    Money shows in £m (pass the frame through `in_millions`), shares as percentages, counts as whole numbers;
+    each column's help is its catalogue description. `overrides` (name -> setting) for columns not stored.
+    """
+    from pipeline.catalogue import COLUMNS
+
+    settings: dict[str, object] = {}
+    for name in names:
+        if name in overrides:
+            settings[name] = overrides[name]
+            continue
+        declared = COLUMNS.get(name)
+        if declared is None:
+            continue
+        settings[name] = _column_setting(declared)
+    return settings
+
+
+def _column_setting(declared) -> object:
+    kind, help_text = declared.kind, declared.description
+    if kind == "money":
+        return money_column(declared.header_millions, help_text)
+    if kind == "share":
+        return st.column_config.NumberColumn(declared.label, help=help_text, format="percent")
+    if kind == "count":
+        return st.column_config.NumberColumn(declared.label, help=help_text, format="%d")
+    if kind in ("number", "years"):
+        return st.column_config.NumberColumn(declared.label, help=help_text, format="%.2f")
+    if kind == "flag":
+        return st.column_config.CheckboxColumn(declared.label, help=help_text)
+    return st.column_config.TextColumn(declared.label, help=help_text)
+
+
 def ranking_columns() -> dict[str, object]:
-    """Return the column labels every ranking table shares (money in £m)."""
-    return {
-        "rank": st.column_config.NumberColumn("Rank", format="%d"),
-        "system_id": "System ID",
-        "name": "Name",
-        "department": "Department",
-        "hidden_cost_gbp": money_column("Hidden, expected (£m/year)"),
-    }
+    """Return the column settings every ranking table shares (money in £m)."""
+    return columns(("rank", "system_id", "name", "department", "hidden_cost_gbp"))
 
 
 def chart(spec: alt.Chart, title: str, description: str) -> None:
@@ -171,10 +212,7 @@ def fingerprint() -> tuple[str, int, int]:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _cached_decision_draws(path: str, modified: int, size: int, ids: tuple[str, ...]):
-    del modified, size  # part of the cache key
-    from pipeline.results import stored_decision_draws
-
-    return stored_decision_draws(Path(path), pd.Series(ids))
+    return _cached_estate(path, modified, size).results.decision_draws(pd.Series(ids))
 
 
 def decision_draws(data: EstateData):

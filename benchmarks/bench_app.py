@@ -49,7 +49,7 @@ def timed(function, repeat: int) -> float:
 
 def ranking(db: Path) -> dict[str, float]:
     from costing.ranking import CRITERIA
-    from pipeline.results import rerank, stored_ranking
+    from pipeline.results import read_stored, rerank, stored_ranking
     from reporting.views import filter_ranking, load_estate
 
     data = load_estate(db)
@@ -65,7 +65,7 @@ def ranking(db: Path) -> dict[str, float]:
 
     def from_database():
         weights = weight_sets[next(position) % len(weight_sets)]
-        stored_ranking(db, weights, 20)
+        stored_ranking(read_stored(db), weights, 20)
 
     page_work()
     return {"rerank_warm_s": timed(page_work, 12), "rerank_from_duckdb_s": timed(from_database, 6)}

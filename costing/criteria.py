@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# whose ranking `estate rank --method` and the Candidates page show: estate's decision measure, CDDO's Legacy IT
+# Risk Assessment Framework, a GAO-style points profile, Gartner's TIME (costing.methods scores each)
+METHODS = ("estate", "cddo", "gao", "time")
+
 
 @dataclass(frozen=True)
 class Criterion:

@@ -28,7 +28,6 @@ import numpy as np
 Inputs = Mapping[str, np.ndarray]
 Params = Mapping[str, float | np.ndarray]
 
-INTERFACE_KINDS = ("api", "file", "batch", "database_link", "message_queue", "other")
 LEGACY_PREMIUM = "legacy_premium"
 HIDDEN = "hidden"
 

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
 
-METHODS = ("estate", "cddo", "gao", "time")
+from costing.criteria import METHODS
+
 LIKELIHOOD = tuple(f"cddo_l{i}" for i in range(1, 8))
 IMPACT = tuple(f"cddo_c{i}" for i in range(1, 7))
 CDDO_RED = 16.0

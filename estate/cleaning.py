@@ -219,13 +219,31 @@ def parse_financial_year(text: str) -> str:
         raise CellProblem(IssueCode.BAD_FINANCIAL_YEAR, "the second year must follow the first, like 2024-25")
     if not EARLIEST_YEAR <= start <= LATEST_YEAR:
         raise CellProblem(IssueCode.BAD_FINANCIAL_YEAR, "expected a financial year like 2024-25")
-    return f"{start}-{(start + 1) % 100:02d}"
+    return financial_year(start)
+
+
+# UK financial years, April to March, written 2027-28: declared here once, for imports, plans and pages
+
+
+def financial_year(start: int, offset: int = 0) -> str:
+    """Return the financial year `offset` years after the one starting in April of `start`, as 2027-28."""
+    year = start + offset
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def financial_year_start(day: date) -> int:
+    """Return the calendar year in which the UK financial year containing `day` starts (April to March)."""
+    return day.year if day.month >= 4 else day.year - 1
 
 
 def financial_year_of(day: date) -> str:
     """Return the UK financial year (April to March) containing `day`, e.g. '2026-27'."""
-    start = day.year if day.month >= 4 else day.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
+    return financial_year(financial_year_start(day))
+
+
+def financial_year_after(day: date) -> int:
+    """Return the start year of the financial year after the one containing `day` (a plan's default start)."""
+    return financial_year_start(day) + 1
 
 
 # ---------------------------------------------------------------- categories

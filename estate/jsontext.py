@@ -9,6 +9,8 @@ from typing import Any
 
 def strict(value: Any) -> Any:
     """Return the value with every float NaN or infinity (in dicts, lists and tuples, at any depth) as None."""
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing values, without importing pandas
+        return None
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):

@@ -587,6 +587,11 @@ def _letter_layout(sheet: RawSheet, table: Table, profile: MappingProfile) -> Sh
 PROFILES = Path(__file__).with_name("profiles")
 
 
+def builtin_profile_names() -> list[str]:
+    """Return the names of the built-in profiles (estate/profiles/NAME.toml), sorted."""
+    return sorted(path.stem for path in PROFILES.glob("*.toml"))
+
+
 def builtin_profiles() -> dict[str, str]:
     """Return the built-in profiles: name -> their first comment line (what they read)."""
     result = {}

@@ -540,15 +540,25 @@ def _insert(connection: duckdb.DuckDBPyConnection, table: Table, data: TableData
     return values.num_rows
 
 
-def replace_tables(connection: duckdb.DuckDBPyConnection, tables: dict[str, object]) -> None:
-    """Replace whole result tables (name -> DataFrame or Arrow table) in one transaction."""
+def replace_tables(
+    connection: duckdb.DuckDBPyConnection,
+    tables: dict[str, object],
+    types: dict[str, list[tuple[str, str]]] | None = None,
+) -> None:
+    """Replace whole result tables (name -> DataFrame or Arrow table) in one transaction.
+
+    `types` (name -> [(column, DuckDB type)]) stores each table with exactly those columns and types.
+    """
     connection.execute("BEGIN TRANSACTION")
     try:
         for name, frame in tables.items():
             if not name.isidentifier():
                 raise ValueError(f"not a table name: {name!r}")
+            declared = (types or {}).get(name)
+            select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' if not t.endswith("[]") else f'"{c}"'
+                               for c, t in declared) if declared else "*"  # fmt: skip
             connection.register("replacement", frame)
-            connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM replacement")
+            connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM replacement")
             connection.unregister("replacement")
         connection.execute("COMMIT")
     except BaseException:

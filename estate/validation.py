@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from estate.cleaning import CleanColumn, blank_to_null, clean_column, clean_text, financial_year_of
+from estate.cleaning import CleanColumn, blank_to_null, clean_column, clean_text, financial_year, financial_year_of
 from estate.files import sha256_of
 from estate.issues import Issue, IssueCode, has_errors
 from estate.lifecycle import CONFLICT_YEARS, derive_end_of_support
@@ -569,12 +569,11 @@ def header_financial_year(header: str) -> str | None:
     if match:
         start, end = int(match.group(1)), int(match.group(2)) % 100
         if (start + 1) % 100 == end:
-            return f"{start}-{end:02d}"
+            return financial_year(start)
     match = _HEADER_FY.search(header)
     if match:
         start = int(match.group(1))
-        start = start + 2000 if start < 100 else start
-        return f"{start}-{(start + 1) % 100:02d}"
+        return financial_year(start + 2000 if start < 100 else start)
     return None
 
 

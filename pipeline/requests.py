@@ -7,14 +7,15 @@ from pathlib import Path
 import numpy as np
 
 from estate.requests import write_requests
-from estate.store import connect, merged_systems_sql
-from pipeline.results import read_results
+from estate.store import merged_systems_sql
+from pipeline.results import ResultSource, as_source
 
 
-def requests_from_store(db: Path, out: Path, per_system: int = 6) -> list[Path]:
+def requests_from_store(where: ResultSource | Path, out: Path, per_system: int = 6) -> list[Path]:
     """Write one request workbook per owner or department for the stored missing facts; return the files."""
-    with connect(db, read_only=True) as connection:
-        stored = read_results(connection, ("information_fields", "model_inputs", "system_assessment"))
+    source = as_source(where)
+    stored = source.read(("information_fields", "model_inputs", "system_assessment"))
+    with source.inputs() as connection:
         systems = connection.sql(f"SELECT system_id, name, department, owner FROM ({merged_systems_sql()})").df()
     fields = stored["information_fields"]
     inputs = stored["model_inputs"].set_index("system_id")

@@ -7,6 +7,9 @@ finance workbook, the report and `verify` read them through `read_results`, whic
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from costing.calibration import COLUMNS as CALIBRATION_COLUMNS
+from costing.criteria import METHODS
 from costing.hidden import COMPONENT_COLUMNS
 from costing.inputs import PRIORS, SYSTEM_INPUTS
 from costing.legacy import EVIDENCE
@@ -23,18 +27,40 @@ from costing.ranking import rank_systems
 from costing.uncertainty import DEPARTMENT_COLUMNS, PERCENTILE_COLUMNS
 from dependency_graph.metrics import METRIC_COLUMNS
 from estate.store import connect, replace_tables
+from pipeline.catalogue import column
 from pipeline.settings import AnalysisSettings, load_parameters
 
 
 @dataclass(frozen=True)
 class ResultTable:
-    """A stored result table: its columns in order, and the order its rows are published in."""
+    """A stored result table: its columns in order (declared in pipeline.catalogue), and its published order."""
 
     name: str
     columns: tuple[str, ...]
     order: str  # ORDER BY clause for published copies (the report's data/)
     published: bool = True  # copied into the report's data/ folder
     eager: bool = True  # read by read_results unless named (decision_draws is large and rarely needed)
+    types: tuple[tuple[str, str], ...] = ()  # (column, DuckDB type) where this table stores it otherwise
+
+    def column_types(self) -> list[tuple[str, str]]:
+        """Return (column, DuckDB type) in order, as the catalogue declares them (and this table overrides)."""
+        overrides = dict(self.types)
+        return [(c, overrides.get(c, column(c).type)) for c in self.columns]
+
+    def arrow_schema(self, draws: int | None = None) -> pa.Schema:
+        """Return the table's Arrow schema (Parquet results); `draws` is the width of a draws list column."""
+        return pa.schema([(c, arrow_type(t, draws)) for c, t in self.column_types()])
+
+
+ARROW_TYPES = {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "BIGINT": pa.int64(), "BOOLEAN": pa.bool_(),
+               "DATE": pa.date32()}  # fmt: skip
+
+
+def arrow_type(duckdb_type: str, draws: int | None = None) -> pa.DataType:
+    """Return the Arrow type of a declared DuckDB type (FLOAT[]: a fixed-size list of `draws` float32)."""
+    if duckdb_type == "FLOAT[]":
+        return pa.list_(pa.float32(), draws or 1)
+    return ARROW_TYPES[duckdb_type]
 
 
 ASSESSMENT_COLUMNS = (
@@ -78,7 +104,7 @@ RUN_COLUMNS = (
     "as_of", "seed", "draws", "betweenness_samples", "parameter_files", "parameter_file_text", "imputation_method",
     "imputation_training_rows", "imputation_cv_mape", "imputation_cv_mdape", "imputation_interval_coverage",
     "imputation_smearing_factor", *(f"estate_{c}" for c in ESTATE_TOTALS), "ranking_top_n", "ranking_stability",
-    "ranking_chance", "warnings", "import_ids",
+    "ranking_chance", "warnings", "import_ids", "inputs_sha256",
 )  # fmt: skip
 ROLLUP_LEVELS = ("category", "department", "platform", "technology")
 
@@ -105,7 +131,8 @@ RESULT_TABLES: tuple[ResultTable, ...] = (
                 "evppi_gbp DESC, parameter_group"),
     ResultTable("information_fields", ("system_id", "field", "value_gbp", "npv_swing_gbp", "low", "high"),
                 "value_gbp DESC, npv_swing_gbp DESC, system_id, field"),
-    ResultTable("model_inputs", MODEL_INPUT_COLUMNS, "system_id", published=False),
+    ResultTable("model_inputs", MODEL_INPUT_COLUMNS, "system_id", published=False,
+                types=(("manual_interfaces", "DOUBLE"),)),  # the cost model reads every input as a float
     ResultTable("decision_draws", ("system_id", "npv_per_capex_draws"), "system_id", published=False, eager=False),
     ResultTable("cost_model_runs", RUN_COLUMNS, "as_of", published=False),
 )  # fmt: skip
@@ -133,8 +160,8 @@ def conform(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def write_results(connection: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
-    """Replace every result table in one transaction: all of them land, or none does."""
-    replace_tables(connection, conform(tables))
+    """Replace every result table in one transaction, with its declared types: all of them land, or none does."""
+    replace_tables(connection, conform(tables), {t.name: t.column_types() for t in RESULT_TABLES})
 
 
 SOURCE_PREFIX = "source:"  # cost_model_runs.import_ids of an analysis that read a source, not a store's imports
@@ -151,13 +178,26 @@ def current_import_ids(connection: duckdb.DuckDBPyConnection) -> str:
     return ",".join(str(r[0]) for r in rows)
 
 
+def inputs_fingerprint(connection: duckdb.DuckDBPyConnection) -> str:
+    """Return the SHA-256 of the current imports (their files' SHA-256, mapping profiles, order): the inputs' identity.
+
+    Results are read only beside the inputs they were computed from: another store with other files (or the
+    same files imported otherwise) has another fingerprint, even where its import IDs are the same.
+    """
+    rows = connection.execute(
+        "SELECT import_id, sha256, mapping FROM imports WHERE status = 'current' ORDER BY import_id"
+    ).fetchall()
+    text = "\n".join(f"{i}\t{sha}\t{mapping}" for i, sha, mapping in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def check_analysed(connection: duckdb.DuckDBPyConnection) -> None:
     """Raise NotAnalysed unless every result table is stored, as this release declares it, for today's inputs."""
     stored: dict[str, set[str]] = {}
-    for table, column in connection.execute(
+    for table, name in connection.execute(
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
     ).fetchall():
-        stored.setdefault(table, set()).add(column)
+        stored.setdefault(table, set()).add(name)
     if "systems" not in stored or not connection.execute("SELECT count(*) FROM systems").fetchall()[0][0]:
         raise NotAnalysed("No inventory loaded: run `estate import FILE` (or use the app's Import page) first.")
     if not any(t.name in stored for t in RESULT_TABLES):
@@ -168,27 +208,48 @@ def check_analysed(connection: duckdb.DuckDBPyConnection) -> None:
         raise NotAnalysed(
             "The stored results come from an earlier release of estate: run `estate analyse` to refresh them."
         )
-    recorded = connection.execute("SELECT import_ids FROM cost_model_runs").fetchall()
+    run = connection.execute("SELECT import_ids, inputs_sha256 FROM cost_model_runs").fetchall()
+    check_inputs(connection, run[0] if run else None)
+
+
+def check_inputs(connection: duckdb.DuckDBPyConnection, recorded: tuple[str, str] | None, where: str = "") -> None:
+    """Raise NotAnalysed unless `recorded` (import_ids, inputs_sha256 of a run) are the store's current inputs."""
     current = current_import_ids(connection)
-    if recorded and current == "" and str(recorded[0][0]).startswith(SOURCE_PREFIX):
-        return  # a store of a source's tables, no imports (pipeline.staging checked it is that source)
-    if not recorded or recorded[0][0] != current:
+    if recorded and current == "" and str(recorded[0]).startswith(SOURCE_PREFIX):
+        return  # a store of a source's tables, no imports (ResultSource checked it is that source)
+    if not recorded or recorded[0] != current:
         raise NotAnalysed("The inventory changed since the last analysis: run `estate analyse` to bring it up to date.")
+    if recorded[1] != inputs_fingerprint(connection):
+        raise NotAnalysed(
+            f"{where or 'The stored results'}: computed from other inputs than this store's (another store, or "
+            "files imported otherwise): run `estate analyse` on this store."
+        )
 
 
 @dataclass(frozen=True)
-class AnalysedEstate:
-    """Every stored result table (as declared), read once."""
+class Results:
+    """The result tables of one analysis (as declared), read once from a ResultSource and passed to every reader.
+
+    Tables read lazily (decision_draws: large, rarely needed) come from the same source on first use.
+    """
 
     tables: dict[str, pd.DataFrame]
+    source: ResultSource | None = None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.tables
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.tables:
+            if self.source is None or name not in RESULTS:
+                raise KeyError(name)
+            self.tables.update(self.source.read((name,), check=False).tables)
         return self.tables[name]
 
     @property
     def run(self) -> dict:
         """Return the cost_model_runs row: recorded settings and estate totals."""
-        return self.tables["cost_model_runs"].iloc[0].to_dict()
+        return self["cost_model_runs"].iloc[0].to_dict()
 
     @property
     def settings(self) -> AnalysisSettings:
@@ -198,23 +259,117 @@ class AnalysedEstate:
     @property
     def assessment(self) -> pd.DataFrame:
         """Return system_assessment, sorted by rank."""
-        return self.tables["system_assessment"]
+        return self["system_assessment"]
+
+    @property
+    def parameters(self) -> dict[str, float]:
+        """Return the parameters' central values as recorded with the run."""
+        used = self["parameters_used"]
+        return dict(zip(used["name"], used["value"].astype(float), strict=True))
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Return the ranking weights recorded with the run."""
+        return {n: v for n, v in self.parameters.items() if n.startswith("weight_")}
+
+    def decision_draws(self, system_ids: pd.Series) -> np.ndarray:
+        """Return the stored decision draws aligned with `system_ids` (systems x draws, float32)."""
+        table = self["decision_draws"]
+        column = table.column("npv_per_capex_draws").combine_chunks()
+        values = column.flatten().to_numpy(zero_copy_only=False).reshape(-1, column.type.list_size)
+        position = pd.Index(table.column("system_id").to_pylist()).get_indexer(system_ids)
+        return values[position]
 
 
-def read_results(connection: duckdb.DuckDBPyConnection, names: tuple[str, ...] | None = None) -> AnalysedEstate:
-    """Return the stored result tables (all, or `names`), rows in published order; raise NotAnalysed."""
-    check_analysed(connection)
+@dataclass(frozen=True)
+class ResultSource:
+    """Where the results of an analysis are read from: a store (`db`), or Parquet results beside it.
+
+    results: a folder or URL of Parquet result tables (`estate analyse --results`); their inputs are the
+    store `db` (checked: the results must record its current imports), or the Parquet `source` the analysis
+    read (checked: the results must record that source). Nothing is copied: the store is only opened read-only.
+    """
+
+    db: Path
+    results: str | None = None
+    source: str | None = None
+
+    def read(self, names: tuple[str, ...] | None = None, check: bool = True) -> Results:
+        """Return the result tables (all eager ones, or `names`) in published order; raise NotAnalysed."""
+        if self.results is None:
+            if self.source is not None:
+                raise NotAnalysed("--source names the inputs of results kept as Parquet: give --results DIR too")
+            with connect(self.db, read_only=True) as connection:
+                return read_results(connection, names, self, check)
+        from pipeline.parquet import read_result_tables
+
+        tables = read_result_tables(self.results, names)
+        if check:
+            self._check_inputs(tables)
+        return Results({n: t for n, t in tables.items() if names or RESULTS[n].eager}, self)
+
+    def _check_inputs(self, tables: dict) -> None:
+        from pipeline.parquet import StagingError
+
+        run = tables["cost_model_runs"].iloc[0]
+        recorded = (str(run["import_ids"]), str(run["inputs_sha256"]))
+        if self.source is None and recorded[0].startswith(SOURCE_PREFIX):
+            raise StagingError(f"{self.results}: these results were computed from {_described(recorded[0])}: "
+                               "give --source")  # fmt: skip
+        if self.source is not None:
+            if recorded[0] != source_label(self.source):
+                raise StagingError(f"{self.results}: these results were computed from {_described(recorded[0])}, "
+                                   f"not the source {self.source}")  # fmt: skip
+            return
+        with connect(self.db, read_only=True) as connection:
+            check_inputs(connection, recorded, self.results)
+
+    @contextmanager
+    def inputs(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a read-only connection to the inputs: the store, or a temporary one of the Parquet `source`."""
+        if self.source is None:
+            with connect(self.db, read_only=True) as connection:
+                yield connection
+            return
+        from pipeline.staging import source_store
+
+        with source_store(self.source) as connection:
+            yield connection
+
+
+def _described(recorded: str) -> str:
+    if recorded.startswith(SOURCE_PREFIX):
+        return f"the source {recorded.removeprefix(SOURCE_PREFIX)}"
+    return f"a store's imports ({recorded or 'none'})"
+
+
+def as_source(where: ResultSource | Path) -> ResultSource:
+    """Return `where` as a ResultSource (a path is a store holding its own results)."""
+    return where if isinstance(where, ResultSource) else ResultSource(Path(where))
+
+
+def read_results(
+    connection: duckdb.DuckDBPyConnection,
+    names: tuple[str, ...] | None = None,
+    source: ResultSource | None = None,
+    check: bool = True,
+) -> Results:
+    """Return the stored result tables (all eager ones, or `names`), rows in published order; raise NotAnalysed."""
+    if check:
+        check_analysed(connection)
     chosen = [RESULTS[n] for n in names] if names else [t for t in RESULT_TABLES if t.eager]
-    tables = {
-        t.name: connection.sql(f"SELECT {', '.join(t.columns)} FROM {t.name} ORDER BY {t.order}").df() for t in chosen
-    }
-    return AnalysedEstate(tables)
+    tables = {}
+    for t in chosen:
+        query = connection.sql(f"SELECT {', '.join(t.columns)} FROM {t.name} ORDER BY {t.order}")
+        tables[t.name] = query.arrow() if t.name == "decision_draws" else query.df()
+        if hasattr(tables[t.name], "read_all"):
+            tables[t.name] = tables[t.name].read_all()
+    return Results(tables, source)
 
 
-def read_stored(db: Path, names: tuple[str, ...] | None = None) -> AnalysedEstate:
+def read_stored(db: Path, names: tuple[str, ...] | None = None) -> Results:
     """Return the stored results of the database at `db` (read-only); raise NotAnalysed or StoreError."""
-    with connect(db, read_only=True) as connection:
-        return read_results(connection, names)
+    return ResultSource(db).read(names)
 
 
 def recorded_settings(db: Path) -> AnalysisSettings | None:
@@ -244,12 +399,6 @@ def recorded_parameters(parameters_used: pd.DataFrame):
     )
 
 
-def stored_weights(db: Path) -> dict[str, float]:
-    """Return the ranking weights recorded with the stored analysis; raise NotAnalysed before `estate analyse`."""
-    used = read_stored(db, ("parameters_used",))["parameters_used"]
-    return {n: float(v) for n, v in zip(used["name"], used["value"], strict=True) if n.startswith("weight_")}
-
-
 def decision_draws_table(system_ids: np.ndarray, draws: np.ndarray) -> pa.Table:
     """Return the decision_draws table: each system's NPV per GBP of capex in each kept Monte Carlo draw."""
     values = pa.array(np.ascontiguousarray(draws, np.float32).ravel(), pa.float32())
@@ -257,37 +406,21 @@ def decision_draws_table(system_ids: np.ndarray, draws: np.ndarray) -> pa.Table:
     return pa.table({"system_id": pa.array(system_ids, pa.string()), "npv_per_capex_draws": lists})
 
 
-def stored_decision_draws(db: Path, system_ids: pd.Series) -> np.ndarray:
-    """Return the stored decision draws aligned with `system_ids` (systems x draws, float32)."""
-    with connect(db, read_only=True) as connection:
-        table = connection.sql("SELECT system_id, npv_per_capex_draws FROM decision_draws").arrow()
-    if hasattr(table, "read_all"):
-        table = table.read_all()
-    column = table.column("npv_per_capex_draws").combine_chunks()
-    width = column.type.list_size
-    values = column.flatten().to_numpy(zero_copy_only=False).reshape(-1, width)
-    position = pd.Index(table.column("system_id").to_pylist()).get_indexer(system_ids)
-    return values[position]
-
-
 def stored_ranking(
-    db: Path, weights: dict[str, float] | None, top_n: int, limit: int | None = None, method: str = "estate"
+    results: Results, weights: dict[str, float] | None, top_n: int, limit: int | None = None, method: str = "estate"
 ) -> pd.DataFrame:
     """Return the stored assessment ranked by `method` (estate: the decision measure, or `weights` when given).
 
     All systems, candidates first, or the first `limit`. The estate method with no weights and the recorded N
     is the stored ranking itself.
     """
-    estate = read_stored(db, ("system_assessment", "parameters_used", "cost_model_runs"))
-    used = estate["parameters_used"]
-    recorded = dict(zip(used["name"], used["value"], strict=True))
-    if method == "estate" and weights is None and top_n == recorded["stability_top_n"]:
-        ranked = estate.assessment
+    if method == "estate" and weights is None and top_n == results.parameters["stability_top_n"]:
+        ranked = results.assessment
     elif method == "estate":
-        draws = stored_decision_draws(db, estate.assessment["system_id"])
-        ranked = rerank(estate.assessment, used, estate.settings.seed, weights, top_n, draws)
+        draws = results.decision_draws(results.assessment["system_id"])
+        ranked = rerank(results.assessment, results["parameters_used"], results.settings.seed, weights, top_n, draws)
     else:
-        ranked = rank_by_method(estate.assessment, method)
+        ranked = rank_by_method(results.assessment, method)
     ranked = ranked.assign(method=method)
     return ranked.head(limit) if limit else ranked
 
@@ -297,7 +430,7 @@ def rank_by_method(assessment: pd.DataFrame, method: str) -> pd.DataFrame:
     from costing.methods import method_rank, method_scores
 
     if method not in method_scores(assessment.head(0)):
-        raise ValueError(f"unknown method '{method}': use estate, cddo, gao or time")
+        raise ValueError(f"unknown method '{method}': use {', '.join(METHODS)}")
     scores = method_scores(assessment)[method]
     candidate = assessment["candidate"].to_numpy(bool)
     npv = assessment["npv_gbp"].to_numpy(np.float64)

@@ -10,17 +10,11 @@ import numpy as np
 import pandas as pd
 
 from costing.plan import Plan, plan_replacements
-from estate.store import connect
-from pipeline.results import read_results
+from estate.cleaning import financial_year
+from pipeline.results import ResultSource, as_source
 from pipeline.settings import load_parameters
 
 FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def financial_year(start: int, offset: int = 0) -> str:
-    """Return the financial year `offset` years after the one starting in April of `start`, as 2027-28."""
-    year = start + offset
-    return f"{year}-{(year + 1) % 100:02d}"
 
 
 def parse_financial_year(text: str) -> int:
@@ -84,10 +78,13 @@ class Roadmap:
         }
 
 
-def plan_from_store(db: Path, budget: np.ndarray, capacity: int, start: int, time_limit: float = 50.0) -> Roadmap:
+def plan_from_store(
+    where: ResultSource | Path, budget: np.ndarray, capacity: int, start: int, time_limit: float = 50.0
+) -> Roadmap:
     """Return the roadmap of the stored analysis's replacement candidates (raise NotAnalysed before analyse)."""
-    with connect(db, read_only=True) as connection:
-        stored = read_results(connection, ("system_assessment", "system_metrics", "parameters_used"))
+    source = as_source(where)
+    stored = source.read(("system_assessment", "system_metrics", "parameters_used"))
+    with source.inputs() as connection:
         interfaces = connection.sql("SELECT source_system_id, target_system_id FROM interfaces").df()
     assessment = stored.assessment
     candidates = assessment[assessment["candidate"]].merge(

@@ -23,6 +23,7 @@ from estate.store import ImportSummary, connect, import_files, merged_systems_sq
 from pipeline.results import (
     current_import_ids,
     decision_draws_table,
+    inputs_fingerprint,
     parameter_table,
     recorded_settings,
     source_label,
@@ -138,8 +139,12 @@ def compute(
     return Analysis(graph, assessment, settings, inputs.rollups)
 
 
-def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame]:
-    """Return every result table of an analysis, as pipeline.results declares them."""
+def result_tables(analysis: Analysis, import_ids: str, fingerprint: str = "") -> dict[str, pd.DataFrame]:
+    """Return every result table of an analysis, as pipeline.results declares them.
+
+    import_ids and fingerprint (pipeline.results.inputs_fingerprint) say which inputs it read: a store's
+    current imports, or a source's label (no fingerprint).
+    """
     graph, assessment, settings = analysis.graph, analysis.assessment, analysis.settings
     parameters = settings.parameters()
     imputation = assessment.imputation
@@ -152,6 +157,7 @@ def result_tables(analysis: Analysis, import_ids: str) -> dict[str, pd.DataFrame
         **{f"estate_{k}": v for k, v in assessment.uncertainty.estate.items()},
         **{f"ranking_{k}": v for k, v in assessment.ranking.items()},
         "warnings": json.dumps(list(assessment.warnings)), "import_ids": import_ids,
+        "inputs_sha256": fingerprint,
     }])  # fmt: skip
     return {
         "system_metrics": graph.metrics.assign(betweenness_sources=graph.betweenness_sources),
@@ -192,14 +198,14 @@ def analyse(db: Path, settings: AnalysisSettings, timings: dict | None = None, r
     settings.parameters()  # a bad parameter text fails before anything is read
     with connect(db, read_only=results is not None) as connection, threadpool_limits(LIBRARY_THREADS):
         inputs = load_inputs(connection)
-        import_ids = current_import_ids(connection)
+        read = current_import_ids(connection), inputs_fingerprint(connection)
         analysis = compute(inputs, settings, timings)
         if results is None:
-            write_results(connection, result_tables(analysis, import_ids))
+            write_results(connection, result_tables(analysis, *read))
     if results is not None:
         from pipeline.parquet import write_result_tables
 
-        write_result_tables(result_tables(analysis, import_ids), results)
+        write_result_tables(result_tables(analysis, *read), results)
     return analysis
 
 

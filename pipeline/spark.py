@@ -31,9 +31,9 @@ import pandas as pd
 
 from costing.uncertainty import SYSTEMS_PER_CHUNK, ChunkContext, ChunkResult
 from estate.store import connect, merged_systems_sql
-from pipeline.parquet import under
+from pipeline.parquet import under, write_result_tables
 from pipeline.relational import INPUT_TABLES, reduce_inputs
-from pipeline.results import current_import_ids, source_label, write_results
+from pipeline.results import current_import_ids, inputs_fingerprint, source_label, write_results
 from pipeline.run import (
     INTERFACE_COLUMNS,
     INTERFACES_SQL,
@@ -110,7 +110,7 @@ def _view(spark, frame, name: str):
     return ibis.pyspark.connect(spark).table(f"estate_{name}")
 
 
-def inputs_from_store(spark, db: Path) -> tuple[ModelInputs, str]:
+def inputs_from_store(spark, db: Path) -> tuple[ModelInputs, tuple[str, str]]:
     """Return the model inputs of a DuckDB store, the detail reduced on Spark; and the imports they come from.
 
     The store's systems, interfaces and ledger go to Spark as DataFrames and pipeline.relational's expressions
@@ -123,7 +123,7 @@ def inputs_from_store(spark, db: Path) -> tuple[ModelInputs, str]:
     }
     with connect(db, read_only=True) as connection:
         data = {name: connection.sql(query).to_arrow_table() for name, query in queries.items()}  # typed, even empty
-        imports = current_import_ids(connection)
+        imports = current_import_ids(connection), inputs_fingerprint(connection)
     tables = {name: _view(spark, spark.createDataFrame(table), name) for name, table in data.items()}
     reduced = reduce_inputs(tables["systems"], tables["interfaces"], tables["costs"], keep=_cached)
     return model_inputs(data["systems"].to_pandas(), reduced), imports
@@ -153,26 +153,17 @@ def analyse_on_spark(
     """Analyse on Spark: inputs from the DuckDB store `db` (or `source`), results into `db` (or `results`)."""
     settings.parameters()  # a bad parameter text fails before anything is read
     if source:
-        inputs, imports = inputs_from_source(spark, source), source_label(source)
+        inputs, imports = inputs_from_source(spark, source), (source_label(source), "")
     else:
         inputs, imports = inputs_from_store(spark, db)
     analysis = compute(inputs, settings, map_chunks=spark_chunks(spark))
-    tables = result_tables(analysis, imports)
+    tables = result_tables(analysis, *imports)
     if results:
-        write_parquet_results(spark, tables, results)
+        write_result_tables(tables, results)  # the driver holds the tables: one writer for both engines
     else:
         with connect(db) as connection:
             write_results(connection, tables)
     return analysis
-
-
-def write_parquet_results(spark, tables: dict[str, pd.DataFrame], results: str) -> None:
-    """Write every result table as Parquet under `results` (RESULTS/NAME), through Spark."""
-    from pipeline.results import conform
-
-    for name, frame in conform(tables).items():
-        data = frame if isinstance(frame, pd.DataFrame) else frame.to_pandas()  # decision draws come as Arrow
-        spark.createDataFrame(data).write.mode("overwrite").parquet(under(results, name))
 
 
 def export_source(db: Path, folder: Path) -> Path:

@@ -28,3 +28,18 @@ def parameters_markdown() -> str:
             f"{markdown_cell(p.source)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def result_columns_markdown() -> str:
+    """Return every result table and its columns from the results catalogue: type, unit, description."""
+    from pipeline.catalogue import COLUMNS
+    from pipeline.results import RESULT_TABLES
+
+    lines = []
+    for table in RESULT_TABLES:
+        lines += [f"**`{table.name}`**", "", "| Column | Type | Unit | Meaning |", "|---|---|---|---|"]
+        for name, type_ in table.column_types():
+            c = COLUMNS[name]
+            lines.append(f"| `{name}` | {type_} | {c.units} | {markdown_cell(c.label + ': ' + c.description)} |")
+        lines.append("")
+    return "\n".join(lines)

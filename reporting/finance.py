@@ -24,34 +24,29 @@ from costing.ranking import RANKING_CRITERIA, criteria_matrix, score
 from costing.uncertainty import PERCENTILE_COLUMNS
 from estate.files import atomic_path
 from estate.workbook import close_workbook
+from pipeline.catalogue import COLUMNS
 from reporting.text import is_formula_like
 
 GBP = "£#,##0;-£#,##0"
-SYSTEM_COLUMNS = (  # (column in model inputs or assessment, header)
-    ("system_id", "System ID"), ("name", "Name"), ("department", "Department"), ("platform", "Platform"),
-    ("technology", "Technology"), ("run_cost_gbp", "Run cost (£/year)"), ("cost_basis", "Run cost basis"),
-    ("licence_cost_gbp", "Licence + support contract (£/year)"), ("staff_cost_gbp", "Staff cost (£/year)"),
-    ("hosting_cost_gbp", "Hosting cost (£/year)"),
-    ("years_past_end_of_support", "Years past end of support"), ("end_of_support_known", "End of support known (1/0)"),
-    ("support_fte", "Support FTE"),
-    ("scarce_skills", "Scarce skills (1/0)"), ("manual_workaround_hours_per_month", "Workaround hours/month"),
-    ("manual_interfaces", "Manual interfaces"),
-    ("known_vulnerabilities", "Known vulnerabilities"), ("outage_hours_per_year", "Outage hours/year"),
-    ("users", "Users"), ("mainframe", "Mainframe (1/0)"), ("on_premises", "On premises (1/0)"),
-    ("legacy", "Legacy (probability)"), ("blocked_dependents", "Direct dependents, shared (systems)"),
-    ("replacement_cost_estimate_gbp", "Replacement estimate (£)"), ("replacement_years", "Replacement years"),
-    ("criticality_score", "Criticality (1-5, 3 if unknown)"),
-    ("optimism_bias_mitigation", "Optimism bias mitigated (0-1)"), ("retire", "To retire (1/0)"),
-    ("esu_microsoft", "Microsoft extended support terms (1/0)"),
+SYSTEM_FIELDS = (  # the Systems sheet: model inputs and assessment columns, labelled by the results catalogue
+    "system_id", "name", "department", "platform", "technology", "run_cost_gbp", "cost_basis", "licence_cost_gbp",
+    "staff_cost_gbp", "hosting_cost_gbp", "years_past_end_of_support", "end_of_support_known", "support_fte",
+    "scarce_skills", "manual_workaround_hours_per_month", "manual_interfaces", "known_vulnerabilities",
+    "outage_hours_per_year", "users", "mainframe", "on_premises", "legacy", "blocked_dependents",
+    "replacement_cost_estimate_gbp", "replacement_years", "criticality_score", "optimism_bias_mitigation", "retire",
+    "esu_microsoft",
 )  # fmt: skip
-MONEY_COLUMNS = {
-    "run_cost_gbp",
-    "licence_cost_gbp",
-    "staff_cost_gbp",
-    "hosting_cost_gbp",
-    "replacement_cost_estimate_gbp",
-}
-TEXT_COLUMNS = {"system_id", "name", "department", "platform", "technology", "cost_basis"}
+WORKBOOK_NOTES = {  # how a cell codes its value, beside the catalogue's label
+    **dict.fromkeys(("end_of_support_known", "scarce_skills", "mainframe", "on_premises", "retire", "esu_microsoft"),
+                    "1/0"),
+    "legacy": "probability", "criticality_score": "1-5, 3 if unknown", "optimism_bias_mitigation": "0-1",
+}  # fmt: skip
+SYSTEM_COLUMNS = tuple(  # (column, header)
+    (name, COLUMNS[name].header + (f" ({WORKBOOK_NOTES[name]})" if name in WORKBOOK_NOTES else ""))
+    for name in SYSTEM_FIELDS
+)
+MONEY_COLUMNS = {name for name in SYSTEM_FIELDS if COLUMNS[name].kind == "money"}
+TEXT_COLUMNS = {name for name in SYSTEM_FIELDS if COLUMNS[name].type == "VARCHAR"}
 
 
 @dataclass

@@ -26,10 +26,10 @@ from costing.hidden import COMPONENTS, LEGACY_PREMIUM, components_in_words
 from costing.sensitivity import tornado
 from estate import __version__
 from estate.files import atomic_folder, atomic_path, sha256_of
-from estate.store import connect, merged_systems_sql
-from pipeline.results import RESULT_TABLES, SOURCE_PREFIX, NotAnalysed, read_results, recorded_parameters
+from estate.store import merged_systems_sql
+from pipeline.results import RESULT_TABLES, SOURCE_PREFIX, ResultSource, as_source, recorded_parameters
 from reporting import charts
-from reporting.text import inert_csv_text
+from reporting.text import csv_text
 from reporting.views import headline, ranking_determination
 
 DATA_TABLES = tuple(t.name for t in RESULT_TABLES if t.published)  # with import_issues, the report's data/
@@ -48,9 +48,6 @@ PACKAGES = (
     "jinja2",
     "weasyprint",
 )
-
-
-NoReport = NotAnalysed  # the name earlier releases exported
 
 
 def package_versions() -> dict[str, str]:
@@ -76,24 +73,23 @@ GROUP BY ALL ORDER BY ALL
 """
 
 
-def build_report(db: Path, out: Path, pdf: bool = True) -> dict:
-    """Write the report folder from the stored analysis; return the manifest."""
-    with connect(db, read_only=True) as connection:
-        stored = read_results(connection)
-        frames = {name: stored[name] for name in DATA_TABLES}
+def build_report(where: ResultSource | Path, out: Path, pdf: bool = True) -> dict:
+    """Write the report folder from the stored analysis (a ResultSource, or a store's path); return the manifest."""
+    source = as_source(where)
+    stored = source.read()
+    frames = {name: stored[name] for name in DATA_TABLES}
+    with source.inputs() as connection:
         frames["import_issues"] = connection.sql(
             'SELECT * FROM import_issues ORDER BY import_id, file, sheet, row, "column", code'
         ).df()
         frames["field_sources"] = connection.sql(FIELD_SOURCES_SQL.format(merged=merged_systems_sql())).df()
-        run = stored.run
         imports = connection.sql(
             "SELECT i.import_id, i.file_name, i.sha256, i.mapping, i.rows_systems, i.rows_interfaces, i.rows_costs, "
             "i.warnings, f.content FROM imports i JOIN import_files f USING (import_id) "
             "WHERE i.status = 'current' ORDER BY i.import_id"
         ).df()
-        inputs = stored["model_inputs"]
     with atomic_folder(out) as work:  # a failure (a full disk, say) leaves `out` as it was
-        return _write_report(work, frames, run, imports, inputs, pdf)
+        return _write_report(work, frames, stored.run, imports, stored["model_inputs"], pdf)
 
 
 def _write_report(out: Path, frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame, pdf: bool) -> dict:
@@ -183,12 +179,8 @@ def _write_bytes(path: Path, content: bytes) -> Path:
 def _write_table(folder: Path, name: str, frame: pd.DataFrame) -> list[Path]:
     """Write a table as csv (formula-like text made inert) and Parquet; return both paths."""
     csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(inert_csv_text)
     with atomic_path(csv_path) as temporary:
-        safe.to_csv(temporary, index=False, lineterminator="\n")
+        temporary.write_text(csv_text(frame), encoding="utf-8", newline="")
     with atomic_path(parquet_path) as temporary:
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temporary, compression="zstd")
     return [csv_path, parquet_path]

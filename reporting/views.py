@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from costing.hidden import COMPONENTS, components_in_words
+from costing.uncertainty import PERCENTILE_COLUMNS
 from estate.schema import SYSTEMS, FieldType
 from estate.store import connect, merged_systems_sql
-from pipeline.results import NotAnalysed, read_results
+from pipeline.results import NotAnalysed, Results, ResultSource, read_results
 
 __all__ = ["NotAnalysed", "components_in_words"]
 NEIGHBOURS_SHOWN = 40  # per hop and side in the neighbourhood view
@@ -35,7 +36,7 @@ class EstateData:
     interfaces: pd.DataFrame
     imports: pd.DataFrame
     issues: pd.DataFrame
-    results: dict[str, pd.DataFrame]  # every result table (pipeline.results), empty when not analysed
+    results: Results  # every result table (pipeline.results), none when not analysed
     not_analysed: str = ""  # why there are no results (NotAnalysed's message)
 
     @property
@@ -46,12 +47,12 @@ class EstateData:
     @property
     def run(self) -> dict:
         """Return the recorded settings and estate totals of the analysis."""
-        return self.results["cost_model_runs"].iloc[0].to_dict()
+        return self.results.run
 
     @property
     def assessment(self) -> pd.DataFrame:
         """Return one row per system: costs, uncertainty, appraisal, risk, rank (sorted by rank)."""
-        return self.results["system_assessment"]
+        return self.results.assessment
 
 
 def load_estate(db: Path) -> EstateData:
@@ -64,9 +65,9 @@ def load_estate(db: Path) -> EstateData:
             raise NoEstate(f"No inventory loaded in {db}: use the Import page or run `estate import FILE`.")
         frame = lambda sql: connection.sql(sql).df()  # noqa: E731
         try:
-            results, why = read_results(connection).tables, ""
+            results, why = read_results(connection, source=ResultSource(db)), ""
         except NotAnalysed as exc:
-            results, why = {}, str(exc)
+            results, why = Results({}), str(exc)
         data = EstateData(
             systems=frame(f"SELECT * EXCLUDE (extra) FROM ({merged_systems_sql()}) ORDER BY system_id"),
             interfaces=frame(
@@ -197,6 +198,36 @@ def department_summary(data: EstateData) -> pd.DataFrame:
     percentiles = data.results["department_costs"].set_index("department")
     summary = summary.join(percentiles, how="left").reset_index()
     return summary.sort_values("hidden_cost_gbp", ascending=False, ignore_index=True)
+
+
+DEPARTMENT_COUNTS = ("systems", "legacy_systems", "past_support", "red")
+
+
+def department_table(data: EstateData) -> pd.DataFrame:
+    """Return department_summary with a last row for the whole estate ("All departments").
+
+    Its counts and expected values are the sums of the rows above; its P10 and P90 are the estate's own
+    (percentiles do not add up).
+    """
+    departments = department_summary(data)
+    summed = [*DEPARTMENT_COUNTS, "reported_cost_gbp", "imputed_cost_gbp", "legacy_premium_gbp",
+              "legacy_premium_unobserved_gbp", "hidden_cost_gbp"]  # fmt: skip
+    run = data.run
+    total = {"department": "All departments", **departments[summed].sum().to_dict(),
+             **{c: float(run[f"estate_{c}"]) for c in PERCENTILE_COLUMNS}}  # fmt: skip
+    return pd.concat([departments, pd.DataFrame([total])], ignore_index=True)
+
+
+def heat_cells(data: EstateData, column: str) -> pd.DataFrame:
+    """Return systems and expected hidden cost (GBP and £m) per department and value of `column` (its label)."""
+    assessment = data.assessment
+    cells = (
+        assessment.assign(department=assessment["department"].fillna("(none)"),
+                          group=assessment[column].map(lambda v: code_label(v) if isinstance(v, str) and v else v))
+        .groupby(["department", "group"], as_index=False)
+        .agg(systems=("system_id", "size"), hidden=("hidden_cost_gbp", "sum"))
+    )  # fmt: skip
+    return cells.assign(hidden_m=cells["hidden"] / 1e6)
 
 
 def filter_ranking(
@@ -390,3 +421,19 @@ def scenario_inputs(db: Path):
 
     with connect(db, read_only=True) as connection:
         return load_inputs(connection)
+
+
+def roadmap_defaults(data: EstateData) -> dict:
+    """Return a plan's defaults: first_year (the financial year after the assessment), budget (GBP a year),
+    and the counts of candidates and of those with a positive expected NPV.
+
+    The budget spreads the capex of the candidates with a positive expected NPV over five years (GBP 1m when
+    there are none).
+    """
+    from estate.cleaning import financial_year_after
+
+    assessment = data.assessment
+    positive = assessment[assessment["candidate"].astype(bool) & (assessment["npv_gbp"] > 0)]
+    budget = float(positive["replacement_capex_gbp"].sum() / 5) if len(positive) else 1e6
+    return {"first_year": financial_year_after(data.results.settings.as_of), "budget": budget,
+            "candidates": int(assessment["candidate"].astype(bool).sum()), "positive": len(positive)}  # fmt: skip

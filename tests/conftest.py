@@ -40,11 +40,41 @@ def systems_rows(n: int = 3, prefix: str = "S", department: str = "Dept A") -> l
     return rows
 
 
-def run_estate(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run the installed `estate` console script and capture its output."""
+def run_console_script(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run the installed `estate` console script in a new process and capture its output (start-up, signals)."""
     full_env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
     full_env.pop("ESTATE_DB", None) if env is None or "ESTATE_DB" not in env else None
     return subprocess.run([ESTATE, *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=120)
+
+
+def run_estate(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `estate` in this process (typer's CliRunner: no second of start-up per call) and capture its output.
+
+    Behaves as the console script does: the same exit codes, stdout and stderr; an error the command line
+    turns into a message (OutputError) is that message; any other exception is its traceback on stderr
+    with exit 1, so a test that says "no traceback" still sees one.
+    """
+    import contextlib
+    import traceback
+
+    from typer.testing import CliRunner
+
+    from app.cli import app
+    from estate.files import OutputError
+
+    variables = {"COLUMNS": "200", "NO_COLOR": "1", "ESTATE_DB": None, **(env or {})}
+    with contextlib.chdir(cwd or Path.cwd()):
+        result = CliRunner().invoke(app, list(args), env=variables, catch_exceptions=True)
+    stderr, code = result.stderr, result.exit_code
+    error = result.exception
+    if isinstance(error, OutputError):
+        stderr, code = stderr + f"Error: {error}\n", 1
+    elif error is not None and not isinstance(error, SystemExit):
+        stderr += "".join(traceback.format_exception(error))
+        code = 1
+    return subprocess.CompletedProcess([ESTATE, *args], code, result.stdout, stderr)
 
 
 def snapshot(db: Path) -> dict[str, list[tuple]]:

@@ -185,18 +185,19 @@ def test_rank_weights_reorder_and_formats(analysed_sample):
 def test_stored_ranking_is_read_back_only_when_recomputing_would_give_the_same(analysed_sample):
     import duckdb
 
-    from pipeline.results import rerank, stored_decision_draws, stored_ranking
+    from pipeline.results import read_stored, rerank, stored_ranking
 
     db, _ = analysed_sample
     with duckdb.connect(str(db), read_only=True) as connection:
         frame = connection.sql("SELECT * FROM system_assessment ORDER BY rank").df()
         used = connection.sql("SELECT name, value FROM parameters_used").df()
-    draws = stored_decision_draws(db, frame["system_id"])
+    results = read_stored(db)
+    draws = results.decision_draws(frame["system_id"])
     recomputed = rerank(frame, used, 0, None, 20, draws)
-    read_back = stored_ranking(db, None, 20)
+    read_back = stored_ranking(results, None, 20)
     assert read_back["system_id"].tolist() == recomputed["system_id"].tolist()
     assert read_back["top_n_stability"].tolist() == pytest.approx(recomputed["top_n_stability"].tolist())
-    other_n = stored_ranking(db, None, 5)  # another N: stability is recomputed for it from the stored draws
+    other_n = stored_ranking(results, None, 5)  # another N: stability is recomputed for it from the stored draws
     assert other_n["top_n_stability"].tolist() == pytest.approx(
         rerank(frame, used, 0, None, 5, draws)["top_n_stability"].tolist()
     )

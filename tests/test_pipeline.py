@@ -19,12 +19,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from costing.hidden import COMPONENTS, INTERFACE_KINDS
+from costing.hidden import COMPONENTS
 from costing.inputs import SYSTEM_INPUTS
 from costing.parameters import ParameterError
 from costing.ranking import RANKING_CRITERIA
 from estate import store
-from estate.schema import SYSTEMS
+from estate.schema import INTERFACE_KINDS, SYSTEMS
 from estate.store import SCHEMA_VERSION, StoreError, connect
 from pipeline.results import ASSESSMENT_COLUMNS, RESULT_TABLES, NotAnalysed, read_stored
 from pipeline.run import analyse

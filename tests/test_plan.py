@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from costing.plan import plan_replacements
-from pipeline.roadmap import financial_year, parse_budget, parse_financial_year
+from estate.cleaning import financial_year
+from pipeline.roadmap import parse_budget, parse_financial_year
 from tests.conftest import run_estate
 
 

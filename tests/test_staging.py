@@ -16,10 +16,10 @@ import pytest
 
 from estate.sample import write_sample
 from estate.store import import_files
-from pipeline.results import RESULT_TABLES
+from pipeline.parquet import StagingError, read_result_tables
+from pipeline.results import RESULT_TABLES, NotAnalysed, ResultSource
 from pipeline.run import analyse
 from pipeline.settings import AnalysisSettings
-from pipeline.staging import StagingError, read_result_tables, staged_store
 from tests.conftest import run_estate, snapshot, write_xlsx
 
 SETTINGS = AnalysisSettings(date(2026, 11, 25), seed=5, draws=120)
@@ -113,10 +113,10 @@ def test_source_without_results_is_a_usage_error(analysed, tmp_path):
     db, results = analysed
     usage = run_estate("rank", "--db", str(db), "--source", str(tmp_path))
     assert usage.returncode == 2 and "--results" in usage.stderr
-    with pytest.raises(StagingError, match="computed from a store's imports"), staged_store(db, str(results), "x"):
-        pass
-    with staged_store(db, None) as same:
-        assert same == db  # without --results the store is read as it is
+    with pytest.raises(StagingError, match="computed from a store's imports"):
+        ResultSource(db, str(results), "x").read()
+    with pytest.raises(NotAnalysed, match="give --results"):
+        ResultSource(db, None, "x").read()
 
 
 def test_a_parquet_source_analysed_embedded_gives_the_stored_ranking(analysed, tmp_path):

@@ -9,9 +9,9 @@ import streamlit as st
 from app import ui
 from costing.ranking import RANKING_CRITERIA
 from pipeline.results import rank_by_method, rerank
+from reporting.text import csv_text
 from reporting.views import filter_ranking, ranking_determination
 
-MONEY = ["npv_gbp", "npv_p10_gbp", "npv_p90_gbp", "total_cost_of_legacy_gbp", "hidden_cost_gbp", "cost_of_delay_gbp"]
 # decision columns first: what to do, what it is worth, how sure, what legacy costs, how risky
 SHOWN = ["rank", "system_id", "name", "suggested_action", "npv_gbp", "probability_npv_positive", "hidden_cost_gbp",
          "risk_rag", "risk_score", "department", "platform", "score", "npv_p10_gbp", "npv_p90_gbp",
@@ -142,41 +142,29 @@ if view.empty:
     st.stop()
 score_label = {"estate": "NPV per £ of capex", "weighted": "Weighted score (0–100)", "cddo": "CDDO score (max 30)",
                "gao": "GAO-style points", "time": "TIME order"}[order]  # fmt: skip
-table = ui.readable(ui.in_millions(view[SHOWN].head(shown), MONEY), CODES)
+table = ui.readable(ui.in_millions(view[SHOWN].head(shown)), CODES)
 table.insert(3, "page", "System?system=" + table["system_id"].astype(str))
 st.dataframe(
     table.style.map(lambda rag: ui.RAG_STYLE.get(str(rag).lower(), ""), subset=["risk_rag"]),
     hide_index=True,
     height=min(38 + 35 * len(table), 640),
-    column_config={
-        **ui.ranking_columns(),
-        "page": st.column_config.LinkColumn("System page", display_text="Open", help="The system in full"),
-        "platform": "Platform",
-        "score": st.column_config.NumberColumn(score_label, format="%.2f"),
-        "npv_gbp": ui.money_column("Expected NPV of replacing (£m)", "Green Book NPV, mean of the Monte Carlo."),
-        "npv_p10_gbp": ui.money_column("NPV P10 (£m)"),
-        "npv_p90_gbp": ui.money_column("NPV P90 (£m)"),
-        "probability_npv_positive": st.column_config.ProgressColumn(
-            "P(NPV > 0)", min_value=0.0, max_value=1.0, format="percent"
+    column_config=ui.columns(
+        table.columns,
+        page=st.column_config.LinkColumn("System page", display_text="Open", help="The system in full"),
+        score=st.column_config.NumberColumn(score_label, format="%.2f"),
+        probability_npv_positive=st.column_config.ProgressColumn(
+            ui.column_label("probability_npv_positive"), min_value=0.0, max_value=1.0, format="percent"
         ),
-        "total_cost_of_legacy_gbp": ui.money_column("Cost of legacy (£m/year)", "Legacy premium + hidden cost."),
-        "cost_of_delay_gbp": ui.money_column("Cost of a year's delay (£m)"),
-        "risk_score": st.column_config.NumberColumn("Risk (1–25)", format="%d"),
-        "risk_rag": "Risk RAG",
-        "cddo_score": st.column_config.NumberColumn("CDDO score (max 30)", format="%.1f"),
-        "time_quadrant": "TIME quadrant",
-        "suggested_action": "Suggested action",
-        "wave": st.column_config.NumberColumn("Wave", format="%d"),
-        "top_n_stability": st.column_config.ProgressColumn(
+        top_n_stability=st.column_config.ProgressColumn(
             f"Top-{top_n} stability", min_value=0.0, max_value=1.0, format="percent"
         ),
-    },
+    ),
 )
 
 csv_column, workbook_column = st.columns(2)
 csv_column.download_button(
     "Download this view (csv)",
-    view[SHOWN].to_csv(index=False).encode("utf-8"),
+    csv_text(view[SHOWN]).encode("utf-8"),
     file_name="estate_candidates.csv",
     mime="text/csv",
 )

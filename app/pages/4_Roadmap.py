@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from app import ui
-from pipeline.roadmap import financial_year
+from estate.cleaning import financial_year
+from reporting.views import roadmap_defaults
 
 ui.page(
     "Roadmap",
@@ -13,11 +14,8 @@ ui.page(
     "and a delivery capacity; coupled clusters move together and no consumer starts before its providers.",
 )
 data = ui.estate()
-candidates = data.assessment[data.assessment["candidate"]]
-positive = candidates[candidates["npv_gbp"] > 0]
-as_of = pd.Timestamp(data.run["as_of"])
-first_year = (as_of.year if as_of.month >= 4 else as_of.year - 1) + 1
-default_budget = float(positive["replacement_capex_gbp"].sum() / 5) if len(positive) else 1e6
+defaults = roadmap_defaults(data)
+first_year, default_budget = defaults["first_year"], defaults["budget"]
 
 
 def plan_ui(column, key: str, budget: float, capacity: int) -> tuple[float, int, int]:
@@ -74,7 +72,8 @@ def plan(key: tuple, budget: float, capacity: int, years: int) -> dict:
 
 
 st.caption(
-    f"{len(candidates):,} replacement candidates, {len(positive):,} with a positive expected NPV. Plans start in "
+    f"{defaults['candidates']:,} replacement candidates, {defaults['positive']:,} with a positive expected NPV. "
+    "Plans start in "
     f"{financial_year(first_year)}. Compare two budgets or capacities side by side."
 )
 left_column, right_column = st.columns(2)

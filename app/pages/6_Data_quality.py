@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import ui
+from reporting.text import csv_text
 from reporting.views import issue_table
 
 ui.page(
@@ -49,7 +50,7 @@ else:
     )  # fmt: skip
     st.download_button(
         "Download these issues (csv)",
-        issues.to_csv(index=False).encode("utf-8"),
+        csv_text(issues).encode("utf-8"),
         file_name="estate_import_issues.csv",
         mime="text/csv",
     )
