@@ -870,7 +870,8 @@ _DECLARED = (
 # inputs as the cost model read them (model_inputs): floats, with their observed/assumed flags
 _INPUT_LABELS = {
     "years_past_end_of_support": ("Years past end of support", "years"),
-    "end_of_support_known": ("End of support known", "share"), "licence_cost_gbp": ("Licence and support contract cost", "money"),
+    "end_of_support_known": ("End of support known", "share"),
+    "licence_cost_gbp": ("Licence and support contract cost", "money"),
     "staff_cost_gbp": ("Staff cost", "money"), "hosting_cost_gbp": ("Hosting cost", "money"),
     "support_fte": ("Support FTE", "number"), "scarce_skills": ("Scarce skills", "share"),
     "manual_workaround_hours_per_month": ("Manual workaround hours a month", "number"),
