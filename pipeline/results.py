@@ -239,6 +239,10 @@ class Results:
     def __contains__(self, name: str) -> bool:
         return name in self.tables
 
+    def get(self, name: str, default=None):
+        """Return a table read, or `default` (a reader of an estate that may not be analysed)."""
+        return self.tables.get(name, default)
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self.tables:
             if self.source is None or name not in RESULTS:

@@ -132,9 +132,14 @@ def test_sample_writes_a_synthetic_workbook(tmp_path):
     assert "30 systems" in result.stdout and "(synthetic)" in result.stdout
 
 
-def test_version():
-    result = run_estate("--version")
+def test_version_and_a_usage_error_through_the_console_script(tmp_path):
+    from tests.conftest import run_console_script
+
+    result = run_console_script("--version")  # the installed entry point, in its own process
     assert result.returncode == 0 and result.stdout.startswith("estate ")
+    bad = run_console_script("rank", "--format", "xml", "--db", str(tmp_path / "none.duckdb"))
+    assert bad.returncode == 2 and "xml" in bad.stderr and "Traceback" not in bad.stderr
+    assert run_estate("rank", "--format", "xml").returncode == 2  # in process: the same outcome
 
 
 def test_app_with_sample_loads_an_empty_database_once(tmp_path):
