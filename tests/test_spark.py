@@ -27,7 +27,7 @@ from estate.store import import_files
 from pipeline.results import RESULT_TABLES
 from pipeline.run import analyse, analyse_source
 from pipeline.settings import AnalysisSettings
-from tests.conftest import run_estate, write_xlsx
+from tests.conftest import run_console_script, run_estate, write_xlsx
 
 pytestmark = [
     pytest.mark.spark,
@@ -246,7 +246,7 @@ def test_spark_connect_runs_the_same_analysis(sample_store, tmp_path):
         shutil.copy(sample_store, on_connect)
         shutil.copy(sample_store, embedded)
         # a client process of its own (this one already runs a classic session), through the command line
-        result = run_estate("analyse", "--db", str(on_connect), "--engine", "spark", "--spark-remote",
+        result = run_console_script("analyse", "--db", str(on_connect), "--engine", "spark", "--spark-remote",
                             f"sc://127.0.0.1:{port}", "--as-of", SETTINGS.as_of.isoformat(), "--seed",
                             str(SETTINGS.seed), "--draws", str(SETTINGS.draws))  # fmt: skip
         assert result.returncode == 0, result.stderr[-2000:]
