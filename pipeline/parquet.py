@@ -84,10 +84,7 @@ def _read_tables(results: str, chosen: list) -> dict[str, object]:
         try:
             data = pq.read_table(place)
         except (OSError, pa.ArrowException, ValueError) as exc:
-            raise StagingError(
-                f"{place}: no readable result table {table.name} ({type(exc).__name__}){_interrupted(results)}: "
-                "write it with `estate analyse --results DIR`"
-            ) from None
+            raise _unreadable(results, table.name, exc) from None
         missing = [c for c in table.columns if c not in data.column_names]
         if missing:
             raise StagingError(f"{place}: result table {table.name} lacks column(s) {', '.join(missing)}: it was "
@@ -119,10 +116,7 @@ def _run_of(results: str, name: str) -> str:
                 return "" if not runs else "mixed"
             return runs.pop()
     except (OSError, pa.ArrowException, ValueError) as exc:
-        raise StagingError(
-            f"{place}: no readable result table {name} ({type(exc).__name__}){_interrupted(results)}: "
-            "write it with `estate analyse --results DIR`"
-        ) from None
+        raise _unreadable(results, name, exc) from None
     return (schema.metadata or {}).get(RUN_KEY, b"").decode()
 
 
@@ -131,6 +125,14 @@ def _published(table, data: pa.Table) -> pd.DataFrame:
     with duckdb.connect() as connection:
         connection.register("data", data)
         return connection.sql(f"SELECT {', '.join(table.columns)} FROM data ORDER BY {table.order}").df()
+
+
+def _unreadable(results: str, name: str, exc: Exception) -> StagingError:
+    """Return the error for a result table that cannot be read, naming its place (and an interrupted write)."""
+    return StagingError(
+        f"{under(results, name)}: no readable result table {name} ({type(exc).__name__}){_interrupted(results)}: "
+        "write it with `estate analyse --results DIR`"
+    )
 
 
 def _interrupted(results: str) -> str:
