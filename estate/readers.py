@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import fastexcel
 import pyarrow as pa
 
+from estate.extent import ExtentProblem, ExtentScan
 from estate.issues import Issue, IssueCode
 
 # Documented limits (docs/inputs.md, "Limits").
@@ -154,23 +156,36 @@ def _read_workbook(path: Path, name: str, head: bytes) -> list[RawSheet]:
         raise _problem(
             name, IssueCode.UNREADABLE_FILE, "the workbook is damaged (not a complete zip archive)"
         ) from None
-    # The scan for merged and error cells streams every sheet's XML; fastexcel releases the GIL, so it
-    # runs alongside (fastexcel reads an error cell such as #REF! as blank).
+    # One stream through each sheet's XML finds its real extent (every cell reference, checked against
+    # Excel's limits), merged ranges and formula-error cells (fastexcel reads #REF! as blank). It runs while
+    # fastexcel opens the workbook (shared strings), and no sheet is laid out before its extent is known.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        merged = pool.submit(_scan_sheets, path, parts)
+        scanned = pool.submit(_scan_sheets, path, parts, name)
         try:
             reader = fastexcel.read_excel(str(path))
-            sheets = [_load_sheet(reader, sheet_name, name) for sheet_name in reader.sheet_names]
         except fastexcel.FastExcelError as exc:
+            scanned.result()  # a located extent problem is the better message
             raise _problem(
                 name, IssueCode.UNREADABLE_FILE, f"the workbook cannot be read: {_first_line(exc)}"
             ) from None
         try:
-            ranges = merged.result()
-        except (zipfile.BadZipFile, OSError, EOFError):
+            ranges = scanned.result()
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
             raise _problem(name, IssueCode.UNREADABLE_FILE, "the workbook is damaged (a part is unreadable)") from None
+    unscanned = [s for s in reader.sheet_names if s not in ranges]
+    if unscanned:  # every sheet fastexcel would lay out must have been measured
+        raise _problem(
+            name,
+            IssueCode.UNREADABLE_FILE,
+            "the workbook's sheet list does not match its parts: save it again",
+            unscanned[0],
+        )
+    try:
+        sheets = [_load_sheet(reader, sheet_name, name) for sheet_name in reader.sheet_names]
+    except fastexcel.FastExcelError as exc:
+        raise _problem(name, IssueCode.UNREADABLE_FILE, f"the workbook cannot be read: {_first_line(exc)}") from None
     for sheet in sheets:
-        sheet.merged_ranges, sheet.error_cells = ranges.get(sheet.sheet, ([], {}))
+        sheet.merged_ranges, sheet.error_cells = ranges[sheet.sheet]
     if not sheets:
         raise _problem(name, IssueCode.EMPTY_FILE, "the workbook has no sheets")
     return sheets
@@ -276,20 +291,31 @@ def _declared_cells(archive: zipfile.ZipFile, part: str) -> int:
     return rows * cols
 
 
-def _scan_sheets(path: Path, parts: dict[str, str]) -> dict[str, tuple[list[str], dict[tuple[int, str], str]]]:
-    """Return each sheet's merged ranges and formula-error cells, streaming its XML once."""
+def _scan_sheets(
+    path: Path, parts: dict[str, str], name: str
+) -> dict[str, tuple[list[str], dict[tuple[int, str], str]]]:
+    """Return each sheet's merged ranges and formula-error cells, streaming its XML once.
+
+    Raise FileProblem for a cell reference past Excel's limits, or a grid past MAX_SHEET_CELLS.
+    """
     result: dict[str, tuple[list[str], dict[tuple[int, str], str]]] = {}
     with zipfile.ZipFile(path) as archive:
         for sheet, part in parts.items():
             merged: list[str] = []
             errors: dict[tuple[int, str], str] = {}
+            extent = ExtentScan()
             try:
                 handle = archive.open(part)
             except KeyError:
+                result[sheet] = ([], {})  # fastexcel lays out nothing for a sheet without a part
                 continue
             with handle:
                 tail = b""
                 while chunk := handle.read(1 << 22):
+                    try:
+                        extent.feed(chunk)
+                    except ExtentProblem as problem:
+                        raise _problem(name, IssueCode.TOO_LARGE, str(problem), sheet) from None
                     buffer = tail + chunk
                     if b"<mergeCell " in buffer:
                         merged.extend(m.decode() for m in _MERGE.findall(buffer))
@@ -298,6 +324,19 @@ def _scan_sheets(path: Path, parts: dict[str, str]) -> dict[str, tuple[list[str]
                             if len(errors) < MAX_ERROR_CELLS:
                                 errors[(int(row), letters.decode())] = value.decode(errors="replace")
                     tail = buffer[-1024:]  # a tag cut by the chunk boundary is found whole next time
+            try:
+                cells = extent.finish().cells
+            except ExtentProblem as problem:
+                raise _problem(name, IssueCode.TOO_LARGE, str(problem), sheet) from None
+            if cells > MAX_SHEET_CELLS:
+                raise _problem(
+                    name,
+                    IssueCode.TOO_LARGE,
+                    f"the sheet's cells span {extent.extent.label} ({cells:,} cells); the limit is "
+                    f"{MAX_SHEET_CELLS:,}: delete unused rows and columns (a cell far from the rest, "
+                    "even an empty formatted one, makes the whole rectangle count)",
+                    sheet,
+                )
             result[sheet] = (sorted(set(merged)), errors)
     return result
 

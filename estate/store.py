@@ -93,6 +93,34 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         yield connection
 
 
+_IN_TRANSACTION: set[int] = set()  # connections inside transaction(): an inner one joins the outer
+
+
+@contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction, committed at its end; inside another, as part of that one.
+
+    On any failure the transaction is rolled back and the failure itself is raised: when the rollback
+    cannot run (DuckDB has already ended a transaction that failed, say on a full disk), the first cause
+    is what the caller sees, never "cannot rollback".
+    """
+    key = id(connection)
+    if key in _IN_TRANSACTION:
+        yield
+        return
+    connection.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(key)
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        with suppress(duckdb.Error):
+            connection.execute("ROLLBACK")
+        raise
+    finally:
+        _IN_TRANSACTION.discard(key)
+
+
 @contextmanager
 def _open(path: Path, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
@@ -124,7 +152,14 @@ def stored_schema_version(connection: duckdb.DuckDBPyConnection) -> int:
     tables = _table_names(connection)
     if "estate_meta" in tables:
         rows = connection.execute("SELECT value FROM estate_meta WHERE key = 'schema_version'").fetchall()
-        return int(rows[0][0]) if rows else 1
+        if not rows:
+            return 1
+        if not str(rows[0][0]).isdigit():
+            raise StoreError(
+                f"the database records schema version {str(rows[0][0])[:20]!r}, which no release of estate writes: "
+                "it is damaged or was edited; restore it from a backup (nothing was changed)"
+            )
+        return int(rows[0][0])
     return 1 if tables else 0
 
 
@@ -142,8 +177,7 @@ def upgrade(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
     _refuse_newer(connection, path)
     if stored_schema_version(connection) == SCHEMA_VERSION and _columns_complete(connection):
         return
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(connection):
         for statement in schema_ddl():
             connection.execute(statement)
         for table in TABLES:
@@ -154,10 +188,6 @@ def upgrade(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
                 if name not in have:  # a field added since the database was written: every row keeps its values
                     connection.execute(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}")
         connection.execute("INSERT OR REPLACE INTO estate_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
 
 
 def _columns_complete(connection: duckdb.DuckDBPyConnection) -> bool:
@@ -201,13 +231,19 @@ def validate_files(
     profile: MappingProfile | None = None,
     names: Sequence[str] | None = None,
     db: Path | None = None,
+    isolated: bool = False,
 ) -> tuple[list[FileResult], list[Issue]]:
     """Return each file's validation and every issue, including checks across the files given.
 
     With `db` (an existing store), references are checked against the systems already stored too, as the
     import will: an interface to a stored system is not reported as dangling, a name resolves to its ID.
+    `isolated` reads each file in a child process with memory and time limits (estate.isolation): what
+    a shared server does with uploads.
     """
-    results = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
+    read = validate_file
+    if isolated:
+        from estate.isolation import validate_file_isolated as read
+    results = [read(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
     issues = [i for r in results for i in r.issues]
     stored = NO_SYSTEMS
     if db is not None and db.exists():
@@ -219,40 +255,62 @@ def validate_files(
 
 
 def import_files(
-    db: Path, paths: Sequence[Path], profile: MappingProfile | None = None, names: Sequence[str] | None = None
+    db: Path,
+    paths: Sequence[Path],
+    profile: MappingProfile | None = None,
+    names: Sequence[str] | None = None,
+    validated: Sequence[FileResult] | None = None,
 ) -> tuple[list[ImportSummary], list[Issue]]:
-    """Import files in one transaction; return summaries and issues, or raise ImportRejected (nothing stored)."""
-    results = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
+    """Import files in one transaction; return summaries and issues, or raise ImportRejected (nothing stored).
+
+    `validated`: the files' validation already done (as the app does it, isolated), not repeated.
+    """
+    results = list(validated) if validated is not None else [
+        validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)
+    ]  # fmt: skip
+    refuse_errors(results)  # before the store is opened: a refused file never creates or touches it
+    with connect(db) as connection:
+        return import_into(connection, results)
+
+
+def refuse_errors(results: Sequence[FileResult]) -> None:
+    """Raise ImportRejected (with the cross-file issues too) when any file has an error."""
     issues = [i for r in results for i in r.issues]
     if has_errors(issues):
         raise ImportRejected(issues + resolve_links(results) + cross_check(results))
-    with connect(db) as connection:
-        # the same bytes read with another mapping profile are another import, not "unchanged"
-        current = {
-            (sha, used): import_id
-            for import_id, sha, used in connection.execute(
-                "SELECT import_id, sha256, json_extract_string(mapping, '$.profile') FROM imports "
-                "WHERE status = 'current'"
-            ).fetchall()
-        }
-        summaries: list[ImportSummary] = []
-        fresh: list[FileResult] = []
-        seen: set[tuple[str, str | None]] = set()
-        for result in results:
-            key = (result.sha256, result.profile_text)
-            if key in current or key in seen:
-                summaries.append(ImportSummary(result.file, result.sha256, "unchanged", current.get(key)))
-                continue
-            seen.add(key)
-            fresh.append(result)
-        replaced = {r.file for r in fresh}
-        stored = _stored_systems(connection, exclude_files=replaced)
-        issues += resolve_links(fresh, stored)
-        issues += cross_check(fresh, stored)
-        issues += _check_request_returns(fresh, stored)
-        if has_errors(issues):
-            raise ImportRejected(issues)
-        _write(connection, fresh, summaries, issues)
+
+
+def import_into(
+    connection: duckdb.DuckDBPyConnection, results: Sequence[FileResult]
+) -> tuple[list[ImportSummary], list[Issue]]:
+    """Store validated files through `connection` (in one transaction, or the caller's); see import_files."""
+    refuse_errors(results)
+    issues = [i for r in results for i in r.issues]
+    # the same bytes read with another mapping profile are another import, not "unchanged"
+    current = {
+        (sha, used): import_id
+        for import_id, sha, used in connection.execute(
+            "SELECT import_id, sha256, json_extract_string(mapping, '$.profile') FROM imports WHERE status = 'current'"
+        ).fetchall()
+    }
+    summaries: list[ImportSummary] = []
+    fresh: list[FileResult] = []
+    seen: set[tuple[str, str | None]] = set()
+    for result in results:
+        key = (result.sha256, result.profile_text)
+        if key in current or key in seen:
+            summaries.append(ImportSummary(result.file, result.sha256, "unchanged", current.get(key)))
+            continue
+        seen.add(key)
+        fresh.append(result)
+    replaced = {r.file for r in fresh}
+    stored = _stored_systems(connection, exclude_files=replaced)
+    issues += resolve_links(fresh, stored)
+    issues += cross_check(fresh, stored)
+    issues += _check_request_returns(fresh, stored)
+    if has_errors(issues):
+        raise ImportRejected(issues)
+    _write(connection, fresh, summaries, issues)
     order = {r.file: i for i, r in enumerate(results)}
     summaries.sort(key=lambda s: order.get(s.file, 0))
     return summaries, issues
@@ -365,9 +423,7 @@ def _write(
     from estate import __version__
 
     # Measured: on 2 cores, one thread inserts Arrow data about twice as fast (benchmarks/RESULTS.md).
-    connection.execute("SET threads = 1")
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with _one_thread(connection), transaction(connection):
         next_id = connection.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
         for result in fresh:
             import_id = next_id
@@ -438,12 +494,16 @@ def _write(
                     left_out,
                 )
             )
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
+
+
+@contextmanager
+def _one_thread(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    connection.execute("SET threads = 1")
+    try:
+        yield
     finally:
-        connection.execute("RESET threads")
+        with suppress(duckdb.Error):
+            connection.execute("RESET threads")
 
 
 MERGED_FIELDS = tuple(f.name for f in SYSTEMS.stored_fields if f.name != "system_id") + tuple(
@@ -549,8 +609,7 @@ def replace_tables(
 
     `types` (name -> [(column, DuckDB type)]) stores each table with exactly those columns and types.
     """
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(connection):
         for name, frame in tables.items():
             if not name.isidentifier():
                 raise ValueError(f"not a table name: {name!r}")
@@ -560,7 +619,3 @@ def replace_tables(
             connection.register("replacement", frame)
             connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM replacement")
             connection.unregister("replacement")
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise

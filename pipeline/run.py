@@ -19,7 +19,8 @@ from dependency_graph.graph import NODE_ATTRIBUTES, EstateGraph, build_graph
 from dependency_graph.metrics import GraphAnalysis, analyse_graph
 from estate.issues import Issue
 from estate.mapping import MappingProfile
-from estate.store import ImportSummary, connect, import_files, merged_systems_sql
+from estate.store import ImportSummary, connect, import_into, merged_systems_sql, refuse_errors, transaction
+from estate.validation import FileResult, validate_file
 from pipeline.results import (
     current_import_ids,
     decision_draws_table,
@@ -196,16 +197,28 @@ def analyse(db: Path, settings: AnalysisSettings, timings: dict | None = None, r
     as Parquet instead (pipeline.parquet), and the store is only read.
     """
     settings.parameters()  # a bad parameter text fails before anything is read
-    with connect(db, read_only=results is not None) as connection, threadpool_limits(LIBRARY_THREADS):
+    with connect(db, read_only=results is not None) as connection:
+        if results is None:
+            return analyse_into(connection, settings, timings)
+        with threadpool_limits(LIBRARY_THREADS):
+            inputs = load_inputs(connection)
+            read = current_import_ids(connection), inputs_fingerprint(connection)
+            analysis = compute(inputs, settings, timings)
+    from pipeline.parquet import write_result_tables
+
+    write_result_tables(result_tables(analysis, *read), results)
+    return analysis
+
+
+def analyse_into(
+    connection: duckdb.DuckDBPyConnection, settings: AnalysisSettings, timings: dict | None = None
+) -> Analysis:
+    """Analyse the estate `connection` holds and replace its result tables (in one transaction, or the caller's)."""
+    with threadpool_limits(LIBRARY_THREADS):
         inputs = load_inputs(connection)
         read = current_import_ids(connection), inputs_fingerprint(connection)
         analysis = compute(inputs, settings, timings)
-        if results is None:
-            write_results(connection, result_tables(analysis, *read))
-    if results is not None:
-        from pipeline.parquet import write_result_tables
-
-        write_result_tables(result_tables(analysis, *read), results)
+        write_results(connection, result_tables(analysis, *read))
     return analysis
 
 
@@ -235,11 +248,23 @@ def import_and_analyse(
     profile: MappingProfile | None = None,
     names: Sequence[str] | None = None,
     settings: AnalysisSettings | None = None,
+    validated: Sequence[FileResult] | None = None,
 ) -> tuple[list[ImportSummary], list[Issue], Analysis]:
-    """Import files (all or nothing), then analyse with `settings` (else the recorded ones, else defaults today)."""
+    """Import files and analyse with `settings` (else the recorded ones, else defaults today), all or nothing.
+
+    The import and the analysis are one transaction: when the analysis fails, the files are not stored
+    either, so the store never holds inputs its results were not computed from. `validated`: the files'
+    validation already done (the app's, isolated).
+    """
     chosen = settings or settings_for(db)
-    summaries, issues = import_files(db, paths, profile, names)
-    return summaries, issues, analyse(db, chosen)
+    chosen.parameters()
+    if validated is None:
+        validated = [validate_file(p, profile, names[i] if names else None) for i, p in enumerate(paths)]
+    refuse_errors(validated)
+    with connect(db) as connection, transaction(connection):
+        summaries, issues = import_into(connection, validated)
+        analysis = analyse_into(connection, chosen)
+    return summaries, issues, analysis
 
 
 def import_sample_if_empty(db: Path, settings: AnalysisSettings | None = None) -> list[ImportSummary]:

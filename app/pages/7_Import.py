@@ -54,20 +54,20 @@ if not uploads:
     st.stop()
 
 
-def commit(paths: list[Path], names: list[str]) -> None:
-    """Store the checked files (all or nothing), then analyse again with the recorded settings."""
+def commit(paths: list[Path], names: list[str], validated: list) -> None:
+    """Store the checked files and analyse again with the recorded settings: both, or neither."""
     from dependency_graph import EmptyEstate
     from pipeline.run import import_and_analyse
 
     db = ui.db_path()
     try:
         with st.spinner("Storing and analysing…"):
-            summaries, _, analysis = import_and_analyse(db, paths, profile, names=names)
+            summaries, _, analysis = import_and_analyse(db, paths, profile, names=names, validated=validated)
     except ImportRejected as rejected:
         st.error(f"Rejected: {len(rejected.issues):,} problem(s); nothing was stored.")
         return
-    except (StoreError, EmptyEstate) as exc:
-        st.error(str(exc))
+    except (StoreError, EmptyEstate, ValueError) as exc:
+        st.error(f"{exc}: nothing was stored (the import and its analysis land together, or not at all).")
         return
     for summary in summaries:
         st.success(summary.as_text())
@@ -82,7 +82,9 @@ with tempfile.TemporaryDirectory(prefix="estate-upload-") as folder:
     except UploadError as exc:
         st.error(str(exc))
         st.stop()
-    results, issues = validate_files(paths, profile, names=names, db=ui.db_path())  # checked against the store
+    # each file is read in a child process with memory and time limits (estate.isolation): whatever an
+    # upload does to the reader costs its uploader an error, never the server everyone shares
+    results, issues = validate_files(paths, profile, names=names, db=ui.db_path(), isolated=True)
     for result in results:
         counts = ", ".join(f"{result.rows(t):,} {t}" for t in result.tables) or "no rows read"
         st.markdown(f"**{result.file}**: {counts}")
@@ -100,4 +102,4 @@ with tempfile.TemporaryDirectory(prefix="estate-upload-") as folder:
         st.stop()
     st.success(f"No errors ({len(issues):,} warning(s)). Commit to store the files and re-run the analysis.")
     if st.button("Commit import", type="primary"):
-        commit(paths, names)
+        commit(paths, names, results)
