@@ -28,6 +28,7 @@ from estate.mapping import MappingProfile, ProfileError, builtin_profile_names
 from estate.sample import LARGE_TABLE_FORMATS, sample_files, write_sample
 from estate.store import StoreError, connect, default_db_path, import_files, validate_files
 from estate.workbook import write_template
+from pipeline.settings import MAX_BETWEENNESS_SAMPLES, MAX_DRAWS
 
 app = typer.Typer(
     name="estate",
@@ -374,13 +375,18 @@ def analyse_command(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for Monte Carlo, imputation and sampling.")] = 0,
-    draws: Annotated[int, typer.Option("--draws", min=1, help="Monte Carlo draws.")] = 1000,
+    draws: Annotated[int, typer.Option("--draws", min=1, max=MAX_DRAWS, help="Monte Carlo draws.")] = 1000,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Date the costs are assessed at, YYYY-MM-DD [default: today].")
     ] = None,
     betweenness_samples: Annotated[
         int,
-        typer.Option("--betweenness-samples", min=1, help="Source systems sampled for betweenness above 5,000 nodes."),
+        typer.Option(
+            "--betweenness-samples",
+            min=1,
+            max=MAX_BETWEENNESS_SAMPLES,
+            help="Source systems sampled for betweenness above 5,000 nodes.",
+        ),
     ] = 64,
     as_json: JsonOpt = False,
     engine: Annotated[

@@ -6,6 +6,7 @@ result; nothing here computes a figure.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import altair as alt
@@ -61,6 +62,22 @@ def search_box(data: EstateData) -> None:
         st.switch_page("pages/2_System.py", query_params={"system": target})
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+
+
+def plain(value: object) -> str:
+    """Return text from an inventory (or an upload's name) made inert for Streamlit's Markdown.
+
+    Every character Markdown or HTML could act on is backslash-escaped, so a name such as
+    `[Sign in](https://look-alike.example)` or `![](https://tracker.example/p.gif)` is shown as written:
+    no link, no image fetched, no bare web address turned into a link (':' and '.' are escaped too).
+    Line breaks become spaces. Use it for every value interpolated into st.header, st.markdown, st.caption,
+    st.info and friends; tables (st.dataframe) show text as text already.
+    """
+    text = " ".join(str("" if value is None else value).split())
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def estate(analysed: bool = True) -> EstateData:
     """Return the stored estate (shared by every session; never modify it), or explain what to do and stop."""
     path, modified, size = fingerprint()
@@ -69,13 +86,13 @@ def estate(analysed: bool = True) -> EstateData:
         if analysed:
             require_analysis(data)
     except NotAnalysed as exc:
-        st.info(str(exc))
+        st.info(plain(exc))
         st.stop()
     except NoEstate:
         st.info(NOTHING_LOADED)
         st.stop()
     except StoreError as exc:
-        st.error(f"{exc}")
+        st.error(plain(exc))
         st.stop()
     search_box(data)
     return data

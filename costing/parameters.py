@@ -141,6 +141,8 @@ def _read(text: str, origin: str) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or table: a hostile file nests thousands
+        raise ParameterError(f"{origin}: not a parameter file: arrays or tables nested too deeply") from None
 
 
 def _parameter(name: str, table: dict, origin: str) -> Parameter:

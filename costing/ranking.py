@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -162,8 +164,8 @@ def parse_weights(text: str, defaults: dict[str, float]) -> dict[str, float]:
             weights[name] = float(value)
         except ValueError:
             raise ValueError(f"weight '{key.strip()}' needs a number, got '{value}'") from None
-        if weights[name] < 0:
-            raise ValueError(f"weight '{key.strip()}' must not be negative")
+        if not math.isfinite(weights[name]) or weights[name] < 0:
+            raise ValueError(f"weight '{key.strip()}' must be a finite number, not negative (got '{value.strip()}')")
     if sum(weights.values()) <= 0:
         raise ValueError("the weights must not all be zero")
     return weights

@@ -60,6 +60,11 @@ _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 MAX_NUMBER = 1e15  # £1,000 trillion: larger is a typo or junk, and would overflow whole-number columns
+# Money after its unit and currency are applied. One cost line or system figure of more than £1 trillion is
+# not IT spending (UK total managed expenditure is about £1.2 trillion a year), and an estate's money must sum
+# exactly in 64-bit hundredths of a penny (pipeline.relational.PARTS), which holds to £922 trillion.
+MAX_MONEY = 1e12
+MAX_ESTATE_MONEY = 9e14
 
 
 def parse_number(text: str, *, money: bool = False) -> float:
@@ -321,6 +326,16 @@ def blank_to_null(raw: pa.Array) -> pa.Array:
     return pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
 
 
+def normalised_ids(text: pa.Array) -> pa.Array:
+    """Return identifiers in Unicode NFKC with invisible format characters (zero-width space, BOM ...) removed.
+
+    'S-1', 'S-1' followed by a zero-width space, and a full-width 'Ｓ-1' are one ID, so a duplicate cannot hide
+    behind a character nobody can see.
+    """
+    visible = pc.replace_substring_regex(text, r"\p{Cf}", "")
+    return pc.utf8_trim_whitespace(pc.utf8_normalize(visible, "NFKC"))
+
+
 def _parser_for(field: Field) -> Callable[[str], object]:
     match field.type:
         case FieldType.MONEY:
@@ -350,7 +365,7 @@ def clean_column(field: Field, raw: pa.Array) -> CleanColumn:
 def clean_text(field: Field, text: pa.Array) -> CleanColumn:
     """Return trimmed text (blanks already null, see `blank_to_null`) parsed to the field's type."""
     if field.type is FieldType.TEXT:
-        return CleanColumn(text, {})
+        return CleanColumn(normalised_ids(text) if field.name.endswith("_id") else text, {})
     target = _ARROW_TYPES[field.type]
     parser = _parser_for(field)
     values = pa.nulls(len(text), target)

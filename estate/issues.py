@@ -109,7 +109,10 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     "import's non-empty values winning.",
     IssueCode.UNKNOWN_UNIT: "A money column's header names a unit estate does not understand (never ignored).",
     IssueCode.NO_EXCHANGE_RATE: "A money column in another currency (USD, EUR) with no rate in the mapping profile.",
-    IssueCode.REQUEST_CHANGED: "A returned data request has an edited system ID or an added row.",
+    IssueCode.REQUEST_CHANGED: (
+        "A returned data request has an edited ID, name or department, an added row, a missing or unknown "
+        "request ID, or was already imported under another file name."
+    ),
     IssueCode.FIELD_CONFLICT: "Two sources give different values for one field of one system: the later import's "
     "value is used and both are reported.",
     IssueCode.BAD_NUMBER: "Not a number or an amount.",

@@ -128,6 +128,8 @@ class MappingProfile:
             raise ProfileError(f"{path}: cannot read the mapping profile: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ProfileError(f"{path}: not valid TOML: {exc}") from None
+        except RecursionError:  # tomllib recurses once per nested array or table: a hostile file nests thousands
+            raise ProfileError(f"{path}: not a mapping profile: arrays or tables nested too deeply") from None
         return replace(cls.from_dict(data, str(path)), text=text)
 
     @classmethod

@@ -395,8 +395,33 @@ def _decode(data: bytes, name: str) -> str:
         raise _problem(name, IssueCode.UNREADABLE_FILE, "the file is binary, not csv text")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    except UnicodeDecodeError as exc:
+        where = exc.start
+    import charset_normalizer
+
+    guess = charset_normalizer.from_bytes(data[: 1 << 16]).best()
+    if guess is not None and guess.encoding in _MULTIBYTE_ENCODINGS:
+        raise _problem(
+            name, IssueCode.UNREADABLE_FILE,
+            f"the file is not UTF-8 (byte {where:,}): it looks like {guess.encoding} text, which would be read "
+            "garbled: save it as 'CSV UTF-8' (Excel) or re-encode it to UTF-8",
+        )  # fmt: skip
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise _problem(
+            name, IssueCode.UNREADABLE_FILE,
+            f"the file is neither UTF-8 (byte {where:,}) nor Windows-1252 (byte {exc.start:,}): save it as "
+            "'CSV UTF-8' (Excel) or re-encode it to UTF-8",
+        ) from None  # fmt: skip
+
+
+# encodings of East Asian and other multi-byte text: read as Windows-1252 they would be silently garbled
+_MULTIBYTE_ENCODINGS = frozenset({
+    "cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004", "euc_jisx0213",
+    "iso2022_jp", "gb2312", "gbk", "gb18030", "hz", "big5", "big5hkscs", "cp950", "euc_kr", "cp949", "johab",
+    "iso2022_kr", "utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le",
+})  # fmt: skip
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -423,6 +448,14 @@ def _read_parquet(path: Path, name: str) -> RawSheet:
             IssueCode.TOO_LARGE,
             f"the file has {table.num_rows * table.num_columns:,} cells; the limit is {MAX_SHEET_CELLS:,}",
         )
+    nested = [c.name for c in table.schema if pa.types.is_nested(c.type) or (pa.types.is_dictionary(c.type)
+              and pa.types.is_nested(c.type.value_type))]  # fmt: skip
+    if nested:
+        raise _problem(
+            name, IssueCode.UNREADABLE_FILE,
+            f"column '{nested[0][:60]}' holds nested values (lists, structs or maps), not one value per cell: "
+            "flatten it (one column per field) and export the table again",
+        )  # fmt: skip
     columns = {}
     for i, column in enumerate(table.schema):
         values = table.column(i).combine_chunks()

@@ -14,17 +14,18 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from estate.cleaning import MAX_ESTATE_MONEY
 from estate.issues import ISSUE_COLUMNS, ImportRejected, Issue, IssueCode, has_errors
 from estate.links import resolve_links
 from estate.mapping import MappingProfile
-from estate.schema import COSTS, INTERFACES, PROVENANCE_COLUMNS, SYSTEMS, TABLES, Table
+from estate.schema import COSTS, INTERFACES, PROVENANCE_COLUMNS, SYSTEMS, TABLES, FieldType, Table
 from estate.validation import FileResult, TableData, validate_file
 
 DEFAULT_DB = "estate.duckdb"
 # The store's layout. 1: release 0.1 (no estate_meta table); 2: estate_meta records the version;
 # 3: systems gain the CDDO framework's own scores (cddo_l1 ... cddo_c6). Raise it when a table or column
 # is added: opening an earlier database adds them (from the schema module) and keeps every row.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: data_requests (what each data-request workbook asked)
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "systems": (("end_of_support_derived", "BOOLEAN"), ("end_of_support_basis", "VARCHAR")),
 }
@@ -61,6 +62,10 @@ def schema_ddl() -> list[str]:
     statements.append("CREATE TABLE IF NOT EXISTS estate_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     statements.append(
         "CREATE TABLE IF NOT EXISTS import_files (import_id BIGINT, file_name VARCHAR, sha256 VARCHAR, content BLOB)"
+    )
+    statements.append(  # one row per data-request workbook written: what it asked, to check its return
+        "CREATE TABLE IF NOT EXISTS data_requests (request_id VARCHAR PRIMARY KEY, addressee VARCHAR, "
+        "file_name VARCHAR, systems VARCHAR, written_at TIMESTAMP)"
     )
     statements.append(
         "CREATE TABLE IF NOT EXISTS import_issues (import_id BIGINT, file VARCHAR, sheet VARCHAR, row BIGINT, "
@@ -307,7 +312,7 @@ def import_into(
     stored = _stored_systems(connection, exclude_files=replaced)
     issues += resolve_links(fresh, stored)
     issues += cross_check(fresh, stored)
-    issues += _check_request_returns(fresh, stored)
+    issues += _check_request_returns(connection, fresh, stored)
     if has_errors(issues):
         raise ImportRejected(issues)
     _write(connection, fresh, summaries, issues)
@@ -384,22 +389,80 @@ def cross_check(results: Sequence[FileResult], stored: pa.Table = NO_SYSTEMS) ->
     return issues
 
 
-def _check_request_returns(results: Sequence[FileResult], stored: pa.Table) -> list[Issue]:
-    """Return errors for returned data requests (estate.requests) whose IDs were edited or rows added."""
-    from estate.requests import check_return, requested_ids
+def _check_request_returns(
+    connection: duckdb.DuckDBPyConnection, results: Sequence[FileResult], stored: pa.Table
+) -> list[Issue]:
+    """Return errors for returned data requests (estate.requests) that cannot be trusted or were changed.
+
+    The request ID in the workbook must be one this store recorded (data_requests); its rows must be the
+    systems recorded, with the recorded names and departments; a request already imported as another file
+    (still current) is refused. A trusted return's FileResult records its request ID.
+    """
+    from estate.requests import check_return, refused_return, request_identity
 
     issues: list[Issue] = []
     known = set(stored.column("system_id").to_pylist())
     for result in results:
-        asked = requested_ids(result.path)
-        if asked is None:
+        identity = request_identity(result.path)
+        if identity is None:
             continue
+        kind, value = identity
+        if kind == "damaged":
+            issues.append(refused_return(result.file, f"{value}; import the workbook as it was sent"))
+            continue
+        if kind == "legacy":
+            issues.append(
+                refused_return(
+                    result.file,
+                    "it was written by an earlier release of estate, whose "
+                    "requests the store did not record: write them again with estate requests",
+                )
+            )
+            continue
+        recorded = connection.execute("SELECT systems FROM data_requests WHERE request_id = ?", [value]).fetchall()
+        if not recorded:
+            issues.append(
+                refused_return(
+                    result.file,
+                    "its request ID is not one this store sent (another store's "
+                    "request, or an edited ID): import it into the store that wrote it",
+                )
+            )
+            continue
+        earlier = connection.execute(
+            "SELECT file_name FROM imports WHERE status = 'current' AND json_extract_string(mapping, '$.request') = ? "
+            "AND file_name <> ?",
+            [value, result.file],
+        ).fetchall()
+        if earlier:
+            issues.append(
+                refused_return(
+                    result.file,
+                    f"this request was already imported as '{earlier[0][0]}': "
+                    "import a corrected return under that same file name to replace it",
+                )
+            )
+            continue
+        asked = json.loads(recorded[0][0])
         for data in result.tables.get(SYSTEMS.name, []):
+            columns = [c for c in ("system_id", "name", "department", "source_row") if c in data.values.column_names]
+            letters = {c: data.letter(c) for c in ("system_id", "name", "department") if c in columns}
             issues += check_return(
-                result.file, data.sheet, data.values.column("system_id"), data.values.column("source_row"),
-                data.letter("system_id"), asked, known,
+                result.file, data.sheet, data.values.select(columns), letters, asked, known
             )  # fmt: skip
+        result.request = value
     return issues
+
+
+def record_requests(db: Path, records: Sequence[dict]) -> None:
+    """Record what each data-request workbook asked (estate.requests), so that its return can be checked."""
+    with connect(db) as connection, transaction(connection):
+        for record in records:
+            connection.execute(
+                "INSERT INTO data_requests VALUES (?, ?, ?, ?, ?)",
+                [record["request_id"], record["addressee"], record["file_name"], json.dumps(record["systems"]),
+                 datetime.now(UTC).replace(tzinfo=None)],
+            )  # fmt: skip
 
 
 def _owners(owners: list[pa.Table], ids: pa.Array) -> dict[str, str]:
@@ -451,7 +514,7 @@ def _write(
             left_out = {t.name: sum(d.left_out for d in result.tables.get(t.name, [])) for t in TABLES}
             mapping = {
                 "columns": result.mapping_report(), "profile": result.profile_text, "left_out": left_out
-            }  # fmt: skip
+            } | ({"request": result.request} if result.request else {})  # fmt: skip
             # The file's own bytes, so `estate report` can ship them and `estate verify` rerun from them.
             connection.execute(
                 "INSERT INTO import_files VALUES (?, ?, ?, ?)",
@@ -494,6 +557,24 @@ def _write(
                     left_out,
                 )
             )
+        _refuse_unsummable_money(connection, fresh)
+
+
+def _refuse_unsummable_money(connection: duckdb.DuckDBPyConnection, fresh: list[FileResult]) -> None:
+    """Raise ImportRejected (the transaction then rolls back) when the estate's money would not sum exactly."""
+    parts = [
+        f"SELECT coalesce(sum({f.name}), 0) FROM {table.name}"
+        for table in TABLES
+        for f in table.stored_fields
+        if f.type is FieldType.MONEY
+    ]
+    total = connection.execute(f"SELECT {' + '.join(f'({p})' for p in parts)}").fetchone()[0]
+    if total is not None and total > MAX_ESTATE_MONEY:
+        file = fresh[0].file if fresh else ""
+        raise ImportRejected([Issue(file, "", None, "", "", IssueCode.OUT_OF_RANGE, (
+            f"with this import the estate's money would total £{total:,.0f}, above the £{MAX_ESTATE_MONEY:,.0f} "
+            "that estate sums exactly: an amount is in the wrong unit (check £k and £m columns); nothing was stored"
+        ))])  # fmt: skip
 
 
 @contextmanager

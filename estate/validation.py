@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -11,7 +12,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from estate.cleaning import CleanColumn, blank_to_null, clean_column, clean_text, financial_year, financial_year_of
+from estate.cleaning import (
+    MAX_MONEY,
+    CellProblem,
+    CleanColumn,
+    blank_to_null,
+    clean_column,
+    clean_text,
+    financial_year,
+    financial_year_of,
+)
 from estate.files import sha256_of
 from estate.issues import Issue, IssueCode, has_errors
 from estate.lifecycle import CONFLICT_YEARS, derive_end_of_support
@@ -30,7 +40,7 @@ from estate.mapping import (
     table_for_single_sheet,
 )
 from estate.readers import SINGLE_TABLE_SUFFIXES, XML_SUFFIXES, FileProblem, RawSheet, read_file
-from estate.schema import COSTS, INTERFACES, SYSTEMS, TABLES_BY_NAME, Table, normalise_header
+from estate.schema import COSTS, INTERFACES, SYSTEMS, TABLES_BY_NAME, FieldType, Table, normalise_header
 from estate.shaping import shape_rows
 
 EXAMPLE_SYSTEM_HEADERS = "System ID, Name, Department"
@@ -64,6 +74,7 @@ class FileResult:
     issues: list[Issue] = field(default_factory=list)
     unread: list[tuple[str, list[ColumnMapping]]] = field(default_factory=list)  # sheets mapped, then refused
     profile_text: str | None = None  # the mapping profile the file was read with, as written
+    request: str | None = None  # a returned data request's ID, once the store has checked it (estate.requests)
 
     @property
     def ok(self) -> bool:
@@ -323,6 +334,8 @@ def _validate_sheet(
             cleaned = _other_category(sheet, column, raw, cleaned, rows, issues)
         if column.multiplier != 1.0:
             cleaned = CleanColumn(apply_header_unit(raw, cleaned.values, column.multiplier), cleaned.problems)
+        if f.type is FieldType.MONEY:
+            cleaned = _money_in_range(cleaned, column)
         columns[f.name] = cleaned.values
         unrecognised = []
         where = pa.array(list(cleaned.problems), pa.int64())
@@ -408,6 +421,25 @@ def _other_category(
             )
         )  # fmt: skip
     return CleanColumn(values, {p: q for p, q in cleaned.problems.items() if p not in unknown})
+
+
+def _money_in_range(cleaned: CleanColumn, column) -> CleanColumn:
+    """Refuse money that, in pounds after the column's unit and currency, is not finite or above MAX_MONEY."""
+    values = cleaned.values
+    bad = pc.fill_null(pc.or_(pc.invert(pc.is_finite(values)), pc.greater(values, MAX_MONEY)), False)
+    if not pc.any(bad).as_py():
+        return cleaned
+    problems = dict(cleaned.problems)
+    for position in pc.indices_nonzero(bad).to_pylist():
+        pounds = values[position].as_py()
+        shown = f"£{pounds:,.0f}" if math.isfinite(pounds) and pounds < 1e18 else f"£{pounds:.3g}"
+        hint = (
+            f"this is {shown} in pounds (the column's unit and currency multiply it by {column.multiplier:g}), "
+            f"above the £{MAX_MONEY:,.0f} any one amount can be: check the column's unit (£k, £m) and the "
+            "profile's exchange rate"
+        )
+        problems.setdefault(position, CellProblem(IssueCode.OUT_OF_RANGE, hint))
+    return CleanColumn(pc.if_else(bad, pa.scalar(None, values.type), values), problems)
 
 
 _EXPLICIT_SCALE = r"(?i)[0-9.]\s*(k|m|mn|bn|b|thousand|million|billion)\s*\)?\s*$"

@@ -46,6 +46,10 @@ def source_tables(source: str) -> dict:
 
     require_folder(source)
     backend = ibis.duckdb.connect()
+    # DuckDB 2.0 reasons from Parquet min/max statistics, which leave out NaN: a pushed-down `isnan(x)` prunes
+    # every row group, and statistics propagation folds it to false. The checks of pipeline.relational must see
+    # every row (tests/test_staging.py), so both are off for a source.
+    backend.raw_sql("SET disabled_optimizers = 'filter_pushdown,statistics_propagation'")
     tables = {}
     for name in INPUT_TABLES:
         place = under(source, name)

@@ -171,7 +171,54 @@ def input_problems(systems: ir.Table, interfaces: ir.Table, costs: ir.Table) -> 
                                f"{column} is not in the systems table"))  # fmt: skip
     checks.append(_located(costs, "costs", costs.amount_gbp < 0, "amount_gbp", "negative_money",
                            "amount_gbp is negative"))  # fmt: skip
+    for name, table in (("systems", systems), ("costs", costs)):
+        checks += _range_checks(name, table)
     return ibis.union(*checks).order_by(["table", "row", "column", "code"])
+
+
+def _range_checks(name: str, table: ir.Table) -> list[ir.Table]:
+    """Return the checks an import makes of each numeric field's range, for a table estate did not import.
+
+    Money above MAX_MONEY, numbers above MAX_NUMBER, negatives, NaN or infinity, a criticality outside 1-5.
+    """
+    from estate.cleaning import MAX_MONEY, MAX_NUMBER
+    from estate.schema import TABLES_BY_NAME, FieldType
+
+    checks = []
+    for f in TABLES_BY_NAME[name].stored_fields:
+        if f.name not in table.columns:
+            continue
+        column = table[f.name]
+        if not column.type().is_numeric():
+            continue
+        if f.type is FieldType.CRITICALITY:
+            outside = (column < 1) | (column > 5) | (column != column.floor())
+            checks.append(_located(table, name, outside, f.name, "out_of_range", f"{f.name} must be 1 to 5"))
+            continue
+        if f.type not in (FieldType.MONEY, FieldType.NUMBER, FieldType.INTEGER):
+            continue
+        limit = MAX_MONEY if f.type is FieldType.MONEY else MAX_NUMBER
+        broken = column.isnan() | column.isinf() if column.type().is_floating() else ibis.literal(False)
+        checks.append(_located(table, name, broken, f.name, "bad_number", f"{f.name} is not a finite number"))
+        if f.name != "amount_gbp":  # a negative cost is negative_money, above
+            checks.append(_located(table, name, (column < 0) & ~broken, f.name, "negative_value",
+                                   f"{f.name} is negative"))  # fmt: skip
+        checks.append(_located(table, name, (column > limit) & ~broken, f.name, "out_of_range",
+                               f"{f.name} is above {limit:,.0f}"))  # fmt: skip
+    return checks
+
+
+def _estate_total_problem(costs: ir.Table) -> pd.DataFrame:
+    """Return a problem when the costs would not sum exactly in PARTS (above MAX_ESTATE_MONEY in all)."""
+    from estate.cleaning import MAX_ESTATE_MONEY
+
+    total = costs.amount_gbp.cast("float64").sum().to_pyarrow().as_py() or 0.0
+    if total <= MAX_ESTATE_MONEY:
+        return pd.DataFrame(columns=list(PROBLEM_COLUMNS))
+    message = (f"the costs total £{total:,.0f}, above the £{MAX_ESTATE_MONEY:,.0f} estate sums exactly: "
+               "an amount is in the wrong unit")  # fmt: skip
+    return pd.DataFrame([{"table": "costs", "row": None, "column": "amount_gbp", "value": "", "code": "out_of_range",
+                          "message": message}])  # fmt: skip
 
 
 def checked(tables: dict[str, ir.Table]) -> dict[str, ir.Table]:
@@ -193,6 +240,8 @@ def checked(tables: dict[str, ir.Table]) -> dict[str, ir.Table]:
             tables[name] = tables[name].mutate(**{column: ibis.null().cast("string")})
     problems = input_problems(tables["systems"], tables["interfaces"], tables["costs"]).to_pandas()
     errors = problems[problems["code"] != "dangling_reference"]
+    if not len(errors):
+        errors = _estate_total_problem(tables["costs"])
     if len(errors):
         raise InputProblem(errors.reset_index(drop=True))
     return tables

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from estate.requests import write_requests
-from estate.store import merged_systems_sql
+from estate.store import merged_systems_sql, record_requests
 from pipeline.results import ResultSource, as_source
 
 
@@ -30,6 +30,8 @@ def requests_from_store(where: ResultSource | Path, out: Path, per_system: int =
             assumed.append(float(inputs.at[row.system_id, row.field]))
     requests = fields.assign(assumed=assumed)
     requests = requests.groupby("system_id", sort=False).head(per_system)
-    return write_requests(
+    written = write_requests(
         requests[["system_id", "field", "value_gbp", "assumed", "low", "high"]].reset_index(drop=True), systems, out
     )
+    record_requests(source.db, [record for _, record in written])  # a return is checked against these
+    return [path for path, _ in written]

@@ -19,7 +19,7 @@ from dependency_graph.graph import NODE_ATTRIBUTES, EstateGraph, build_graph
 from dependency_graph.metrics import GraphAnalysis, analyse_graph
 from estate.issues import Issue
 from estate.mapping import MappingProfile
-from estate.store import ImportSummary, connect, import_into, merged_systems_sql, refuse_errors, transaction
+from estate.store import ImportSummary, StoreError, connect, import_into, merged_systems_sql, refuse_errors, transaction
 from estate.validation import FileResult, validate_file
 from pipeline.results import (
     current_import_ids,
@@ -197,13 +197,21 @@ def analyse(db: Path, settings: AnalysisSettings, timings: dict | None = None, r
     as Parquet instead (pipeline.parquet), and the store is only read.
     """
     settings.parameters()  # a bad parameter text fails before anything is read
-    with connect(db, read_only=results is not None) as connection:
-        if results is None:
-            return analyse_into(connection, settings, timings)
-        with threadpool_limits(LIBRARY_THREADS):
-            inputs = load_inputs(connection)
-            read = current_import_ids(connection), inputs_fingerprint(connection)
-            analysis = compute(inputs, settings, timings)
+    # Read and compute on a read-only connection, so that the CLI and the app can read the store while the
+    # Monte Carlo runs; the write lock is held only for the final, checked write.
+    with connect(db, read_only=True) as connection, threadpool_limits(LIBRARY_THREADS):
+        inputs = load_inputs(connection)
+        read = current_import_ids(connection), inputs_fingerprint(connection)
+        analysis = compute(inputs, settings, timings)
+    if results is None:
+        with connect(db) as connection:
+            if (current_import_ids(connection), inputs_fingerprint(connection)) != read:
+                raise StoreError(
+                    f"{db}: the inputs changed while the analysis ran (another import): run estate analyse "
+                    "again; no result was written"
+                )
+            write_results(connection, result_tables(analysis, *read))
+        return analysis
     from pipeline.parquet import write_result_tables
 
     write_result_tables(result_tables(analysis, *read), results)

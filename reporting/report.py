@@ -160,7 +160,8 @@ _URL = re.compile(r"https?://[^\s<>\"')]+[^\s<>\"').,;:]")
 def links(text: object) -> Markup:
     """Return text escaped, with each web address in it a link (sources in the report)."""
     escaped = str(escape("" if text is None else text))
-    return Markup(_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
+    link = '<a href="{0}" rel="noopener noreferrer">{0}</a>'
+    return Markup(_URL.sub(lambda m: link.format(m.group(0)), escaped))
 
 
 def plain(value: float) -> str:

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.ui import NOTHING_LOADED, gbp_m
+from app.ui import NOTHING_LOADED, gbp_m, plain
 from estate.sample import write_sample
 from estate.store import import_files
 from estate.uploads import MAX_UPLOAD_BYTES, UploadError, display_name, stage_uploads
@@ -128,7 +128,7 @@ def test_every_page_can_find_a_system_and_open_its_page(estate_db, monkeypatch, 
     search.set_value(system_id).run()
     assert not at.exception
     assert at.query_params["system"] in (system_id, [system_id])
-    assert at.header[0].value.startswith(f"{system_id}: ")  # the System page, opened on that system
+    assert at.header[0].value.startswith(f"{plain(system_id)}: ")  # the System page, opened on that system
 
 
 def test_candidates_shows_the_stored_ranking_of_candidates_only(estate_db, monkeypatch):
@@ -245,7 +245,7 @@ def test_system_page_shows_provenance_costs_and_neighbours(estate_db, monkeypatc
     at.run()
     assert not at.exception
     assert at.selectbox[0].value == system_id
-    assert f"From sample.xlsx, sheet Systems, row {source_row[0]}" in at.caption[1].value
+    assert f"From {plain('sample.xlsx')}, sheet Systems, row {source_row[0]}" in at.caption[1].value
     upstream = at.dataframe[1].value
     assert len(upstream) == row and f"Upstream: {row} interface(s)" in at.subheader[2].value
     attributes = at.dataframe[0].value.set_index("field")["value"]
@@ -362,7 +362,7 @@ def test_import_commit_stores_and_reanalyses(writable_db, monkeypatch):
     assert "No errors" in at.success[0].value
     at.button[0].click().run()
     assert not at.exception
-    assert "new systems.csv: import 2: 1 systems" in at.success[1].value
+    assert plain("new systems.csv: import 2: 1 systems") in at.success[1].value
     stored = assessment(writable_db)
     assert "NEW-1" in stored["system_id"].tolist() and len(stored) == 81  # analysed again
     home = open_page("Overview", writable_db, monkeypatch)
@@ -504,3 +504,41 @@ def test_the_app_reads_while_another_process_holds_the_database_read_only(estate
     finally:
         holder.kill()
         holder.wait()
+
+
+HOSTILE_NAME = "[Sign in again](https://gov-uk.example/login) ![x](https://tracker.example/p.gif) <img src=x> www.x.com"
+
+
+def _rendered(markdown: str) -> str:
+    """Return the HTML a CommonMark renderer with web-address linking makes of a Markdown string."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"linkify": False}).enable(["table", "strikethrough"]).render(markdown)
+
+
+def test_markdown_and_html_in_inventory_text_are_shown_as_text(tmp_path, monkeypatch):
+    db = tmp_path / "e.duckdb"
+    csv = tmp_path / "inventory.csv"
+    csv.write_text(f'System ID,Name,Department\nH-1,"{HOSTILE_NAME}",D\nH-2,Two,D\n')
+    import_files(db, [csv])
+    analyse(db, AnalysisSettings(AS_OF, seed=0, draws=50))
+    monkeypatch.setenv("ESTATE_DB", str(db))
+    at = AppTest.from_file(str(PAGES["System"]), default_timeout=120)
+    at.query_params["system"] = "H-1"
+    at.run()
+    assert not at.exception
+    header = at.header[0].value
+    html = _rendered(header)
+    assert "<a " not in html and "<img" not in html and "&lt;img src=x&gt;" in html
+    assert "[Sign in again](https://gov-uk.example/login)" in re.sub(r"<[^>]+>", "", html).replace("&quot;", '"')
+    upload = open_page("Import", tmp_path / "other.duckdb", monkeypatch)
+    named = "[Sign in](evil.example) ![t](tracker.example).csv"  # an upload's name is its last path part
+    upload.file_uploader[0].set_value((named, b"System ID,Name,Department\nA,B,C\n", "text/csv")).run()
+    shown = [m.value for m in upload.markdown if "evil" in m.value]
+    assert shown and all("<a " not in _rendered(m) for m in shown)
+
+
+def test_plain_escapes_everything_markdown_acts_on():
+    for text in (HOSTILE_NAME, "*bold* _it_ `code` # head | a | ~~s~~ $x$ <script>alert(1)</script> https://x.example"):
+        html = _rendered(plain(text))
+        assert not re.search(r"<(a|img|em|strong|code|h1|table|del|script)\b", html), html

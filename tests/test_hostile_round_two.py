@@ -8,6 +8,7 @@ anything.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -239,3 +240,126 @@ def test_reader_refuses_before_laying_out(tmp_path):
     )
     with pytest.raises(FileProblem, match="17,179,869,184"):
         read_file(path)
+
+
+def test_the_store_can_be_read_while_an_analysis_runs(tmp_path):
+    """The Monte Carlo runs on a read-only connection: other processes read the store meanwhile."""
+    import subprocess
+    import sys
+
+    from estate.sample import write_sample
+
+    workbook = tmp_path / "sample.xlsx"
+    write_sample(workbook, systems=300, seed=3)
+    db = tmp_path / "e.duckdb"
+    import_files(db, [workbook])
+    estate = str(Path(sys.executable).with_name("estate"))
+    analysis = subprocess.Popen(
+        [estate, "analyse", "--db", str(db), "--draws", "4000", "--as-of", "2026-11-25"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    reads = 0
+    while analysis.poll() is None:
+        try:
+            with duckdb.connect(str(db), read_only=True) as connection:
+                reads += connection.execute("SELECT count(*) FROM systems").fetchone()[0] == 300
+        except duckdb.IOException:
+            pass  # the short final write holds the lock
+        time.sleep(0.2)
+    assert analysis.returncode == 0, analysis.stderr.read()
+    assert reads >= 3
+
+
+def test_unbounded_or_non_finite_options_are_refused_with_a_message(tmp_path):
+    db = tmp_path / "e.duckdb"
+    import_files(db, [write_xlsx(tmp_path / "a.xlsx", {"Systems": systems_rows(3)})])
+    assert run_estate("analyse", "--db", str(db), "--draws", "10").returncode == 0
+    huge = run_estate("analyse", "--db", str(db), "--draws", "1000000000")
+    assert huge.returncode == 2 and "--draws" in huge.stderr
+    for weights in ("hidden_cost=nan", "hidden_cost=inf", "risk=-1"):
+        result = run_estate("rank", "--db", str(db), "--weights", weights)
+        assert result.returncode != 0 and "finite number" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_text_in_an_encoding_estate_cannot_read_is_a_located_error_not_garbled(tmp_path):
+    path = tmp_path / "japanese.csv"
+    path.write_bytes("システムID,名前,部署\nS1,会計システム,財務\n".encode("shift_jis"))
+    with pytest.raises(FileProblem, match="looks like cp932"):
+        read_file(path)
+
+
+def test_an_invisible_character_cannot_make_a_duplicate_id_look_unique(tmp_path):
+    from estate.issues import ImportRejected
+
+    path = tmp_path / "ids.csv"
+    path.write_text("System ID,Name,Department\nS-1,One,D\nS-1\u200b,Two,D\n\uff33-1,Three,D\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as rejected:
+        import_files(tmp_path / "e.duckdb", [path])
+    assert [i.row for i in rejected.value.issues if i.code.value == "duplicate_id"] == [3, 4]
+
+
+def test_nested_parquet_columns_and_deeply_nested_toml_are_messages(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    nested = tmp_path / "nested.parquet"
+    pq.write_table(pa.table({"system_id": ["a"], "name": ["n"], "department": ["d"], "tags": [[1, 2]]}), nested)
+    with pytest.raises(FileProblem, match="column 'tags' holds nested values"):
+        read_file(nested)
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    csv = write_xlsx(tmp_path / "a.xlsx", {"Systems": systems_rows(2)})
+    result = run_estate("import", str(csv), "--mapping", str(deep), "--db", str(tmp_path / "e.duckdb"))
+    assert result.returncode == 2 and "nested too deeply" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_estate_whose_money_cannot_sum_exactly_is_refused_and_nothing_stored(tmp_path):
+    systems = write_xlsx(tmp_path / "s.xlsx", {"Systems": systems_rows(3)})
+    lines = [["System ID", "FY", "Category", "Amount"]] + [["S1", "2024-25", "licence", 9.9e11]] * 1000
+    costs = write_xlsx(tmp_path / "c.xlsx", {"Costs": lines})
+    db = tmp_path / "e.duckdb"
+    import_files(db, [systems])
+    before = snapshot(db)
+    result = run_estate("import", str(costs), "--db", str(db))
+    assert result.returncode == 1 and "estate sums exactly" in result.stderr
+    assert snapshot(db) == before
+    scaled = tmp_path / "scaled.csv"
+    scaled.write_text("System ID,Name,Department,Replacement cost estimate (£m)\nS9,Nine,D,900000000\n")
+    result = run_estate("import", str(scaled), "--db", str(db), "--json")
+    (issue,) = [i for i in json.loads(result.stdout)["issues"] if i["code"] == "out_of_range"]
+    assert issue["row"] == 2 and "in pounds" in issue["message"]
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make test installs it)")
+def test_the_app_serves_other_users_while_a_hostile_workbook_is_uploaded(tmp_path):
+    """A real server and browser: one user uploads workbooks built to exhaust the reader, another reads Overview."""
+    from datetime import date
+
+    from playwright.sync_api import sync_playwright
+
+    from estate.sample import write_sample
+    from pipeline.run import analyse
+    from pipeline.settings import AnalysisSettings
+    from tests.browser import CHROMIUM_FLAGS, running_app
+
+    workbook = tmp_path / "sample.xlsx"
+    write_sample(workbook, systems=40, seed=2)
+    db = tmp_path / "e.duckdb"
+    import_files(db, [workbook])
+    analyse(db, AnalysisSettings(date(2026, 11, 25), draws=50))
+    far = hand_made_workbook(tmp_path / "far.xlsx", HEADER + FAR["last_cell_no_dimension"][0])
+    row = hand_made_workbook(tmp_path / "row.xlsx", HEADER + FAR["row_number_past_the_last_row"][0])
+    with running_app(db) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
+        uploader, reader = browser.new_page(), browser.new_page()
+        uploader.goto(url + "Import", timeout=60_000)
+        uploader.locator("input[type=file]").set_input_files([str(far), str(row)])
+        reader.goto(url, timeout=60_000)  # while the upload is being read
+        reader.get_by_text("Hidden annual cost (expected)").first.wait_for(timeout=60_000)
+        uploader.get_by_text("Nothing has been stored").first.wait_for(timeout=60_000)
+        reader.reload()
+        reader.get_by_text("Hidden annual cost (expected)").first.wait_for(timeout=60_000)  # the server is up
+        browser.close()

@@ -206,3 +206,97 @@ def test_the_report_reads_results_first_with_contents_page_numbers_links_and_a_t
     assert "parameter at its low value" in html and "central:" in html  # the tornado's legend
     pdf = _pdf_text(report / "report.pdf")
     assert b"StructTreeRoot" in pdf and b"pdfuaid" in pdf  # a tagged PDF, declared PDF/UA-1
+
+
+def _copy(report: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "copy"
+    shutil.copytree(report, copy)
+    return copy
+
+
+def _edit_manifest(folder: Path, change) -> None:
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def test_verify_fails_an_edited_headline_an_added_file_and_a_stale_pdf(report, tmp_path):
+    copy = _copy(report, tmp_path)
+
+    def inflate(manifest):
+        manifest["headline"]["hidden_cost_gbp"] = manifest["headline"]["hidden_cost_gbp"] * 10
+
+    _edit_manifest(copy, inflate)
+    result = run_estate("verify", str(copy))
+    assert result.returncode == 1 and "its headline is not what a rerun records" in result.stderr
+    copy = tmp_path / "second"
+    shutil.copytree(report, copy)
+    (copy / "data" / "extra.csv").write_text("a,b\n")
+    (copy / ".hidden").write_text("x")
+    result = run_estate("verify", str(copy))
+    assert result.returncode == 1
+    assert "data/extra.csv: in the folder but not in manifest.json" in result.stderr and ".hidden" in result.stderr
+
+
+def test_a_report_without_pdf_replaces_the_whole_folder_so_no_stale_pdf_is_left(analysed, report, tmp_path):
+    out = _copy(report, tmp_path)
+    assert (out / "report.pdf").exists()
+    (out / "data" / "left-over.csv").write_text("x\n")
+    assert run_estate("report", "--db", str(analysed), "--out", str(out), "--no-pdf").returncode == 0
+    assert not (out / "report.pdf").exists() and not (out / "data" / "left-over.csv").exists()
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
+    assert run_estate("verify", str(out)).returncode == 0
+    stranger = tmp_path / "mine"
+    stranger.mkdir()
+    (stranger / "notes.txt").write_text("mine")
+    result = run_estate("report", "--db", str(analysed), "--out", str(stranger), "--no-pdf")
+    assert result.returncode == 1 and "not one estate wrote" in result.stderr
+    assert [p.name for p in stranger.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["/etc/passwd", "../outside.txt", "inputs/../../outside.txt", "C:\\\\x", "", "data/./x"],
+)
+def test_verify_never_opens_a_manifest_name_outside_the_report(report, tmp_path, where):
+    copy = _copy(report, tmp_path)
+    (tmp_path / "outside.txt").write_text("secret")
+    _edit_manifest(copy, lambda m: m["files"].update({where: "0" * 64}))
+    result = run_estate("verify", str(copy))
+    assert result.returncode == 1 and "not a file inside the report" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("order", [["../../outside.xlsx"], ["/etc/passwd"], "inventory.xlsx", [3]])
+def test_verify_refuses_import_paths_outside_the_report(report, tmp_path, order):
+    copy = _copy(report, tmp_path)
+    _edit_manifest(copy, lambda m: m["settings"].update({"import_order": order}))
+    result = run_estate("verify", str(copy))
+    assert result.returncode == 1 and "settings no analysis accepts" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_verify_does_not_follow_symbolic_links(report, tmp_path):
+    copy = _copy(report, tmp_path)
+    (tmp_path / "outside.xlsx").write_bytes((copy / "inputs" / "inventory.xlsx").read_bytes())
+    (copy / "inputs" / "inventory.xlsx").unlink()
+    (copy / "inputs" / "inventory.xlsx").symlink_to(tmp_path / "outside.xlsx")
+    result = run_estate("verify", str(copy))
+    assert result.returncode == 1 and "inputs/inventory.xlsx: a symbolic link" in result.stderr
+    assert "inputs/inventory.xlsx missing or not in manifest.json, so no rerun" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"draws": 10**12}, {"draws": "many"}, {"seed": None}, {"as_of": "yesterday"}, {"betweenness_samples": -1}],
+)
+def test_verify_refuses_malformed_or_unbounded_settings_with_a_message(report, tmp_path, change):
+    copy = _copy(report, tmp_path)
+    _edit_manifest(copy, lambda m: m["settings"].update(change))
+    result = run_estate("verify", str(copy))
+    assert result.returncode == 1 and "settings no analysis accepts" in result.stderr
+    assert "Traceback" not in result.stderr
+    (copy / "manifest.json").write_text("[1, 2]")
+    result = run_estate("verify", str(copy))
+    assert result.returncode == 1 and "no readable manifest.json" in result.stderr and "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from estate.issues import ImportRejected
-from estate.requests import requested_ids
+from estate.requests import request_file_names, request_identity
 from estate.store import import_files
 from pipeline.results import read_stored
 from pipeline.run import analyse
@@ -69,7 +69,16 @@ def test_request_workbooks_list_missing_facts_with_locked_ids(requested):
     sheet = book["Systems"]
     assert [c.value for c in sheet[1]][:3] == ["System ID", "Name", "Department"]
     assert sheet.protection.sheet and sheet["A2"].protection.locked and not sheet["D2"].protection.locked
-    assert requested_ids(files[0]) == [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)]
+    kind, request_id = request_identity(files[0])
+    assert kind == "id" and len(request_id) == 32
+    import json
+
+    import duckdb
+
+    db, _ = requested
+    with duckdb.connect(str(db), read_only=True) as connection:
+        (asked,) = connection.execute("SELECT systems FROM data_requests WHERE request_id = ?", [request_id]).fetchone()
+    assert [a["system_id"] for a in json.loads(asked)] == [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)]
     assert "Guidance" in book.sheetnames
 
 
@@ -94,7 +103,7 @@ def test_a_filled_request_imports_back_and_the_facts_are_used_as_observed(reques
             assert after.at[system_id, column] == 7
 
 
-@pytest.mark.parametrize("change", ["edited id", "extra row", "negative value"])
+@pytest.mark.parametrize("change", ["edited id", "extra row", "negative value", "renamed", "moved"])
 def test_a_returned_request_with_edited_ids_extra_rows_or_bad_values_changes_nothing(requested, tmp_path, change):
     db, files = requested
 
@@ -103,6 +112,10 @@ def test_a_returned_request_with_edited_ids_extra_rows_or_bad_values_changes_not
             sheet["A2"].value = "NOT-ASKED"
         elif change == "extra row":
             sheet.append(["ZZZ-99999", "New", "Dept", 1])
+        elif change == "renamed":
+            sheet["B2"].value = "A name of my choosing"
+        elif change == "moved":
+            sheet["C2"].value = "Another department"
         else:
             sheet["D2"].value = -5
 
@@ -115,3 +128,72 @@ def test_a_returned_request_with_edited_ids_extra_rows_or_bad_values_changes_not
     located = next(i for i in rejected.value.issues if i.code.value in ("request_changed", "negative_value"))
     assert located.file == "returned.xlsx" and located.sheet == "Systems" and located.row >= 2
     assert snapshot(db) == before
+
+
+def _rewrite_custom(source: Path, target: Path, custom: bytes | None) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            if item.filename == "docProps/custom.xml":
+                if custom is not None:
+                    new.writestr(item, custom)
+            else:
+                new.writestr(item, old.read(item))
+    return target
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "edited id", "another store's id", "legacy ids"])
+def test_a_request_whose_identity_is_missing_or_edited_is_refused_not_imported_as_a_plain_file(
+    requested, tmp_path, damage
+):
+    import zipfile
+
+    db, files = requested
+    filled, _ = fill(files[0], tmp_path / "filled.xlsx")
+    custom = zipfile.ZipFile(filled).read("docProps/custom.xml")
+    _, request_id = request_identity(filled)
+    changed = {
+        "deleted": None,
+        "truncated": custom[: len(custom) // 2],
+        "edited id": custom.replace(request_id.encode(), b"not-an-id"),
+        "another store's id": custom.replace(request_id.encode(), b"0" * 32),
+        "legacy ids": custom.replace(b"estate_request", b"estate_request_ids").replace(request_id.encode(), b"[]"),
+    }[damage]
+    path = _rewrite_custom(filled, tmp_path / "returned.xlsx", changed)
+    before = snapshot(db)
+    with pytest.raises(ImportRejected) as rejected:
+        import_files(db, [path])
+    refusal = next(i for i in rejected.value.issues if i.code.value == "request_changed")
+    assert refusal.file == "returned.xlsx" and "this data request cannot be imported" in refusal.message
+    assert snapshot(db) == before
+
+
+def test_the_same_return_under_a_second_name_is_refused_so_nothing_is_counted_twice(requested, tmp_path):
+    db, files = requested
+    first, _ = fill(files[0], tmp_path / "returned.xlsx")
+    assert run_estate("import", str(first), "--db", str(db)).returncode == 0
+    second = tmp_path / "returned again.xlsx"
+    fill(first, second, lambda sheet: None)  # the same return, saved again: other bytes, another name
+    before = snapshot(db)
+    result = run_estate("import", str(second), "--db", str(db))
+    assert result.returncode == 1 and "already imported as 'returned.xlsx'" in result.stderr
+    assert snapshot(db) == before
+    (tmp_path / "corrected").mkdir()
+    corrected, _ = fill(first, tmp_path / "corrected" / "returned.xlsx", lambda sheet: None)
+    assert run_estate("import", str(corrected), "--db", str(db)).returncode == 0  # same name: a new version
+
+
+def test_owner_names_that_make_the_same_safe_name_get_separate_workbooks():
+    names = request_file_names(["Team A/B", "Team A-B", "Team A B", "Team A?B", "Other"])
+    assert len(set(names.values())) == 5 and names["Other"] == "request-Other.xlsx"
+    assert all(n.startswith("request-Team-A-B-") for k, n in names.items() if k != "Other")
+
+
+def test_requests_into_an_existing_file_is_a_message(written, tmp_path):
+    db, _ = written
+    taken = tmp_path / "taken"
+    taken.write_text("mine")
+    result = run_estate("requests", "--db", str(db), "--out", str(taken))
+    assert result.returncode == 1 and "it is a file" in result.stderr and "Traceback" not in result.stderr
+    assert taken.read_text() == "mine"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tempfile
+import unicodedata
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from estate.cleaning import is_blank
@@ -50,10 +51,16 @@ HEADERS = {
 }
 
 
+def _as_stored(system_id: str) -> str:
+    """An ID as estate keeps it: Unicode NFKC, invisible format characters removed (estate.cleaning)."""
+    return unicodedata.normalize("NFKC", system_id).strip()
+
+
 @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ROW, min_size=1, max_size=15), st.data())
 def test_written_workbook_reads_back_the_same(rows, data):
     ids = data.draw(st.lists(TEXT, min_size=len(rows), max_size=len(rows), unique_by=str))
+    assume(len(set(map(_as_stored, ids))) == len(ids))  # IDs that are one ID once normalised are duplicates
     records = [{"system_id": system_id, **row} for system_id, row in zip(ids, rows, strict=True)]
     sheet = [list(HEADERS.values())] + [[record[k] for k in HEADERS] for record in records]
     with tempfile.TemporaryDirectory() as folder:
@@ -70,5 +77,5 @@ def test_written_workbook_reads_back_the_same(rows, data):
         for name in FLOATS:  # Excel keeps 15 significant digits; the reader keeps 9 decimal places
             got, expected = read.pop(name), record.pop(name)
             assert got == (None if expected is None else pytest.approx(expected, rel=1e-14, abs=1e-9))
-        assert read == record
+        assert read == {**record, "system_id": _as_stored(record["system_id"])}
         assert row[-1] is False

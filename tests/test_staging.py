@@ -157,3 +157,53 @@ def test_a_bad_parquet_source_is_refused_with_located_errors_and_nothing_written
     pd.read_parquet(source / "costs").drop(columns=["financial_year"]).to_parquet(source / "costs" / "part-0.parquet")
     with pytest.raises(InputProblem, match="the costs table has no financial_year column"):
         analyse_source(str(source), str(tmp_path / "out"), SETTINGS)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "code"),
+    [
+        ("systems", "users", -5, "negative_value"),
+        ("systems", "criticality", 99, "out_of_range"),
+        ("costs", "amount_gbp", float("nan"), "bad_number"),
+        ("costs", "amount_gbp", float("inf"), "bad_number"),
+        ("costs", "amount_gbp", 9e20, "out_of_range"),
+    ],
+)
+def test_a_parquet_source_with_impossible_numbers_is_refused_not_analysed_to_nan(
+    analysed, tmp_path, table, column, value, code
+):
+    from pipeline.relational import InputProblem
+    from pipeline.run import analyse_source
+    from pipeline.spark import export_source
+
+    db, _ = analysed
+    source = export_source(db, tmp_path / "source")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pd.read_parquet(source / table)
+    values = frame[column].astype("float64").tolist()
+    values[2] = value
+    written = pa.Table.from_pandas(frame, preserve_index=False)
+    written = written.set_column(written.schema.get_field_index(column), column, pa.array(values, pa.float64()))
+    pq.write_table(written, source / table / "part-0.parquet")  # NaN kept as NaN (pandas would write a null)
+    with pytest.raises(InputProblem) as refused:
+        analyse_source(str(source), str(tmp_path / "out"), SETTINGS)
+    found = refused.value.problems
+    located = found[["table", "row", "column", "code"]].values.tolist()
+    assert [table, int(frame.loc[2, "source_row"]), column, code] in located
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_parquet_source_whose_money_cannot_sum_exactly_is_refused(analysed, tmp_path):
+    from pipeline.relational import InputProblem
+    from pipeline.run import analyse_source
+    from pipeline.spark import export_source
+
+    db, _ = analysed
+    source = export_source(db, tmp_path / "source")
+    costs = pd.read_parquet(source / "costs")
+    costs["amount_gbp"] = 9.9e11  # each line within the limit, the whole past what int64 hundredths of a penny hold
+    pd.concat([costs] * (1000 // len(costs) + 1)).to_parquet(source / "costs" / "part-0.parquet")
+    with pytest.raises(InputProblem, match="above the £900,000,000,000,000 estate sums exactly"):
+        analyse_source(str(source), str(tmp_path / "out"), SETTINGS)

@@ -3,6 +3,7 @@
 import contextlib
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 import streamlit as st
 
@@ -143,7 +144,7 @@ if view.empty:
 score_label = {"estate": "NPV per £ of capex", "weighted": "Weighted score (0–100)", "cddo": "CDDO score (max 30)",
                "gao": "GAO-style points", "time": "TIME order"}[order]  # fmt: skip
 table = ui.readable(ui.in_millions(view[SHOWN].head(shown)), CODES)
-table.insert(3, "page", "System?system=" + table["system_id"].astype(str))
+table.insert(3, "page", "System?system=" + table["system_id"].astype(str).map(lambda i: quote(i, safe="")))
 st.dataframe(
     table.style.map(lambda rag: ui.RAG_STYLE.get(str(rag).lower(), ""), subset=["risk_rag"]),
     hide_index=True,

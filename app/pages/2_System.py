@@ -31,11 +31,14 @@ st.query_params["system"] = chosen
 try:
     profile = system_profile(data, chosen)
 except NoEstate as exc:
-    st.info(str(exc))
+    st.info(ui.plain(exc))
     st.stop()
-st.header(f"{profile.system_id}: {profile.name}")
+st.header(f"{ui.plain(profile.system_id)}: {ui.plain(profile.name)}")  # inventory text: never Markdown
 where = profile.provenance
-st.caption(f"From {where['file']}, sheet {where['sheet']}, row {where['row']} (import {where['import_id']}).")
+st.caption(
+    f"From {ui.plain(where['file'])}, sheet {ui.plain(where['sheet'])}, row {where['row']} "
+    f"(import {where['import_id']})."
+)
 
 row = profile.assessment
 if row:
@@ -72,7 +75,8 @@ if row:
     st.markdown(
         f"**Disposition:** TIME quadrant **{ui.label(row['time_quadrant'])}**, suggested action "
         f"**{ui.label(row['suggested_action'])}** "
-        f"— {row['action_reason']}. Modernisation wave {int(row['wave'])}; blast radius {int(row['blast_radius']):,} "
+        f"— {ui.plain(row['action_reason'])}. Modernisation wave {int(row['wave'])}; "
+        f"blast radius {int(row['blast_radius']):,} "
         f"systems downstream; {int(row['upstream_dependencies']):,} upstream."
     )
     if row["cost_basis"] == "imputed":

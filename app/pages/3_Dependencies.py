@@ -22,7 +22,7 @@ if view == "Neighbourhood of a system":
     hops = depth.slider("Hops", 1, 3, 1, help="How many interfaces away to show, each side.")
     nodes, edges = neighbourhood(data, chosen, hops)
     if len(nodes) == 1:
-        st.info(f"{chosen} has no interfaces to or from other systems.")
+        st.info(f"{ui.plain(chosen)} has no interfaces to or from other systems.")
         st.stop()
     nodes = nodes.assign(kind=nodes["in_inventory"].map({True: "in the inventory", False: "placeholder (not in it)"}))
     base = alt.Chart(edges).encode(x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None))

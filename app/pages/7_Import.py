@@ -67,10 +67,10 @@ def commit(paths: list[Path], names: list[str], validated: list) -> None:
         st.error(f"Rejected: {len(rejected.issues):,} problem(s); nothing was stored.")
         return
     except (StoreError, EmptyEstate, ValueError) as exc:
-        st.error(f"{exc}: nothing was stored (the import and its analysis land together, or not at all).")
+        st.error(f"{ui.plain(exc)}: nothing was stored (the import and its analysis land together, or not at all).")
         return
     for summary in summaries:
-        st.success(summary.as_text())
+        st.success(ui.plain(summary.as_text()))
     used = analysis.settings
     st.caption(f"Stored in {db} and analysed (as of {used.as_of:%d/%m/%Y}, seed {used.seed}, {used.draws:,} draws).")
 
@@ -80,15 +80,15 @@ with tempfile.TemporaryDirectory(prefix="estate-upload-") as folder:
     try:
         paths, names = stage_uploads([(u.name, u.getvalue()) for u in uploads], Path(folder))
     except UploadError as exc:
-        st.error(str(exc))
+        st.error(ui.plain(exc))
         st.stop()
     # each file is read in a child process with memory and time limits (estate.isolation): whatever an
     # upload does to the reader costs its uploader an error, never the server everyone shares
     results, issues = validate_files(paths, profile, names=names, db=ui.db_path(), isolated=True)
     for result in results:
         counts = ", ".join(f"{result.rows(t):,} {t}" for t in result.tables) or "no rows read"
-        st.markdown(f"**{result.file}**: {counts}")
-        with st.expander(f"How the columns of {result.file} were matched"):
+        st.markdown(f"**{ui.plain(result.file)}**: {counts}")
+        with st.expander(f"How the columns of {ui.plain(result.file)} were matched"):
             st.dataframe(pd.DataFrame(result.mapping_report()), hide_index=True)
     errors = sum(i.severity is Severity.ERROR for i in issues)
     if issues:
