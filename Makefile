@@ -47,10 +47,11 @@ $(AXE):
 	@if command -v npm >/dev/null 2>&1; then npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4.10; \
 	else echo "note: npm missing: the accessibility test is skipped (install nodejs and npm to run it)"; fi
 
+# The browser test keeps a screenshot of every page in artefacts/screenshots (CI's artefacts).
 test: system-deps $(VENV)/.installed-dev $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	ESTATE_SCREENSHOTS=$(CURDIR)/artefacts/screenshots $(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -60,8 +61,10 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-docs: $(VENV)/.installed
+# The reference pages' generated blocks, then the README's screenshots taken from the app and report as they are.
+docs: system-deps $(VENV)/.installed-dev
 	$(BIN)/python -m app.docs
+	$(BIN)/python docs/screenshots.py
 
 sample: $(VENV)/.installed
 	$(BIN)/estate sample --out sample_inventory.xlsx --systems 400 --seed 2024
@@ -71,4 +74,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .cache estate.duckdb estate.duckdb.wal .pytest_cache .hypothesis
+	rm -rf $(VENV) .cache artefacts estate.duckdb estate.duckdb.wal .pytest_cache .hypothesis

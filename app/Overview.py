@@ -98,30 +98,46 @@ shown = [
     "past_support",
     "red",
 ]
+narrow = {  # short labels and fixed widths: every column fits 1440 px without scrolling inside the grid
+    "reported_cost_gbp": ("Reported", "Observed run cost, latest financial year (£m a year)."),
+    "imputed_cost_gbp": ("Imputed", "Estimated run cost of systems reporting none, apart from reported (£m a year)."),
+    "legacy_premium_gbp": ("Premium", "Legacy premium within reported cost: what a modern equivalent would not cost."),
+    "hidden_cost_p10_gbp": ("Hidden P10", "Hidden cost a year, 10th percentile of the Monte Carlo draws (£m)."),
+    "hidden_cost_gbp": ("Hidden", "Hidden cost a year, expected value (£m)."),
+    "hidden_cost_p90_gbp": ("Hidden P90", "Hidden cost a year, 90th percentile of the Monte Carlo draws (£m)."),
+}
+counts = {
+    "systems": ("Systems", "%d", "Systems in the inventory."),
+    "legacy_systems": ("Legacy", "%.1f", "Expected number of legacy systems (the sum of their probabilities)."),
+    "past_support": ("Past EoS", "%d", "Systems past their end of support (EoS) at the assessment date."),
+    "red": ("Red risk", "%d", "Systems with a red risk rating."),
+}
+st.markdown("**£m a year**, departments by expected hidden cost (as in the chart); the last row is the estate.")
 st.dataframe(
-    ui.in_millions(table[shown]),
+    ui.in_millions(table[shown], list(narrow)),
     hide_index=True,
-    column_config=ui.columns(
-        shown,
-        systems=st.column_config.NumberColumn("Systems", format="%d"),
-        imputed_cost_gbp=ui.money_column("Imputed, apart (£m/year)", "Estimated for systems reporting none."),
-        legacy_systems=st.column_config.NumberColumn("Legacy (systems, expected)", format="%.1f"),
-        past_support=st.column_config.NumberColumn("Past end of support (systems)", format="%d"),
-        red=st.column_config.NumberColumn("Red risk (systems)", format="%d"),
-    ),
-)
+    height=36 * (len(table) + 1) + 3,  # every department and the total row, without scrolling
+    column_config={
+        "department": st.column_config.TextColumn("Department", width=210),
+        **{name: st.column_config.NumberColumn(label, help=text, format="%.2f", width=76)
+           for name, (label, text) in narrow.items()},
+        **{name: st.column_config.NumberColumn(label, help=text, format=fmt, width=62)
+           for name, (label, fmt, text) in counts.items()},
+    },
+)  # fmt: skip
 st.caption(
     "The last row is the whole estate: its expected values are the sums of the rows above; its P10 and P90 are the "
     "estate's own (percentiles do not add up)."
 )
 
 st.subheader("Portfolio heat map")
+TIME_ORDER = ["Tolerate", "Invest", "Migrate", "Eliminate"]  # Gartner's TIME, in its own order
 by = st.radio("Columns", ["TIME quadrant", "Risk band"], horizontal=True, key="heat_by")
 column = "time_quadrant" if by == "TIME quadrant" else "risk_rag"
 cells = heat_cells(data, column)
 heat = alt.Chart(cells).encode(
-    y=alt.Y("department:N", title="Department", axis=alt.Axis(labelLimit=280)),
-    x=alt.X("group:N", title=by, sort=["Red", "Amber", "Green"] if column == "risk_rag" else "ascending"),
+    y=alt.Y("department:N", title="Department", sort=list(departments["department"]), axis=alt.Axis(labelLimit=280)),
+    x=alt.X("group:N", title=by, sort=["Red", "Amber", "Green"] if column == "risk_rag" else TIME_ORDER),
 )
 ui.chart(
     heat.mark_rect().encode(

@@ -40,6 +40,16 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+_option_type = typer.core.TyperOption.display_type_rich
+
+
+def _type_of_a_value(option: typer.core.TyperOption, ctx) -> str | None:
+    """Typer shows `<bool>` beside every on/off flag, which takes no value: show a type only for options that do."""
+    return None if option.is_flag else _option_type(option, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _type_of_a_value
+
 ISSUES_SHOWN_PER_CODE = 20
 ENGINES = ("duckdb", "spark")  # --engine: the embedded engine, or Spark (pipeline.spark)
 Engine = choices("Engine", ENGINES)
@@ -354,7 +364,7 @@ Graph: one row per system in table system_metrics (fan_in, fan_out, manual_inter
 cross_department_interfaces, centrality, betweenness, blast_radius, upstream_dependencies,
 cluster_id, cluster_size, component_id, wave), plus graph_findings, department_links and
 department_silos. Cost model (parameters in costing/parameters.toml, or --params): one row per
-system in system_assessment (reported and hidden cost by component, P10/P50/P90, NPV, payback,
+system in system_assessment (reported and hidden cost by component, expected value with P10 and P90, NPV, payback,
 cost of delay, risk, TIME quadrant, suggested action, rank), plus department_costs,
 reported_cost_by_*, model_inputs, parameters_used and cost_model_runs. Earlier results are replaced.
 
@@ -481,9 +491,7 @@ def _analyse_on_spark(settings, db_path: Path, master: str, remote: str | None, 
 @app.command("rank")
 def rank_command(
     db: DbOpt = None,
-    top: Annotated[
-        int, typer.Option("--top", min=1, help="How many systems to show (also the N of top-N stability).")
-    ] = 20,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many candidates to show (without --all).")] = 20,
     weights: Annotated[
         str | None,
         typer.Option(
@@ -507,7 +515,8 @@ def rank_command(
     refactor, repurchase). --method estate (default) orders them by the decision measure, expected
     NPV per pound of capex (Green Book appraisal by Monte Carlo; ties by expected NPV, then ID);
     top_n_stability is the probability of being in the top N under the joint uncertainty of
-    parameters and inputs (ties at the threshold not counted). --weights orders them by a weighted
+    parameters and inputs (ties at the threshold not counted), N the analysis's stability_top_n
+    (20 unless set), the same N as the app and the report, whatever --top shows. --weights orders them by a weighted
     mean of criteria on magnitude-preserving scales instead. --method cddo / gao / time orders them
     by CDDO's Legacy IT Risk Assessment Framework, a GAO-style points profile or Gartner's TIME.
     --format json adds `components` (component -> expected GBP a year; they add up to
@@ -530,7 +539,8 @@ def rank_command(
     with _exit_on(ValueError, code=2):
         chosen = parse_weights(weights, recorded.weights) if weights else None
     with _exit_on(*_reading_errors()):
-        stored = stored_ranking(recorded, chosen, top, method=method.value)
+        top_n = int(recorded.parameters["stability_top_n"])  # one meaning of "stable" on every surface
+        stored = stored_ranking(recorded, chosen, top_n, method=method.value)
     determination = ranking_determination(
         recorded.assessment, recorded["parameters_used"], recorded["information_fields"], recorded.run
     )
@@ -550,7 +560,7 @@ def rank_command(
 
         typer.echo(
             f"{'rank':>4}  {'system':<12} {'score':>7}  {'expected NPV (P10 to P90)':<40}  {'P(NPV>0)':>8}  "
-            f"{'cost of legacy':>14}  {'risk':<8} {'action':<10} {'stable':>6}  name"
+            f"{'cost of legacy':>14}  {'risk':<8} {'action':<10} {f'top-{top_n}':>6}  name"
         )
         for row in ranked.itertuples():
             npv = f"{m(row.npv_gbp, 2):>9} ({m(row.npv_p10_gbp)} to {m(row.npv_p90_gbp)})"
@@ -601,8 +611,16 @@ def plan_command(
         amounts = parse_budget(budget, years)
         first = parse_financial_year(start) if start else None
     with _exit_on(*_reading_errors()):
-        if first is None:
-            first = financial_year_after(where.read(("cost_model_runs",)).settings.as_of)
+        earliest = financial_year_after(where.read(("cost_model_runs",)).settings.as_of)
+        first = earliest if first is None else first
+    if first < earliest:  # a plan cannot start in a year the assessment has already seen out
+        message = (
+            f"Error: --start {financial_year(first)} is before the assessment: plans start in "
+            f"{financial_year(earliest)} or later (the financial year after the assessment date)"
+        )
+        typer.echo(message, err=True)
+        raise typer.Exit(2)
+    with _exit_on(*_reading_errors()):
         roadmap = plan_from_store(where, amounts, capacity, first, time_limit)
     result = roadmap.as_json()
     rows = [
@@ -665,10 +683,14 @@ def gaps_command(
         for r in parameters.itertuples():
             typer.echo(f"  £{r.evppi_gbp / 1e6:10,.3f}m  {r.parameter_group} ({r.parameters}; noise floor "
                        f"£{r.noise_floor_gbp / 1e6:,.3f}m)")  # fmt: skip
+        from reporting.charts import money
+        from reporting.text import field_value as shown
+
         typer.echo(f"missing facts by value of learning them (top {len(fields)}):")
         for r in fields.itertuples():
             typer.echo(
-                f"  £{r.value_gbp / 1e3:10,.1f}k  {r.system_id:<14} {r.field} (P10 {r.low:,.4g} - P90 {r.high:,.4g})"
+                f"  {money(r.value_gbp):>10}  {r.system_id:<14} {r.field} "
+                f"(P10 {shown(r.field, r.low)} to P90 {shown(r.field, r.high)})"
             )
 
     emit(output, fields, table, json_value={

@@ -139,9 +139,9 @@ def column_label(name: str) -> str:
     return COLUMNS[name].label
 
 
-def money_column(label: str, help_text: str = "") -> st.column_config.NumberColumn:
+def money_column(label: str, help_text: str = "", width: int | None = None) -> st.column_config.NumberColumn:
     """Return a table column of £m with two decimals; the label says £m, so a loss reads -5.30, never £-5.30m."""
-    return st.column_config.NumberColumn(label, help=help_text or None, format="%.2f")
+    return st.column_config.NumberColumn(label, help=help_text or None, format="%.2f", width=width)
 
 
 # Risk RAG as a light background with the word kept (colour is never the only cue); contrast above 4.5:1
@@ -236,3 +236,18 @@ def decision_draws(data: EstateData):
     """Return the stored Monte Carlo decision draws aligned with the stored ranking (cached per database)."""
     path, modified, size = fingerprint()
     return _cached_decision_draws(path, modified, size, tuple(data.assessment["system_id"]))
+
+
+def issue_columns() -> dict[str, object]:
+    """Return the column settings of a table of import issues: located narrowly, what to do in the room left."""
+    return {
+        "import_id": st.column_config.NumberColumn("Import", format="%d", width=55),
+        "file": st.column_config.TextColumn("File", width=100),
+        "sheet": st.column_config.TextColumn("Sheet", width=80),
+        "row": st.column_config.NumberColumn("Row", format="%d", width=55),
+        "column": st.column_config.TextColumn("Column", width=60),
+        "value": st.column_config.TextColumn("Value", width=100),
+        "code": st.column_config.TextColumn("Issue", width=150),
+        "severity": st.column_config.TextColumn("Severity", width=70),
+        "message": st.column_config.TextColumn("What to do", width="large"),
+    }

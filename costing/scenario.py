@@ -11,7 +11,9 @@ from costing.model import assess
 from costing.parameters import Parameters
 
 SCENARIO_DRAWS = 200  # enough for stable P50s at interactive speed; the stored analysis uses `--draws`
-TOTALS = (  # (label, column summed over systems; GBP)
+# (label, column summed over systems, or the estate figure of that name when it is one: a percentile of the estate
+# total is not the sum of the systems' percentiles; GBP)
+TOTALS = (
     ("Reported cost a year", "reported_cost_gbp"),
     ("Hidden cost a year, P10", "hidden_cost_p10_gbp"),
     ("Hidden cost a year, expected value", "hidden_cost_gbp"),
@@ -19,6 +21,12 @@ TOTALS = (  # (label, column summed over systems; GBP)
     ("NPV of replacing every system", "npv_gbp"),
     ("Cost of a year's delay, all systems", "cost_of_delay_gbp"),
 )
+
+
+def _total(assessment, column: str) -> float:
+    """Return the estate figure: the estate's own (its percentiles are of the estate total) or the systems' sum."""
+    estate = assessment.uncertainty.estate
+    return float(estate[column]) if column in estate else float(assessment.systems[column].sum())
 
 
 @dataclass(frozen=True)
@@ -43,11 +51,12 @@ def compare_scenario(
     `model_inputs` is (systems, costs, interfaces, system_metrics) as `load_model_inputs` returns them.
     Both runs use the same seed and draws, so every difference comes from the changed parameters.
     """
-    baseline = assess(*model_inputs, parameters, as_of, seed, draws).systems
-    scenario = assess(*model_inputs, parameters.with_values(**changes), as_of, seed, draws).systems
+    base = assess(*model_inputs, parameters, as_of, seed, draws)
+    changed = assess(*model_inputs, parameters.with_values(**changes), as_of, seed, draws)
+    baseline, scenario = base.systems, changed.systems
     rows = []
     for label, column in TOTALS:
-        before, after = float(baseline[column].sum()), float(scenario[column].sum())
+        before, after = _total(base, column), _total(changed, column)
         share = (after - before) / abs(before) if before else 0.0
         rows.append({"measure": label, "baseline": before, "scenario": after, "change": after - before,
                      "change_share": share})  # fmt: skip

@@ -27,7 +27,7 @@ def millions(value: float, decimals: int = 1) -> str:
 
 def interval_bars(labels: list[str], low: list[float], mid: list[float], high: list[float], title: str) -> Markup:
     """Return horizontal bars of `mid` with a line from `low` to `high`, one row per label."""
-    width, left, row = 660, 230, 20
+    width, left, row = 700, 270, 20  # 270 px hold 44 characters of DejaVu Sans at 10 px
     scale = (width - left - 70) / max(max(high, default=0.0), 1.0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(labels) + 10}" '
@@ -36,7 +36,9 @@ def interval_bars(labels: list[str], low: list[float], mid: list[float], high: l
     ]
     for i, (label, lo, m, hi) in enumerate(zip(labels, low, mid, high, strict=True)):
         y = i * row + 4
-        parts.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{escape(label[:34])}</text>')
+        shown = label if len(label) <= 44 else label[:43] + "…"  # the whole name in the tooltip
+        parts.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end"><title>{escape(label)}</title>'
+                     f"{escape(shown)}</text>")  # fmt: skip
         parts.append(f'<rect x="{left}" y="{y + 2}" width="{m * scale:.1f}" height="12" fill="{BLUE}"/>')
         parts.append(
             f'<line x1="{left + lo * scale:.1f}" x2="{left + hi * scale:.1f}" y1="{y + 8}" y2="{y + 8}" '
@@ -53,11 +55,11 @@ def tornado(labels: list[str], at_low: list[float], at_high: list[float], centra
     Each bar end is labelled with its total; a scale with five ticks runs along the bottom and a legend says
     which colour is which.
     """
-    width, left, right, row = 700, 230, 70, 20
+    width, left, right, row, pad = 720, 230, 70, 20, 56  # pad: room for a total left of the lowest bar end
     values = [*at_low, *at_high, central]
     lo, hi = min(values), max(values)
-    scale = (width - left - right) / max(hi - lo, 1.0)
-    x = lambda v: left + (v - lo) * scale  # noqa: E731
+    scale = (width - left - right - pad) / max(hi - lo, 1.0)
+    x = lambda v: left + pad + (v - lo) * scale  # noqa: E731
     bottom = row * len(labels) + 4
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{bottom + 58}" '
@@ -82,7 +84,7 @@ def tornado(labels: list[str], at_low: list[float], at_high: list[float], centra
                 f"{escape(money(value))}</text>"
             )
     parts.append(f'<line x1="{x(central):.1f}" x2="{x(central):.1f}" y1="0" y2="{bottom}" stroke="{GREY}"/>')
-    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{bottom + 2}" y2="{bottom + 2}" stroke="{GREY}"/>')
+    parts.append(f'<line x1="{left + pad}" x2="{width - right}" y1="{bottom + 2}" y2="{bottom + 2}" stroke="{GREY}"/>')
     for k in range(5):  # the scale: estate hidden cost a year
         value = lo + (hi - lo) * k / 4
         parts.append(f'<line x1="{x(value):.1f}" x2="{x(value):.1f}" y1="{bottom + 2}" y2="{bottom + 6}" '

@@ -61,8 +61,14 @@ def load_finance_inputs(
 
 
 def _department_totals(rest: pd.DataFrame) -> pd.DataFrame:
-    """Return systems, run cost and expected hidden cost per department of the systems not itemised."""
+    """Return systems, run cost, legacy premium (on observed cost, and on imputed or assumed cost) and expected
+    hidden cost per department of the systems not itemised."""
+    observed = rest["cost_basis"] == "observed"
+    rest = rest.assign(premium_observed_gbp=rest["legacy_premium_gbp"].where(observed, 0.0),
+                       premium_unobserved_gbp=rest["legacy_premium_gbp"].where(~observed, 0.0))  # fmt: skip
     return rest.groupby("department").agg(
+        premium_observed_gbp=("premium_observed_gbp", "sum"),
+        premium_unobserved_gbp=("premium_unobserved_gbp", "sum"),
         systems=("system_id", "size"),
         run_cost_gbp=("run_cost_gbp", "sum"),
         hidden_cost_gbp=("hidden_cost_gbp", "sum"),

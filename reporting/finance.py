@@ -154,6 +154,8 @@ def write_finance_workbook(data: FinanceInputs, out: Path) -> Path:
             "note": book.add_format({"italic": True, "font_color": "#595959"}),
         }
         _readme(book, data, formats)
+        totals_sheet = _Sheet(book, "Totals", TOTALS_HEADERS, formats)  # second tab; the workbook opens on it
+        totals_sheet.sheet.activate()
         _assumptions(book, data.parameters, formats)
         system_rows = _systems(book, data, formats)
         _reported(book, data.reported, formats)
@@ -161,7 +163,7 @@ def write_finance_workbook(data: FinanceInputs, out: Path) -> Path:
         _appraisal(book, data, formats, system_rows, totals)
         _ranking(book, data, formats)
         _departments(book, data, formats, system_rows, totals)
-        _totals(book, data, formats, system_rows, totals)
+        _totals(totals_sheet, book, data, system_rows, totals)
         close_workbook(book)
     return out
 
@@ -292,7 +294,7 @@ def _hidden(book, data: FinanceInputs, formats, letters) -> dict[str, str]:
         "Legacy premium, expected (£/year)", "Hidden cost, expected (£/year)",
         "Hidden P10 (£, Monte Carlo value)", "Hidden P90 (£, Monte Carlo value)",
     ]  # fmt: skip
-    sheet = _Sheet(book, "Hidden costs", ["System ID", *[c.column for c in ordered], *tail], formats)
+    sheet = _Sheet(book, "Hidden costs", ["System ID", *[f"{c.label} (£/year)" for c in ordered], *tail], formats)
     rows = data.assessment.set_index("system_id").loc[data.inputs["system_id"]].reset_index().to_dict("records")
     central = _central_components(data)
     templates = [excel_template(c, letters) for c in ordered]
@@ -471,50 +473,93 @@ def _ranking(book, data: FinanceInputs, formats) -> None:
 
 
 def _departments(book, data: FinanceInputs, formats, letters, totals: dict[str, str]) -> None:
+    """Fill the Departments sheet: per department, systems, reported and imputed run cost apart, expected hidden
+    cost (formulas over the itemised rows; values for the systems not itemised) and the Monte Carlo P10/P90; a last
+    row for the whole estate (sums; its P10/P90 the estate's own, as on Totals)."""
     headers = [
         "Department",
         "Systems",
-        "Run cost (£/year)",
+        "Reported run cost (£/year)",
+        "Imputed run cost, apart (£/year)",
         "Hidden cost, expected (£/year)",
         "Hidden P10 (£, Monte Carlo value)",
         "Hidden P90 (£, Monte Carlo value)",
     ]
     rest = data.not_itemised
+    summed = ("systems", "reported_cost_gbp", "imputed_cost_gbp", "hidden_cost_gbp")  # columns 1-4
     if not rest.empty:
-        headers[1:4] = ["Systems itemised", "Run cost itemised (£/year)", "Hidden cost itemised, expected (£/year)"]
-        headers += [
-            "Systems not itemised (value)",
-            "Run cost not itemised (£/year, value)",
-            "Hidden cost not itemised, expected (£/year, value)",
-            "Systems, all",
-            "Run cost, all (£/year)",
-            "Hidden cost, all, expected (£/year)",
+        headers[1:5] = [
+            "Systems itemised",
+            "Reported run cost itemised (£/year)",
+            "Imputed run cost itemised, apart (£/year)",
+            "Hidden cost itemised, expected (£/year)",
         ]
+        headers += ["Systems not itemised (value)", "Reported run cost not itemised (£/year, value)",
+                    "Imputed run cost not itemised (£/year, value)",
+                    "Hidden cost not itemised, expected (£/year, value)",
+                    "Systems, all", "Reported run cost, all (£/year)", "Imputed run cost, all (£/year)",
+                    "Hidden cost, all, expected (£/year)"]  # fmt: skip
     sheet = _Sheet(book, "Departments", headers, formats)
     rows = int(letters["_rows"]) + 1
     department = f"Systems!${letters['department']}$2:${letters['department']}${rows}"
     run = f"Systems!${letters['run_cost_gbp']}$2:${letters['run_cost_gbp']}${rows}"
+    basis = f"Systems!${letters['cost_basis']}$2:${letters['cost_basis']}${rows}"
     column = totals["hidden"]
     hidden = f"'Hidden costs'!${column}$2:${column}${rows}"
-    grouped = data.assessment.groupby("department")
-    counts, runs, hiddens = grouped.size(), grouped["run_cost_gbp"].sum(), grouped["hidden_cost_gbp"].sum()
-    for r, record in enumerate(data.departments.to_dict("records"), start=1):
+    a = data.assessment
+    grouped = a.assign(
+        reported=a["run_cost_gbp"].where(a["cost_basis"] == "observed", 0.0),
+        imputed=a["run_cost_gbp"].where(a["cost_basis"] == "imputed", 0.0),
+    ).groupby("department")
+    own_values = pd.DataFrame(
+        {
+            "systems": grouped.size(),
+            "reported": grouped["reported"].sum(),
+            "imputed": grouped["imputed"].sum(),
+            "hidden": grouped["hidden_cost_gbp"].sum(),
+        }
+    )
+    formulas = (
+        "=COUNTIF({department},A{x})",
+        '=SUMIFS({run},{department},A{x},{basis},"observed")',
+        '=SUMIFS({run},{department},A{x},{basis},"imputed")',
+        "=SUMIFS({hidden},{department},A{x})",
+    )  # fmt: skip
+    money = (False, True, True, True)
+    width = 4 + 2  # the itemised columns and the percentiles
+    cached = np.zeros(len(headers) - 1)  # the total row's values
+    records = data.departments.to_dict("records")
+    for r, record in enumerate(records, start=1):
         x = r + 1
         name = record["department"]
         sheet.text(r, 0, name)
-        own = (float(counts.get(name, 0)), float(runs.get(name, 0.0)), float(hiddens.get(name, 0.0)))
-        sheet.formula(r, 1, f"=COUNTIF({department},A{x})", own[0], money=False)
-        sheet.formula(r, 2, f"=SUMIFS({run},{department},A{x})", own[1])
-        sheet.formula(r, 3, f"=SUMIFS({hidden},{department},A{x})", own[2])
-        sheet.percentiles(r, 4, record)
+        own = own_values.reindex([name]).fillna(0.0).iloc[0].to_numpy(float)
+        for c, template in enumerate(formulas):
+            text = template.format(department=department, run=run, basis=basis, hidden=hidden, x=x)
+            sheet.formula(r, 1 + c, text, float(own[c]), money=money[c])
+        cached[:4] += own
+        sheet.percentiles(r, 5, record)
         if not rest.empty:
             other = rest.reindex([name]).fillna(0.0).iloc[0]
-            values = (float(other["systems"]), float(other["run_cost_gbp"]), float(other["hidden_cost_gbp"]))
-            for c, (value, money) in enumerate(zip(values, (False, True, True), strict=True)):
-                sheet.number(r, 6 + c, value, money=money)
-                column, extra = xl_col_to_name(1 + c), xl_col_to_name(6 + c)
-                sheet.formula(r, 9 + c, f"={column}{x}+{extra}{x}", own[c] + value, money=money)
-    sheet.finish(len(data.departments))
+            values = [float(other[c]) for c in summed]
+            for c, value in enumerate(values):
+                sheet.number(r, 1 + width + c, value, money=money[c])
+                mine, extra = xl_col_to_name(1 + c), xl_col_to_name(1 + width + c)
+                sheet.formula(r, 5 + width + c, f"={mine}{x}+{extra}{x}", float(own[c]) + value, money=money[c])
+            cached[width : width + 4] += values
+            cached[width + 4 :] += own + np.array(values)
+    r, last = len(records) + 1, len(records) + 1  # the total row, below the departments
+    sheet.text(r, 0, "All departments")
+    for c in range(1, len(headers)):
+        if c in (5, 6):  # percentiles do not add up: the estate's own, as on the Totals sheet
+            name = ("total_hidden_cost_p10_gbp", "total_hidden_cost_p90_gbp")[c - 5]
+            value = float(data.run[f"estate_hidden_cost_p{10 if c == 5 else 90}_gbp"])
+            sheet.formula(r, c, f"={name}", value)
+            continue
+        letter = xl_col_to_name(c)
+        counts = c in (1, 1 + width, 5 + width)  # the systems columns
+        sheet.formula(r, c, f"=SUM({letter}2:{letter}{last})", float(cached[c - 1]), money=not counts)
+    sheet.finish(len(records))
 
 
 def excel_template(component: Component, letters: dict[str, str]) -> str:
@@ -523,36 +568,62 @@ def excel_template(component: Component, letters: dict[str, str]) -> str:
     return component.excel.format(r="{r}", **columns)
 
 
-TOTAL_NAMES = ("total_reported_cost_gbp", "total_imputed_cost_gbp", "total_hidden_cost_gbp")
+TOTAL_NAMES = ("total_reported_cost_gbp", "total_imputed_cost_gbp", "total_legacy_premium_gbp",
+               "total_legacy_premium_unobserved_gbp", "total_hidden_cost_gbp", "total_hidden_cost_p10_gbp",
+               "total_hidden_cost_p90_gbp")  # fmt: skip
+TOTALS_HEADERS = ["Figure", "Itemised (formula)", "Not itemised (value)", "Total (£/year)", "Named cell", "What it is"]
 
 
-def _totals(book, data: FinanceInputs, formats, letters, totals: dict[str, str]) -> None:
-    """Write the Totals sheet: named cells that tie to the headline (every surface's figures).
+def _totals(sheet: _Sheet, book, data: FinanceInputs, letters, totals: dict[str, str]) -> None:
+    """Fill the Totals sheet (the first the workbook opens on): the whole headline as named cells.
 
-    total_reported_cost_gbp (observed cost lines only), total_imputed_cost_gbp (shown apart, never inside)
-    and total_hidden_cost_gbp (expected) are formulas over the itemised rows plus the labelled values of
-    the systems not itemised.
+    total_reported_cost_gbp (observed cost lines only), total_imputed_cost_gbp (shown apart, never inside),
+    total_legacy_premium_gbp (expected, on the reported cost; the premium on imputed or assumed cost apart, in
+    total_legacy_premium_unobserved_gbp) and total_hidden_cost_gbp (expected) are formulas over the itemised
+    rows plus the labelled values of the systems not itemised; total_hidden_cost_p10_gbp and _p90_gbp are the
+    estate's Monte Carlo percentiles (values: a percentile of a total is not the sum of the systems' ones).
     """
-    sheet = _Sheet(book, "Totals", ["Figure", "Itemised (formula)", "Not itemised (value)", "Total (£/year)"], formats)
     rows = int(letters["_rows"]) + 1
     run = f"Systems!${letters['run_cost_gbp']}$2:${letters['run_cost_gbp']}${rows}"
     basis = f"Systems!${letters['cost_basis']}$2:${letters['cost_basis']}${rows}"
     hidden = f"'Hidden costs'!${totals['hidden']}$2:${totals['hidden']}${rows}"
-    a = data.assessment
+    premium = f"'Hidden costs'!${totals['premium']}$2:${totals['premium']}${rows}"
+    a, run_row = data.assessment, data.run
+    observed = a["cost_basis"] == "observed"
     rest = data.not_itemised
     other = lambda column: float(rest[column].sum()) if not rest.empty and column in rest else 0.0  # noqa: E731
     figures = (
         ("Reported run cost, observed (£/year)", f'=SUMIFS({run},{basis},"observed")',
-         float(a["reported_cost_gbp"].fillna(0).sum()), other("reported_cost_gbp"), TOTAL_NAMES[0]),
+         float(a["reported_cost_gbp"].fillna(0).sum()), other("reported_cost_gbp"),
+         "Observed cost lines, each system's latest financial year"),
         ("Imputed run cost, shown apart (£/year)", f'=SUMIFS({run},{basis},"imputed")',
-         float(a["imputed_cost_gbp"].fillna(0).sum()), other("imputed_cost_gbp"), TOTAL_NAMES[1]),
+         float(a["imputed_cost_gbp"].fillna(0).sum()), other("imputed_cost_gbp"),
+         "Estimated for systems that report no cost; never inside the reported cost"),
+        ("Legacy premium, expected, in the reported cost (£/year)", f'=SUMIFS({premium},{basis},"observed")',
+         float(a.loc[observed, "legacy_premium_gbp"].sum()), other("premium_observed_gbp"),
+         "What a modern equivalent would not cost: part of the reported run cost, not added to it"),
+        ("Legacy premium on imputed or assumed cost, shown apart (£/year)",
+         f'=SUMIFS({premium},{basis},"<>observed")', float(a.loc[~observed, "legacy_premium_gbp"].sum()),
+         other("premium_unobserved_gbp"), "The same premium on cost nobody reported"),
         ("Hidden cost, expected (£/year)", f"=SUM({hidden})", float(a["hidden_cost_gbp"].sum()),
-         other("hidden_cost_gbp"), TOTAL_NAMES[2]),
+         other("hidden_cost_gbp"), "Costs no IT budget shows, in addition to the run cost"),
     )  # fmt: skip
-    for r, (label, formula, itemised, value, name) in enumerate(figures, start=1):
+    for r, (label, formula, itemised, value, meaning) in enumerate(figures, start=1):
         sheet.text(r, 0, label)
         sheet.formula(r, 1, formula, itemised)
         sheet.number(r, 2, value, money=True)
         sheet.formula(r, 3, f"=B{r + 1}+C{r + 1}", itemised + value)
-        book.define_name(name, f"=Totals!$D${r + 1}")
-    sheet.finish(len(figures))
+        sheet.text(r, 4, TOTAL_NAMES[r - 1])
+        sheet.text(r, 5, meaning)
+        book.define_name(TOTAL_NAMES[r - 1], f"=Totals!$D${r + 1}")
+    for r, (label, column) in enumerate((("Hidden cost, P10 (£/year)", "estate_hidden_cost_p10_gbp"),
+                                         ("Hidden cost, P90 (£/year)", "estate_hidden_cost_p90_gbp")),
+                                        start=len(figures) + 1):  # fmt: skip
+        sheet.text(r, 0, label)
+        sheet.number(r, 3, float(run_row[column]), money=True)
+        sheet.text(r, 4, TOTAL_NAMES[r - 1])
+        sheet.text(r, 5, "The estate's Monte Carlo percentile (80% interval): a value, not a sum of the systems'")
+        book.define_name(TOTAL_NAMES[r - 1], f"=Totals!$D${r + 1}")
+    for c, width in enumerate((58, 18, 18, 18, 36, 80)):
+        sheet.sheet.set_column(c, c, width)
+    sheet.finish(len(TOTAL_NAMES))

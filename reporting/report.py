@@ -29,8 +29,8 @@ from estate.files import atomic_folder, atomic_path, sha256_of
 from estate.store import merged_systems_sql
 from pipeline.results import RESULT_TABLES, SOURCE_PREFIX, ResultSource, as_source, recorded_parameters
 from reporting import charts
-from reporting.text import csv_text
-from reporting.views import headline, ranking_determination
+from reporting.text import METHOD_NAMES, csv_text, field_header
+from reporting.views import code_label, headline, ranking_determination
 
 DATA_TABLES = tuple(t.name for t in RESULT_TABLES if t.published)  # with import_issues, the report's data/
 PACKAGES = (
@@ -232,12 +232,14 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
         "premium_in_words": components_in_words(LEGACY_PREMIUM),
         "horizon": int(parameters.set_index("name").loc["appraisal_years", "value"]),
         "candidates": f"{int(assessment['candidate'].sum()):,}",
-        "agreement": [{"pair": f"{a['method_a']} / {a['method_b']}", "tau": f"{a['kendall_tau']:.2f}",
+        "agreement": [{"pair": f"{METHOD_NAMES[a['method_a']]} and {METHOD_NAMES[a['method_b']]}",
+                       "tau": f"{a['kendall_tau']:.2f}",
                        "overlap": _percent(a["top_n_overlap"])} for a in frames["method_agreement"].to_dict("records")],
-        "disagreements": frames["method_disagreements"].to_dict("records"),
+        "disagreements": [{**d, "method": METHOD_NAMES.get(d["method"], d["method"])}
+                          for d in frames["method_disagreements"].to_dict("records")],
         "information": [{"name": g["parameter_group"], "value": money(g["evppi_gbp"])}
                         for g in frames["information_parameters"].to_dict("records")],
-        "fields": [{"system_id": f["system_id"], "field": f["field"], "value": money(f["value_gbp"]),
+        "fields": [{"system_id": f["system_id"], "field": field_header(f["field"]), "value": money(f["value_gbp"]),
                     "swing": money(f["npv_swing_gbp"])}
                    for f in frames["information_fields"].head(20).to_dict("records")],
         "top_n": int(parameters.set_index("name").loc["stability_top_n", "value"]),
@@ -251,8 +253,8 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
                            f"{money(r['hidden_cost_p90_gbp'])})",
                  "npv": f"{money(r['npv_gbp'])} ({money(r['npv_p10_gbp'])} to {money(r['npv_p90_gbp'])})",
                  "probability": _percent(r["probability_npv_positive"]), "per_pound": f"{r['npv_per_capex']:.2f}",
-                 "risk": f"{r['risk_score']:.0f} {r['risk_rag']}",
-                 "action": r["suggested_action"], "stability": _percent(r["top_n_stability"])}
+                 "risk": f"{r['risk_score']:.0f} ({code_label(r['risk_rag'])})",
+                 "action": code_label(r["suggested_action"]), "stability": _percent(r["top_n_stability"])}
                 for r in assessment[assessment["candidate"]].head(20).to_dict("records")],
         "departments": [{"department": d["department"], "p10": money(d["hidden_cost_p10_gbp"]),
                          "expected": money(d["hidden_cost_gbp"]), "p90": money(d["hidden_cost_p90_gbp"])}
@@ -265,7 +267,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
                          "delay": money(w["delay"])} for w in waves.to_dict("records")],
         "central": money(sensitivity["central_gbp"].iloc[0]) if len(sensitivity) else money(0),
         "tornado_chart": charts.tornado(
-            sensitivity["parameter"].tolist(), sensitivity["estate_at_low_gbp"].tolist(),
+            sensitivity["parameter"].str.replace("_", " ").tolist(), sensitivity["estate_at_low_gbp"].tolist(),
             sensitivity["estate_at_high_gbp"].tolist(),
             float(sensitivity["central_gbp"].iloc[0]) if len(sensitivity) else 0.0,
             "Estate hidden cost with one parameter at its low (orange) or high (blue) value"),

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# The ranking methods by the names the app and the report give them (method_agreement's method_a/method_b)
+METHOD_NAMES = {"estate": "estate", "cddo": "CDDO", "gao": "GAO-style", "time": "TIME"}
+
+
 def is_formula_like(text: str) -> bool:
     """Return True when a spreadsheet could read this text as a formula."""
     return text.startswith(FORMULA_TRIGGERS)
@@ -47,3 +51,52 @@ def csv_text(rows: pd.DataFrame | Sequence[Mapping], columns: Sequence[str] | No
     if columns is not None and isinstance(rows, pd.DataFrame):
         frame = frame[list(columns)]
     return inert_frame(frame).to_csv(index=False, lineterminator="\n")
+
+
+def readable_frame(frame: pd.DataFrame, codes: Sequence[str] = ()) -> pd.DataFrame:
+    """Return result rows as people download them: catalogue headers with units, code columns as words,
+    money to the whole pound, shares and other measures to four decimals (the app's csv downloads).
+
+    Columns the results catalogue (pipeline.catalogue) does not declare keep their names and values.
+    """
+    from pipeline.catalogue import COLUMNS
+    from reporting.views import code_label
+
+    shown = frame.copy()
+    for column in shown.columns:
+        declared = COLUMNS.get(column)
+        if column in codes:
+            shown[column] = shown[column].map(lambda v: code_label(v) if isinstance(v, str) and v else v)
+        elif declared is not None and declared.kind == "money":
+            shown[column] = shown[column].round(0)
+        elif shown[column].dtype.kind == "f":
+            shown[column] = shown[column].round(4)
+    return shown.rename(columns={c: COLUMNS[c].header for c in shown.columns if c in COLUMNS})
+
+
+def field_header(field: str) -> str:
+    """Return an inventory field's header as an inventory writes it ('Annual cost (£)'), or the name if unknown."""
+    from estate.schema import SYSTEMS
+
+    return next((f.header for f in SYSTEMS.fields if f.name == field), field)
+
+
+def field_value(field: str, value: float) -> str:
+    """Return a value of an inventory field as text: money as money (£148k), counts and hours with separators, an
+    end of support as the years past it (the form costing.gaps learns it in)."""
+    from estate.schema import SYSTEMS, FieldType
+    from reporting.charts import money
+
+    if any(f.name == field and f.type is FieldType.MONEY for f in SYSTEMS.fields):
+        return money(value)
+    if field == "end_of_support":  # learnt as years past the end of support at the assessment date
+        return f"{value:,.1f} years past it" if value > 0 else "still supported"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+
+
+def number(value: float) -> str:
+    """Return a parameter's value as a UK reader writes it: thousands separated (3,580,000), small numbers with
+    their significant digits (0.0005), no exponent."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return f"{value:.6g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.6f}".rstrip("0")

@@ -19,6 +19,7 @@ from costing.uncertainty import PERCENTILE_COLUMNS
 from estate.schema import SYSTEMS, FieldType
 from estate.store import connect, merged_systems_sql
 from pipeline.results import NotAnalysed, Results, ResultSource, read_results
+from reporting.text import field_header
 
 __all__ = ["NotAnalysed", "components_in_words"]
 NEIGHBOURS_SHOWN = 40  # per hop and side in the neighbourhood view
@@ -152,7 +153,7 @@ def ranking_determination(
     facts = []
     if len(fields):
         ranked = fields.groupby("field", sort=False)["value_gbp"].sum().sort_values(ascending=False, kind="stable")
-        facts = [str(f) for f in ranked.index[:5]]
+        facts = [field_header(str(f)) for f in ranked.index[:5]]  # as the inventory's headers say them
     assumed = float(assessment["legacy_status"].eq("assumed").mean()) if len(assessment) else 0.0
     ask = (
         f"; collect: {', '.join(facts)} (estate gaps, estate requests)" if facts else " (estate gaps, estate requests)"

@@ -22,7 +22,7 @@ from estate.uploads import MAX_UPLOAD_BYTES, UploadError, display_name, stage_up
 from pipeline.run import analyse
 from pipeline.settings import AnalysisSettings, load_parameters
 from tests.browser import CHROMIUM_FLAGS, running_app
-from tests.conftest import ESTATE, snapshot
+from tests.conftest import ESTATE, run_estate, snapshot
 
 APP = Path(__file__).parents[1] / "app"
 PAGES = {
@@ -150,12 +150,42 @@ def test_candidates_shows_the_stored_ranking_of_candidates_only(estate_db, monke
 def test_candidates_put_decisions_first_in_readable_words_with_a_link_to_each_system(estate_db, monkeypatch):
     at = open_page("Candidates", estate_db, monkeypatch)
     shown = at.dataframe[0].value
-    assert shown.columns[:9].tolist() == ["rank", "system_id", "name", "page", "suggested_action", "npv_gbp",
-                                          "probability_npv_positive", "hidden_cost_gbp", "risk_rag"]  # fmt: skip
+    assert shown.columns.tolist() == ["rank", "system_id", "name", "page", "worth_replacing", "suggested_action",
+                                      "npv_gbp", "probability_npv_positive", "hidden_cost_gbp", "risk_rag",
+                                      "top_n_stability"]  # fmt: skip
     assert set(shown["suggested_action"]) <= {"Retire", "Rehost", "Replatform", "Refactor", "Repurchase"}
-    assert set(shown["platform"]) <= {"Mainframe", "On premises", "Private cloud", "Public cloud", "SaaS"}
+    assert (shown["worth_replacing"] == (shown["npv_gbp"] > 0)).all()  # worth replacing is the NPV's sign
+    assert shown["worth_replacing"].any() and not shown["worth_replacing"].all()  # the sample has both kinds
     assert set(shown["risk_rag"]) <= {"Red", "Amber", "Green"}
     assert (shown["page"] == "System?system=" + shown["system_id"]).all()
+    paying = int((shown["npv_gbp"] > 0).sum())
+    assert any(f"{paying:,} of {len(shown):,} candidates are worth replacing" in m.value for m in at.markdown)
+    assert any("Order shown:** Expected NPV per £ of capex" in m.value for m in at.markdown)
+    at.checkbox(key="every_column").check().run()
+    wide = at.dataframe[0].value
+    assert set(wide["platform"]) <= {"Mainframe", "On premises", "Private cloud", "Public cloud", "SaaS"}
+    at.checkbox(key="only_paying").check().run()
+    assert at.dataframe[0].value["worth_replacing"].all() and len(at.dataframe[0].value) == paying
+    at.sidebar.radio(key="order").set_value("cddo").run()
+    assert any("Order shown:** CDDO Legacy IT Risk Assessment Framework" in m.value for m in at.markdown)
+
+
+def test_candidates_csv_has_labels_and_rounded_money_never_codes(estate_db):
+    import pandas as pd
+
+    from pipeline.catalogue import COLUMNS
+    from reporting.text import csv_text, readable_frame
+    from reporting.views import load_estate
+
+    frame = load_estate(estate_db).assessment
+    text = csv_text(readable_frame(frame[["system_id", "suggested_action", "npv_gbp", "probability_npv_positive"]],
+                                   ["suggested_action"]))  # fmt: skip
+    read = pd.read_csv(io.StringIO(text))
+    assert read.columns.tolist() == [COLUMNS[c].header for c in ("system_id", "suggested_action", "npv_gbp",
+                                                                 "probability_npv_positive")]  # fmt: skip
+    assert not set(read[COLUMNS["suggested_action"].header]) & {"retain", "replatform", "retire"}
+    assert (read[COLUMNS["npv_gbp"].header] == read[COLUMNS["npv_gbp"].header].round(0)).all()
+    assert all(len(str(v).split(".")[-1]) <= 4 for v in read[COLUMNS["probability_npv_positive"].header])
 
 
 def test_candidates_view_is_kept_in_the_url_and_restored_from_it(estate_db, monkeypatch):
@@ -164,6 +194,7 @@ def test_candidates_view_is_kept_in_the_url_and_restored_from_it(estate_db, monk
     at.radio(key="order").set_value("weighted").run()
     at.slider(key="weight_risk").set_value(0.9).run()
     at.multiselect(key="filter_departments").set_value([department]).run()
+    at.checkbox(key="every_column").check().run()
     shared = dict(at.query_params)
     assert shared["order"] == "weighted" and shared["weight_risk"] == "0.9"
     assert shared["departments"] == department
@@ -174,6 +205,7 @@ def test_candidates_view_is_kept_in_the_url_and_restored_from_it(estate_db, monk
     opened.run()
     assert not opened.exception
     assert opened.radio(key="order").value == "weighted" and opened.slider(key="weight_risk").value == 0.9
+    opened.checkbox(key="every_column").check().run()
     assert set(opened.dataframe[0].value["department"]) == {department}
     assert opened.dataframe[0].value["system_id"].tolist() == at.dataframe[0].value["system_id"].tolist()
 
@@ -202,6 +234,7 @@ def test_moving_weight_sliders_reorders_the_ranking(estate_db, monkeypatch):
 
 def test_candidates_filters_and_downloads(estate_db, monkeypatch):
     at = open_page("Candidates", estate_db, monkeypatch)
+    at.checkbox(key="every_column").check().run()
     department = at.dataframe[0].value["department"].iloc[0]
     next(m for m in at.multiselect if m.label == "Department").set_value([department]).run()
     view = at.dataframe[0].value
@@ -253,7 +286,21 @@ def test_system_page_shows_provenance_costs_and_neighbours(estate_db, monkeypatc
     assert support == "" or re.fullmatch(r"\d{2}/\d{2}/\d{4}", support)  # UK dates
     assert attributes["Platform"] in {"Mainframe", "On premises", "Private cloud", "Public cloud", "SaaS", ""}
     at.selectbox[0].set_value(assessment(estate_db)["system_id"].iloc[-1]).run()
-    assert not at.exception and at.metric[0].value == "80 of 80"
+    assert not at.exception and at.metric[0].value == "not a candidate"  # the last system is one to retain
+    stored = assessment(estate_db)
+    first = stored[stored["candidate"]].iloc[0]
+    at.selectbox[0].set_value(first["system_id"]).run()
+    assert at.metric[0].value == f"1 of {int(stored['candidate'].sum())}"  # the rank the Candidates page shows
+
+
+def test_system_page_names_an_unknown_id_as_unknown_and_shows_no_other_system(estate_db, monkeypatch):
+    monkeypatch.setenv("ESTATE_DB", str(estate_db))
+    at = AppTest.from_file(str(PAGES["System"]), default_timeout=120)
+    at.query_params["system"] = "UNLISTED-001"
+    at.run()
+    assert not at.exception
+    assert any("UNLISTED" in w.value and "is unknown" in w.value for w in at.warning)
+    assert at.selectbox[0].value is None and not at.metric and not at.header  # no other system in its place
 
 
 def test_dependencies_neighbourhood_and_department_matrix(estate_db, monkeypatch):
@@ -305,9 +352,13 @@ def test_assumptions_scenario_shows_the_effect_of_a_change(estate_db, monkeypatc
     assert totals.loc["Reported cost a year", "change"] == pytest.approx(0, abs=1e-6)
     assert {"baseline_rank", "moved"} <= set(at.dataframe[2].value.columns)
     with duckdb.connect(str(estate_db), read_only=True) as connection:
-        stored = connection.execute("SELECT estate_hidden_cost_gbp FROM cost_model_runs").fetchone()[0]
-    baseline = totals.loc["Hidden cost a year, expected value", "baseline"] * 1e6  # shown in £m
-    assert baseline == pytest.approx(stored, rel=1e-9)  # the baseline is the stored analysis: same draws and seed
+        stored = connection.execute(
+            "SELECT estate_hidden_cost_p10_gbp, estate_hidden_cost_gbp, estate_hidden_cost_p90_gbp FROM cost_model_runs"
+        ).fetchone()
+    # the baseline is the stored analysis (same draws and seed), percentiles of the estate total included
+    for measure, value in zip(("P10", "expected value", "P90"), stored, strict=True):
+        baseline = totals.loc[f"Hidden cost a year, {measure}", "baseline"] * 1e6  # shown in £m
+        assert baseline == pytest.approx(value, rel=1e-9), measure
 
 
 def test_a_scenario_changing_only_the_discount_rate_leaves_hidden_cost_alone_and_refuses_silly_rates(
@@ -328,10 +379,11 @@ def test_a_scenario_changing_only_the_discount_rate_leaves_hidden_cost_alone_and
 def test_data_quality_filters_issues_by_code(estate_db, monkeypatch):
     at = open_page("Data quality", estate_db, monkeypatch)
     assert at.dataframe[0].value["file_name"].tolist() == ["sample.xlsx"]
-    all_issues = at.dataframe[1].value
-    code = all_issues["code"].iloc[0]
+    with duckdb.connect(str(estate_db), read_only=True) as connection:
+        code = connection.execute("SELECT min(code) FROM import_issues").fetchone()[0]  # dangling_reference ...
+    assert "_" in code and "_" not in " ".join(at.dataframe[1].value["code"])  # shown as words, never raw codes
     at.multiselect[0].set_value([code]).run()
-    assert set(at.dataframe[1].value["code"]) == {code}
+    assert set(at.dataframe[1].value["code"]) == {code.replace("_", " ").capitalize()}
     assert len(at.download_button) == 1
 
 
@@ -403,6 +455,80 @@ def test_import_reads_a_format_chosen_from_the_built_in_profiles(writable_db, mo
                                   ).fetchall() == [(5, "on_premises")]  # fmt: skip
 
 
+ODD_HEADERS = b"Ref,Title,Owner org,Yearly spend (\xc2\xa3k)\nODD-1,Payroll,HR,1000\nODD-2,Ledger,Finance,2000\n"
+
+
+def test_import_maps_columns_in_the_page_and_offers_the_mapping_as_a_profile(writable_db, monkeypatch, tmp_path):
+    before = snapshot(writable_db)
+    at = open_page("Import", writable_db, monkeypatch)
+    at.file_uploader(key="uploads").set_value(("odd.csv", ODD_HEADERS, "text/csv")).run()
+    assert not at.exception and "Nothing has been stored" in at.error[0].value
+    errors = next(d.value for d in at.dataframe if "message" in d.value.columns)  # the first issues table
+    assert set(errors["severity"]) == {"Error"}  # errors come first, with what to do
+    assert not at.button and snapshot(writable_db) == before
+    field = lambda letter: at.selectbox(key=f"field_0_systems_odd.csv_odd_{letter}")  # noqa: E731
+    assert field("B").value == "(not a field: kept as extra)"  # the column estate did not recognise
+    field("B").set_value("Name · name").run()
+    field("C").set_value("Department · department").run()
+    field("D").set_value(next(o for o in field("D").options if o.endswith("· annual_cost_gbp"))).run()
+    assert not at.exception and "No errors" in at.success[0].value
+    assert any("mapping" in b.proto.label for b in at.get("download_button"))  # the profile, to reuse
+    at.button[0].click().run()
+    assert not at.exception
+    stored = assessment(writable_db)
+    assert {"ODD-1", "ODD-2"} <= set(stored["system_id"])
+    with duckdb.connect(str(writable_db), read_only=True) as connection:
+        rows = connection.execute("SELECT name, department FROM systems WHERE system_id = 'ODD-1'").fetchall()
+        recorded = connection.execute(
+            "SELECT json_extract_string(mapping, '$.profile') FROM imports WHERE file_name = 'odd.csv'"
+        ).fetchone()
+        cost = connection.execute("SELECT sum(amount_gbp) FROM costs WHERE system_id = 'ODD-1'").fetchone()[0]
+    assert rows == [("Payroll", "HR")] and cost == 1_000_000  # £k scaled as the header says
+    import tomllib
+
+    assert tomllib.loads(recorded[0])["columns"]["systems"] == {
+        "Title": "name", "Owner org": "department", "Yearly spend (£k)": "annual_cost_gbp"
+    }  # fmt: skip
+
+
+def test_the_mapping_made_on_the_page_is_the_profile_the_cli_reads(tmp_path):
+    from estate.mapping import MappingProfile
+    from estate.profile_builder import chosen_profile
+
+    made = chosen_profile(None, {"systems": {"Title": "name", "Owner org": "department"}})
+    (tmp_path / "odd.csv").write_bytes(ODD_HEADERS)
+    (tmp_path / "mapping.toml").write_text(made.text, encoding="utf-8")
+    assert MappingProfile.load(tmp_path / "mapping.toml").columns == made.columns
+    result = run_estate("import", str(tmp_path / "odd.csv"), "--db", str(tmp_path / "e.duckdb"),
+                        "--mapping", str(tmp_path / "mapping.toml"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def test_import_hints_at_the_built_in_profile_that_reads_the_file(writable_db, monkeypatch):
+    export = (b"Number,Name,Owned by department,Business criticality,Install type\n"
+              b"APM0009001,Court bookings,HMCTS,1 - most critical,On-Premises\n")  # fmt: skip
+    at = open_page("Import", writable_db, monkeypatch)
+    at.file_uploader(key="uploads").set_value(("cmdb_ci_business_app.csv", export, "text/csv")).run()
+    assert not at.exception
+    assert any("**servicenow**" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_an_uploaded_profile_is_used_and_a_broken_one_is_named(writable_db, monkeypatch):
+    from estate.profile_builder import chosen_profile
+
+    made = chosen_profile(None, {"systems": {"Title": "name", "Owner org": "department"}})
+    at = open_page("Import", writable_db, monkeypatch)
+    at.file_uploader(key="uploads").set_value(("odd.csv", ODD_HEADERS, "text/csv")).run()
+    at.file_uploader(key="profile_file").set_value(("mine.toml", made.text.encode(), "application/toml")).run()
+    assert not at.exception and "No errors" in at.success[0].value
+    at.file_uploader(key="profile_file").set_value(("bad.toml", b"[columns.systems]\nTitle = 'nonsense'\n",
+                                                    "application/toml")).run()  # fmt: skip
+    message = re.sub(r"\\(.)", r"\1", at.error[0].value)  # shown as text: Markdown escapes removed to read it
+    assert not at.exception and "bad.toml: column" in message and "nonsense" in message, message
+    assert "estate-upload-" not in message  # the upload is named, not the private folder it was staged in
+    assert not at.button  # nothing to commit with a broken profile
+
+
 def test_import_refuses_other_file_types(writable_db, monkeypatch, tmp_path):
     at = open_page("Import", writable_db, monkeypatch)
     assert sorted(at.file_uploader[0].allowed_type) == [".csv", ".parquet", ".xlsx", ".xml"]  # Streamlit enforces
@@ -438,9 +564,9 @@ BROWSER_PAGES = {  # URL path -> a text the page shows once it has run
     "Dependencies": "Dependencies", "Roadmap": "Roadmap", "Assumptions": "Assumptions",
     "Data_quality": "Data quality", "Import": "Import",
 }  # fmt: skip
-# WCAG 2.1 A and AA: what the Public Sector Bodies Accessibility Regulations 2018 require
+# WCAG 2.2 A and AA (2.1's, which the Public Sector Bodies Accessibility Regulations 2018 require, and 2.2's)
 AXE_RUN = """async () => {
-  const result = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]});
+  const result = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]});
   return result.violations.filter(v => ["serious", "critical"].includes(v.impact))
     .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length} element(s), e.g. ${v.nodes[0].target.join(" ")})`);
 }"""
@@ -456,25 +582,55 @@ def test_real_browser_shows_every_page_with_the_headline_and_no_serious_accessib
 
     with duckdb.connect(str(estate_db), read_only=True) as connection:
         expected = connection.execute("SELECT estate_hidden_cost_gbp FROM cost_model_runs").fetchone()[0]
-    shots = Path(tempfile.mkdtemp(prefix="estate-screenshots-"))  # kept for CI to collect as artefacts
-    violations = {}
+    shots = Path(os.environ.get("ESTATE_SCREENSHOTS") or tempfile.mkdtemp(prefix="estate-screenshots-"))
+    shots.mkdir(parents=True, exist_ok=True)  # kept for CI to collect as artefacts
+    violations, errors, drawn = {}, {}, {}
     with running_app(estate_db) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        thrown: list[str] = []
+        page.on("pageerror", lambda error: thrown.append(str(error)))
+
+        def look(name: str) -> None:
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1500)  # charts draw after the page's last message
+            drawn[name] = page.evaluate(CHART_HEIGHTS)
+            thrown.extend(page.locator("[data-testid=stException]").all_inner_texts())  # a Python error shown
+            page.screenshot(path=shots / f"{name}.png", full_page=True)
+            page.add_script_tag(path=str(AXE))
+            violations[name] = page.evaluate(AXE_RUN)
+            errors[name] = list(thrown)
+            thrown.clear()
+
         for path, text in BROWSER_PAGES.items():
             page.goto(url + path, timeout=60_000)
             page.get_by_text(text).first.wait_for(timeout=60_000)
             if not path:
                 page.get_by_text(gbp_m(expected), exact=True).first.wait_for(timeout=30_000)
                 assert page.title().startswith("estate")
-            page.wait_for_load_state("networkidle")
-            page.screenshot(path=shots / f"{path or 'Overview'}.png", full_page=True)
-            page.add_script_tag(path=str(AXE))
-            violations[path or "Overview"] = page.evaluate(AXE_RUN)
+            look(path or "Overview")
             assert not page.get_by_text("Deploy", exact=True).count()  # Streamlit's developer toolbar is hidden
+        page.goto(url + "Dependencies", timeout=60_000)
+        page.get_by_role("radiogroup").get_by_text("Departments", exact=True).click(timeout=60_000)  # second view
+        page.get_by_text("How siloed each department is").wait_for(timeout=60_000)
+        look("Dependencies-departments")
+        page.goto(url + "System?system=UNLISTED-001", timeout=60_000)
+        page.get_by_text("is unknown", exact=False).first.wait_for(timeout=60_000)
+        look("System-unknown")
+        assert not page.get_by_text("Hidden cost a year (expected)").count()  # no other system in its place
         browser.close()
     print(f"screenshots: {shots}")
+    assert errors == {name: [] for name in errors}  # no script error on any page
+    for name in ("Dependencies", "Dependencies-departments", "System", "Overview"):
+        assert max(drawn[name], default=0) > 200, f"{name}: no chart drawn ({drawn[name]})"
     assert violations == {name: [] for name in violations}
+
+
+# the drawn height of every Vega chart on the page (a chart that failed to draw has none)
+CHART_HEIGHTS = (
+    "() => [...document.querySelectorAll('.vega-embed canvas, .vega-embed svg')]"
+    ".map(e => e.getBoundingClientRect().height)"
+)
 
 
 def test_candidates_shows_a_chosen_number_of_rows(estate_db, monkeypatch):

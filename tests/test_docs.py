@@ -70,3 +70,25 @@ def test_template_has_canonical_headers_and_dictionary(tmp_path):
     dictionary = reader.load_sheet("Data dictionary", dtypes="string").to_arrow()
     assert dictionary.column_names == list(DICTIONARY_COLUMNS)
     assert dictionary.num_rows == sum(len(t.fields) for t in TABLES)
+
+
+def test_the_package_builds_without_warnings_and_carries_its_data_files(tmp_path):
+    """A wheel (what `pip install .` builds) holds every data file the code reads; setuptools warns of nothing."""
+    import subprocess
+    import sys
+    import zipfile
+
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert "absent from the `packages` configuration" not in built.stderr + built.stdout
+    (wheel,) = tmp_path.glob("estate-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data = {str(p.relative_to(ROOT)) for folder in ("estate", "costing", "reporting", "app")
+            for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in (".toml", ".csv", ".j2", ".py")
+            and "__pycache__" not in p.parts}  # fmt: skip
+    assert data <= names, sorted(data - names)

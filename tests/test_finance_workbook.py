@@ -120,7 +120,10 @@ def test_changing_an_assumption_recomputes_the_workbook(workbook, tmp_path):
     book.save(edited)
     before = openpyxl.load_workbook(workbook, data_only=True)["Hidden costs"]
     after = openpyxl.load_workbook(recalculate(edited, tmp_path / "out"), data_only=True)["Hidden costs"]
-    column = next(c for c in range(1, before.max_column + 1) if before.cell(1, c).value == "manual_workarounds_gbp")
+    from costing.hidden import COMPONENTS
+
+    header = next(f"{c.label} (£/year)" for c in COMPONENTS if c.column == "manual_workarounds_gbp")
+    column = next(c for c in range(1, before.max_column + 1) if before.cell(1, c).value == header)
     pairs = [(before.cell(r, column).value, after.cell(r, column).value) for r in range(2, before.max_row + 1)]
     assert any(b > 0 for b, _ in pairs)
     assert all(a == pytest.approx(2 * b) for b, a in pairs)
@@ -164,6 +167,7 @@ def test_workbook_sheets_named_cells_and_formats(workbook):
     book = openpyxl.load_workbook(workbook)
     assert book.sheetnames == [
         "README",
+        "Totals",
         "Assumptions",
         "Systems",
         "Reported costs",
@@ -171,7 +175,6 @@ def test_workbook_sheets_named_cells_and_formats(workbook):
         "Appraisal",
         "Ranking",
         "Departments",
-        "Totals",
     ]
     assert "discount_rate" in book.defined_names and "breach_cost" in book.defined_names
     headers = [c.value for c in book["Appraisal"][1]]
@@ -230,7 +233,8 @@ def test_large_estates_itemise_the_top_systems_and_total_the_rest(workbook, tmp_
     everything = column(full["Departments"], "Hidden cost, expected (£/year)")
     for department, total in column(book["Departments"], "Hidden cost, all, expected (£/year)").items():
         assert total == pytest.approx(everything[department])
-    assert sum(column(book["Departments"], "Systems not itemised (value)").values()) == 25
+    not_itemised = column(book["Departments"], "Systems not itemised (value)")
+    assert not_itemised.pop("All departments") == sum(not_itemised.values()) == 25
 
 
 @needs_libreoffice
@@ -267,6 +271,25 @@ def test_every_surface_states_the_same_headline_to_the_pound(tmp_path):
         "hidden_cost_gbp": (sum(r["hidden_cost_gbp"] for r in ranked),
                             sum(number(r["hidden_cost_gbp"]) for r in data), named("total_hidden_cost_gbp")),
     }  # fmt: skip
+    for key in ("legacy_premium_gbp", "legacy_premium_unobserved_gbp", "hidden_cost_p10_gbp", "hidden_cost_p90_gbp"):
+        assert named(f"total_{key}") == pytest.approx(headline[key], abs=1.0), key  # the whole headline, named
+    assert named("total_legacy_premium_gbp") + named("total_legacy_premium_unobserved_gbp") == pytest.approx(
+        sum(r["legacy_premium_gbp"] for r in ranked), abs=1.0
+    )
+    departments = book["Departments"]
+    headers = {departments.cell(1, c).value: c for c in range(1, departments.max_column + 1)}
+    estate_row = {h: departments.cell(departments.max_row, c).value for h, c in headers.items()}
+    assert estate_row["Department"] == "All departments"  # the last row: the whole estate, recalculated
+    assert estate_row["Systems, all"] == len(ranked)
+    for header, key in (("Reported run cost, all (£/year)", "reported_cost_gbp"),
+                        ("Imputed run cost, all (£/year)", "imputed_cost_gbp"),
+                        ("Hidden cost, all, expected (£/year)", "hidden_cost_gbp"),
+                        ("Hidden P10 (£, Monte Carlo value)", "hidden_cost_p10_gbp"),
+                        ("Hidden P90 (£, Monte Carlo value)", "hidden_cost_p90_gbp")):  # fmt: skip
+        assert estate_row[header] == pytest.approx(headline[key], abs=1.0), header
+    opened = openpyxl.load_workbook(out)
+    assert opened.sheetnames[:2] == ["README", "Totals"] and opened.active.title == "Totals"
+    assert opened["Totals"].column_dimensions["A"].width >= 50  # the figures' names are read, not guessed
     assert manifest["headline"] == headline
     for key, values in figures.items():
         for value in values:

@@ -356,7 +356,8 @@ def test_the_app_serves_other_users_while_a_hostile_workbook_is_uploaded(tmp_pat
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
         uploader, reader = browser.new_page(), browser.new_page()
         uploader.goto(url + "Import", timeout=60_000)
-        uploader.locator("input[type=file]").set_input_files([str(far), str(row)])
+        inventory = uploader.get_by_role("region", name="Inventory files")  # not the profile's uploader below it
+        inventory.locator("input[type=file]").set_input_files([str(far), str(row)])
         reader.goto(url, timeout=60_000)  # while the upload is being read
         reader.get_by_text("Hidden annual cost (expected)").first.wait_for(timeout=60_000)
         uploader.get_by_text("Nothing has been stored").first.wait_for(timeout=60_000)

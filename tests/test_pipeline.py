@@ -341,7 +341,7 @@ def test_every_surface_shows_the_declared_components(analysed, tmp_path):
     out = tmp_path / "f.xlsx"
     assert run_estate("export", "--db", str(analysed), "--out", str(out)).returncode == 0
     headers = [c.value for c in openpyxl.load_workbook(out, read_only=True)["Hidden costs"][1]]
-    assert [c.column for c in COMPONENTS] == headers[1 : 1 + len(COMPONENTS)]
+    assert [f"{c.label} (£/year)" for c in COMPONENTS] == headers[1 : 1 + len(COMPONENTS)]  # labels, not codes
     report = tmp_path / "report"
     assert run_estate("report", "--db", str(analysed), "--out", str(report), "--no-pdf").returncode == 0
     html = (report / "report.html").read_text(encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -300,3 +301,40 @@ def test_verify_refuses_malformed_or_unbounded_settings_with_a_message(report, t
     (copy / "manifest.json").write_text("[1, 2]")
     result = run_estate("verify", str(copy))
     assert result.returncode == 1 and "no readable manifest.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_every_word_of_report_pdf_is_inside_its_page_and_tables_repeat_their_headers(report):
+    import pdfplumber
+
+    margin = 1.6 / 2.54 * 72 - 2  # the @page margin (1.6 cm) in points, less a rounding allowance
+    with pdfplumber.open(report / "report.pdf") as pdf:
+        pages = [(page.width, page.height, page.extract_words()) for page in pdf.pages]
+        texts = [page.extract_text() or "" for page in pdf.pages]
+    outside = {
+        number: [w["text"] for w in words if w["x0"] < margin or w["x1"] > width - margin or w["bottom"] > height]
+        for number, (width, height, words) in enumerate(pages, 1)
+    }
+    assert {n: words for n, words in outside.items() if words} == {}
+    assert min(len(words) for _, _, words in pages) >= 40  # no page left holding a line or two
+    continued = [t for t in texts[1:] if "Expected NPV" in t and "Rank System" in t.replace("\n", " ")]
+    assert continued, "the top candidates' table header is not repeated on the page it continues onto"
+    if os.environ.get("ESTATE_SCREENSHOTS"):  # every PDF page as an image, beside the app's (CI's artefacts)
+        import pypdfium2
+
+        shots = Path(os.environ["ESTATE_SCREENSHOTS"]) / "report-pdf"
+        shots.mkdir(parents=True, exist_ok=True)
+        document = pypdfium2.PdfDocument(report / "report.pdf")
+        for number in range(len(document)):
+            document[number].render(scale=1.5).to_pil().save(shots / f"page-{number + 1:02d}.png")
+        document.close()
+
+
+def test_report_charts_label_parameters_in_words_and_never_cut_a_department_name():
+    from reporting.charts import interval_bars, tornado
+
+    long_name = "Department for Environment, Food and Rural Affairs Regional Office"
+    bars = interval_bars([long_name], [1.0], [2.0], [3.0], "t")
+    assert f"<title>{long_name}</title>" in bars and long_name[:43] + "…" in bars
+    chart = tornado(["breach base probability"], [5e6], [9e6], 6e6, "t")
+    ends = [float(x) for x in re.findall(r'<text x="([0-9.]+)" y="15" text-anchor="end" font-size', chart)]
+    assert ends and min(ends) > 230  # the lowest bar's total sits right of the parameter names (which end at 224)

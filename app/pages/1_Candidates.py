@@ -10,14 +10,14 @@ import streamlit as st
 from app import ui
 from costing.ranking import RANKING_CRITERIA
 from pipeline.results import rank_by_method, rerank
-from reporting.text import csv_text
+from reporting.text import METHOD_NAMES, csv_text, readable_frame
 from reporting.views import filter_ranking, ranking_determination
 
-# decision columns first: what to do, what it is worth, how sure, what legacy costs, how risky
-SHOWN = ["rank", "system_id", "name", "suggested_action", "npv_gbp", "probability_npv_positive", "hidden_cost_gbp",
-         "risk_rag", "risk_score", "department", "platform", "score", "npv_p10_gbp", "npv_p90_gbp",
-         "total_cost_of_legacy_gbp", "cost_of_delay_gbp", "cddo_score", "time_quadrant", "wave",
-         "top_n_stability"]  # fmt: skip
+# decision columns first: what to do, whether it pays, how sure, what legacy costs, how risky (these fit 1440 px)
+KEY = ["rank", "system_id", "name", "worth_replacing", "suggested_action", "npv_gbp", "probability_npv_positive",
+       "hidden_cost_gbp", "risk_rag", "top_n_stability"]  # fmt: skip
+MORE = ["department", "platform", "score", "npv_p10_gbp", "npv_p90_gbp", "total_cost_of_legacy_gbp",
+        "cost_of_delay_gbp", "risk_score", "cddo_score", "time_quadrant", "wave"]  # fmt: skip
 CODES = ["suggested_action", "risk_rag", "platform", "time_quadrant"]
 ORDERS = {
     "estate": "Expected NPV per £ of capex (estate's decision measure)",
@@ -91,8 +91,9 @@ def filters_ui(ranked) -> dict[str, list]:
 
 ui.page(
     "Candidates",
-    "Replacement candidates ranked by expected NPV per £ of capex, with the published methods beside it; "
-    "systems to retain are listed apart.",
+    "Replacement candidates: the systems whose suggested action replaces them, in the order chosen in the "
+    "sidebar. Worth replacing means the replacement pays on the evidence (expected NPV above zero); a "
+    "replace-type action without it is a case to review, not to fund. Systems to retain are listed apart.",
 )
 data = ui.estate()
 parameters = data.results["parameters_used"]
@@ -117,17 +118,32 @@ else:
     ranked = rank_by_method(data.assessment, order)
 if not retain:
     ranked = ranked[ranked["candidate"].astype(bool)]
+if st.sidebar.checkbox("Only those worth replacing (expected NPV above zero)", key="only_paying"):
+    ranked = ranked[ranked["npv_gbp"] > 0]
 filters = filters_ui(ranked)
 view = filter_ranking(ranked, **filters)
 to_url(order, retain, weights, filters)
 
+st.markdown(f"**Order shown:** {ORDERS[order]}.")
+candidates = data.assessment[data.assessment["candidate"].astype(bool)]
+paying = int((candidates["npv_gbp"] > 0).sum())
+st.markdown(
+    f"**{paying:,} of {len(candidates):,} candidates are worth replacing** (expected NPV above zero); the other "
+    f"{len(candidates) - paying:,} carry a replace-type action on risk or TIME grounds but do not pay on the "
+    "current evidence."
+)
 agreement = data.results["method_agreement"]
 if len(agreement):
+    names = METHOD_NAMES
     st.caption(
-        "Rank agreement between methods over the candidates (Kendall tau; top-N overlap): "
+        f"How far the published methods agree with each other on the candidates: the share of the same systems "
+        f"in their top {top_n}, and Kendall's tau (1: the same order; 0: unrelated orders) — "
         + "; ".join(
-            f"{r.method_a}–{r.method_b} {r.kendall_tau:.2f}, {r.top_n_overlap:.0%}" for r in agreement.itertuples()
+            f"{names.get(r.method_a, r.method_a)} and {names.get(r.method_b, r.method_b)}: {r.top_n_overlap:.0%} "
+            f"the same, tau {r.kendall_tau:.2f}"
+            for r in agreement.itertuples()
         )
+        + "."
     )
 shown = st.sidebar.number_input("Rows shown", 10, max(10, len(ranked)), min(500, max(10, len(ranked))), step=100)
 stability = (
@@ -141,9 +157,12 @@ st.caption(
 if view.empty:
     st.info("No system matches these filters: clear one of them in the sidebar (or list systems to retain).")
     st.stop()
-score_label = {"estate": "NPV per £ of capex", "weighted": "Weighted score (0–100)", "cddo": "CDDO score (max 30)",
+score_label = {"estate": "NPV per £ of capex", "weighted": "Weighted score", "cddo": "CDDO score (max 30)",
                "gao": "GAO-style points", "time": "TIME order"}[order]  # fmt: skip
-table = ui.readable(ui.in_millions(view[SHOWN].head(shown)), CODES)
+every_column = st.sidebar.checkbox("Show every column", key="every_column")
+view = view.assign(worth_replacing=view["npv_gbp"] > 0)
+columns = KEY + (MORE if every_column else [])
+table = ui.readable(ui.in_millions(view[columns].head(shown)), CODES)
 table.insert(3, "page", "System?system=" + table["system_id"].astype(str).map(lambda i: quote(i, safe="")))
 st.dataframe(
     table.style.map(lambda rag: ui.RAG_STYLE.get(str(rag).lower(), ""), subset=["risk_rag"]),
@@ -151,13 +170,35 @@ st.dataframe(
     height=min(38 + 35 * len(table), 640),
     column_config=ui.columns(
         table.columns,
-        page=st.column_config.LinkColumn("System page", display_text="Open", help="The system in full"),
+        rank=st.column_config.NumberColumn("Rank", format="%d", width=45),
+        system_id=st.column_config.TextColumn("System ID", width=90),
+        name=st.column_config.TextColumn("Name", width=160),
+        page=st.column_config.LinkColumn("Page", display_text="Open", help="The system in full", width=45),
+        worth_replacing=st.column_config.CheckboxColumn(
+            "Worth it", help="Worth replacing: expected NPV above zero, the replacement pays on the evidence.", width=70
+        ),
+        suggested_action=st.column_config.TextColumn("Action", help="The suggested action", width=90),
+        npv_gbp=ui.money_column(
+            "Expected NPV (£m)", "Expected net present value of replacing it (Green Book)", width=120
+        ),
+        hidden_cost_gbp=ui.money_column("Hidden (£m/yr)", "Hidden cost a year, expected", width=100),
+        risk_rag=st.column_config.TextColumn("Risk", width=60),
         score=st.column_config.NumberColumn(score_label, format="%.2f"),
         probability_npv_positive=st.column_config.ProgressColumn(
-            ui.column_label("probability_npv_positive"), min_value=0.0, max_value=1.0, format="percent"
+            "P(NPV > 0)",
+            min_value=0.0,
+            max_value=1.0,
+            format="percent",
+            width=95,
+            help=ui.column_label("probability_npv_positive"),
         ),
         top_n_stability=st.column_config.ProgressColumn(
-            f"Top-{top_n} stability", min_value=0.0, max_value=1.0, format="percent"
+            f"Top-{top_n} stable",
+            min_value=0.0,
+            max_value=1.0,
+            format="percent",
+            width=100,
+            help=f"Probability of staying in the top {top_n} under the joint uncertainty of parameters and inputs",
         ),
     ),
 )
@@ -165,7 +206,7 @@ st.dataframe(
 csv_column, workbook_column = st.columns(2)
 csv_column.download_button(
     "Download this view (csv)",
-    csv_text(view[SHOWN]).encode("utf-8"),
+    csv_text(readable_frame(view[KEY + MORE], CODES)).encode("utf-8"),
     file_name="estate_candidates.csv",
     mime="text/csv",
 )

@@ -25,31 +25,65 @@ if view == "Neighbourhood of a system":
         st.info(f"{ui.plain(chosen)} has no interfaces to or from other systems.")
         st.stop()
     nodes = nodes.assign(kind=nodes["in_inventory"].map({True: "in the inventory", False: "placeholder (not in it)"}))
-    base = alt.Chart(edges).encode(x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None))
-    lines = base.mark_rule(color="#767676").encode(x2="x_target:Q", y2="y_target:Q", tooltip=["kind"])
+
+    # Every layer hides both axes: Vega-Lite cannot merge a layer's axis with another layer's "no axis" (the
+    # chart then never draws, with "Cannot read properties of undefined (reading 'forEach')" in the browser).
+    def x(field: str) -> alt.X:
+        return alt.X(field, axis=None, scale=alt.Scale(domain=[-hops - 0.9, hops + 0.9]))  # room for the labels
+
+    def y(field: str) -> alt.Y:
+        return alt.Y(field, axis=None, scale=alt.Scale(padding=30))
+
+    lines = (
+        alt.Chart(edges)
+        .mark_rule(color="#767676")
+        .encode(
+            x=x("x:Q"), y=y("y:Q"), x2="x_target:Q", y2="y_target:Q", tooltip=[alt.Tooltip("kind", title="Interface")]
+        )
+    )
     arrows = (  # the direction of the data flow
         alt.Chart(edges)
         .mark_point(shape="triangle-right", filled=True, size=90, color="#505a5f", opacity=1)
-        .encode(x="x_arrow:Q", y="y_arrow:Q", angle=alt.Angle("angle:Q", scale=None), tooltip=["kind"])
-    )
+        .encode(x=x("x_arrow:Q"), y=y("y_arrow:Q"), angle=alt.Angle("angle:Q", scale=None),
+                tooltip=[alt.Tooltip("kind", title="Interface")])
+    )  # fmt: skip
     points = (
         alt.Chart(nodes)
         .mark_point(size=320, filled=True, opacity=1)
         .encode(
-            x=alt.X("x:Q", axis=None),
-            y=alt.Y("y:Q", axis=None),
+            x=x("x:Q"),
+            y=y("y:Q"),
             color=alt.Color("role:N", title="Role", sort=["feeds it", "selected", "depends on it"]),
             shape=alt.Shape(
                 "kind:N",
                 title="System",
                 scale=alt.Scale(domain=["in the inventory", "placeholder (not in it)"], range=["circle", "square"]),
             ),
-            tooltip=["system_id", "name", "department", "role", "kind"],
+            tooltip=[
+                alt.Tooltip("system_id", title="System ID"),
+                alt.Tooltip("name", title="Name"),
+                alt.Tooltip("department", title="Department"),
+                alt.Tooltip("role", title="Role"),
+                alt.Tooltip("kind", title="System"),
+            ],
         )
     )
-    labels = alt.Chart(nodes).mark_text(dy=-22, fontSize=10, lineBreak="\n").encode(x="x:Q", y="y:Q", text="label:N")
+    # labels beside the nodes, away from the lines: left of what feeds it, right of what depends on it, the
+    # selected system's above it
+    label_width = 900 / (2 * hops + 1.8) * 0.95  # pixels between two columns of nodes, about
+    sides = [("datum.x < 0", {"align": "right", "dx": -14}), ("datum.x > 0", {"align": "left", "dx": 14}),
+             ("datum.x == 0", {"align": "center", "dy": -26})]  # fmt: skip
+    labels = [
+        alt.Chart(nodes)
+        .transform_filter(side)
+        .mark_text(fontSize=11, lineBreak="\n", fontWeight="bold", baseline="middle", limit=label_width, **place)
+        .encode(x=x("x:Q"), y=y("y:Q"), text="label:N")
+        for side, place in sides
+    ]
     ui.chart(
-        alt.layer(lines, arrows, points, labels).properties(height=max(320, 46 * int(nodes.groupby("x").size().max()))),
+        alt.layer(lines, arrows, points, *labels).properties(
+            height=max(320, 46 * int(nodes.groupby("x").size().max()))
+        ),
         f"Systems within {hops} interface(s) of {chosen}: what feeds it (left) and what depends on it (right)",
         f"Node-link diagram centred on {chosen}; columns to the left feed it, columns to the right depend on it.",
     )
@@ -83,12 +117,20 @@ else:
                 axis=alt.Axis(labelLimit=320, labelOverlap=False),
             ),
             color=alt.Color("interfaces:Q", title="Interfaces", scale=alt.Scale(scheme="blues")),
-            tooltip=["source_department", "target_department", "interfaces"],
+            tooltip=[
+                alt.Tooltip("source_department", title="Source department"),
+                alt.Tooltip("target_department", title="Target department"),
+                alt.Tooltip("interfaces", title="Interfaces", format=","),
+            ],
         )
     )
-    text = heat.mark_text(fontSize=10).encode(text="interfaces:Q", color=alt.value("#000000"))
+    dark = float(matrix["interfaces"].max()) / 2  # white numbers on the darker half of the blues, black on the rest
+    text = heat.mark_text(fontSize=10).encode(
+        text="interfaces:Q",
+        color=alt.condition(alt.datum.interfaces > dark, alt.value("#ffffff"), alt.value("#0b0c0c")),
+    )
     ui.chart(
-        alt.layer(heat, text).properties(height=max(420, 26 * matrix["source_department"].nunique())),
+        alt.layer(heat, text).properties(height=alt.Step(30)),
         "Interfaces between departments (rows send, columns receive)",
         "Heat map: number of interfaces from each source department to each target department.",
     )

@@ -5,6 +5,7 @@ import streamlit as st
 from app import ui
 from costing.scenario import SCENARIO_DRAWS, compare_scenario
 from pipeline.results import recorded_parameters
+from reporting.text import number
 from reporting.views import component_formulas
 
 SCENARIO_BUDGET = 5_000_000  # systems x draws run twice at interactive speed (about 2 s each on 2 cores)
@@ -17,20 +18,38 @@ ui.page(
 )
 data = ui.estate()
 table = data.results["parameters_used"]
-st.dataframe(
-    table[["name", "value", "low", "high", "unit", "confidence", "description", "source"]],
+shown = table.assign(label=table["description"])
+shown = shown.assign(**{f"{c}_text": shown[c].map(number) for c in ("value", "low", "high")})  # 3,580,000
+picked = st.dataframe(
+    shown[["label", "value_text", "low_text", "high_text", "unit", "confidence", "name"]],
     hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="parameter_table",
     column_config={
-        "name": "Parameter",
-        "value": st.column_config.NumberColumn("Value", format="%g"),
-        "low": st.column_config.NumberColumn("Low (P-range)", format="%g"),
-        "high": st.column_config.NumberColumn("High", format="%g"),
+        "label": st.column_config.TextColumn("Parameter", width="large"),
+        "value_text": st.column_config.TextColumn("Value", width=80),
+        "low_text": st.column_config.TextColumn("Low", help="The low end of the range drawn from", width=80),
+        "high_text": st.column_config.TextColumn("High", help="The high end of the range drawn from", width=80),
         "unit": "Unit",
-        "confidence": "Confidence",
-        "description": "Meaning",
-        "source": st.column_config.TextColumn("Source", width="large"),
+        "confidence": st.column_config.TextColumn(
+            "Confidence",
+            help="high: a published figure; medium: a published figure applied by analogy; "
+            "low: no public figure, an assumption with its reasoning",
+        ),
+        "name": st.column_config.TextColumn("Name in the parameter file", width="medium"),
     },
 )
+rows = picked.selection.rows if picked is not None else []
+chosen = shown.iloc[rows[0]] if rows else None
+if chosen is None:
+    st.caption("Select a row to read the parameter's source in full.")
+else:
+    st.markdown(
+        f"**{ui.plain(chosen['label'])}** (`{chosen['name']}`): {chosen['value_text']} {ui.plain(chosen['unit'])}, "
+        f"range {chosen['low_text']}–{chosen['high_text']}, confidence {chosen['confidence']}."
+    )
+    st.text(f"Source: {chosen['source']}")
 with st.expander("How each hidden-cost component is calculated"):
     for label, formula in component_formulas().items():
         st.markdown(f"**{label}**: {formula}")
@@ -43,7 +62,10 @@ st.caption(
 def scenario_ui(parameters) -> dict[str, float]:
     """Read the scenario editor: which parameters to change and their new values."""
     chosen = st.multiselect(
-        "Parameters to change", sorted(parameters.values), help="Pick one or more, then set their values."
+        "Parameters to change",
+        sorted(parameters.values),
+        format_func=lambda name: f"{parameters.values[name].description} ({name})",
+        help="Pick one or more, then set their values.",
     )
     changes = {}
     for name in chosen:
@@ -51,7 +73,7 @@ def scenario_ui(parameters) -> dict[str, float]:
         # a sourced range bounds what can be tried; a fixed rate or probability stays within 0-1
         low, high = (p.low, p.high) if p.uncertain else (0.0, 1.0 if p.unit in AT_MOST_ONE else None)
         changes[name] = st.number_input(
-            f"{name} ({p.unit}); recorded {p.value:g}, range {p.low:g}–{p.high:g}",
+            f"{p.description} ({p.unit}); recorded {p.value:g}, range {p.low:g}–{p.high:g}",
             value=float(p.value),
             min_value=float(low),
             max_value=None if high is None else float(high),
@@ -111,7 +133,9 @@ st.dataframe(
     hide_index=True,
     column_config={
         **ui.ranking_columns(),
-        "score": st.column_config.NumberColumn("Score (0–100)", format="%.1f"),
+        "score": st.column_config.NumberColumn(
+            "NPV per £ of capex", format="%.2f", help="The decision measure the ranking orders candidates by"
+        ),
         "baseline_rank": st.column_config.NumberColumn("Recorded rank", format="%d"),
         "moved": st.column_config.NumberColumn("Places moved (+ up)", format="%+d"),
     },

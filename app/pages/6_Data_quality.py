@@ -14,12 +14,26 @@ data = ui.estate(analysed=False)
 
 st.subheader("Import history")
 st.dataframe(
-    data.imports,
+    ui.readable(data.imports, ["status"]),
     hide_index=True,
+    # the digest last and narrow (in full on hover and in the report's manifest): the counts fit at 1440 px
+    column_order=[
+        "import_id",
+        "file_name",
+        "status",
+        "imported_at",
+        "rows_systems",
+        "rows_interfaces",
+        "rows_costs",
+        "warnings",
+        "superseded_by",
+        "software_version",
+        "sha256",
+    ],
     column_config={
         "import_id": st.column_config.NumberColumn("Import", format="%d"),
         "file_name": "File",
-        "sha256": "SHA-256",
+        "sha256": st.column_config.TextColumn("SHA-256", width=120),
         "rows_systems": st.column_config.NumberColumn("Systems (rows)", format="%d"),
         "rows_interfaces": st.column_config.NumberColumn("Interfaces (rows)", format="%d"),
         "rows_costs": st.column_config.NumberColumn("Cost lines (rows)", format="%d"),
@@ -36,18 +50,15 @@ if data.issues.empty:
     st.success("No issues were found in the imported files.")
 else:
     codes_column, severity_column = st.columns(2)
-    codes = codes_column.multiselect("Issue code", sorted(data.issues["code"].unique()))
-    severities = severity_column.multiselect("Severity", sorted(data.issues["severity"].unique()))
+    codes = codes_column.multiselect("Issue", sorted(data.issues["code"].unique()), format_func=ui.label)
+    severities = severity_column.multiselect("Severity", sorted(data.issues["severity"].unique()), format_func=ui.label)
     issues = issue_table(data, codes, severities)
     st.caption(f"{len(issues):,} of {len(data.issues):,} issues shown.")
     st.dataframe(
-        issues,
+        ui.readable(issues, ["code", "severity"]),
         hide_index=True,
-        column_config={"import_id": st.column_config.NumberColumn("Import", format="%d"), "file": "File",
-                       "sheet": "Sheet", "row": st.column_config.NumberColumn("Row", format="%d"),
-                       "column": "Column", "value": "Value", "code": "Code", "severity": "Severity",
-                       "message": st.column_config.TextColumn("What to do", width="large")},
-    )  # fmt: skip
+        column_config=ui.issue_columns(),
+    )
     st.download_button(
         "Download these issues (csv)",
         csv_text(issues).encode("utf-8"),
@@ -59,7 +70,12 @@ if "graph_findings" in data.results and len(data.results["graph_findings"]):
     st.subheader("Dependency graph findings")
     findings = data.results["graph_findings"]
     st.dataframe(
-        findings,
+        ui.readable(findings, ["kind"]).fillna({"interface_id": "", "system_id": ""}),
         hide_index=True,
-        column_config={"kind": "Finding", "system_id": "System ID", "interface_id": "Interface", "detail": "Detail"},
+        column_config={
+            "kind": "Finding",
+            "system_id": "System ID",
+            "interface_id": "Interface",
+            "detail": st.column_config.TextColumn("Detail", width="large"),
+        },
     )
