@@ -36,6 +36,7 @@ BENCHMARKS = {  # name -> (script, what it measures)
     "pipeline": ("bench_pipeline.py", "End to end: 100,000 systems, import -> report"),
     "threads": ("bench_threads.py", "Thread pools under load: analyse of a 209-system real inventory"),
     "engines": ("bench_engines.py", "Engines: DuckDB and Spark local mode as the ledger grows"),
+    "limits": ("bench_limits.py", "Limits: the machine's floors, and how each stage grows"),
 }
 PACKAGES = ("duckdb", "fastexcel", "pyarrow", "numpy", "pandas", "networkx", "rustworkx", "xlsxwriter", "streamlit")
 

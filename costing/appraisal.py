@@ -93,9 +93,22 @@ class Flows:
     yearly_net: np.ndarray | None = None  # systems x T: the expected economic net flow of each year, discounted
 
 
-def _overlap(t: int, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """Return the part of year [t, t+1) inside [start, stop)."""
-    return np.clip(np.minimum(stop, t + 1.0) - np.maximum(start, float(t)), 0.0, 1.0)
+def _overlap(t: int, start: np.ndarray | float, stop: np.ndarray | float) -> np.ndarray:
+    """Return the part of year [t, t+1) inside [start, stop): min(max(stop ∧ (t+1) − start ∨ t, 0), 1).
+
+    In place on the one new array (np.clip's values, NaN included, without its temporaries)."""
+    part = np.subtract(np.minimum(stop, t + 1.0), np.maximum(start, float(t)))
+    if not isinstance(part, np.ndarray):
+        return np.clip(part, 0.0, 1.0)
+    return np.minimum(np.maximum(part, 0.0, out=part), 1.0, out=part)
+
+
+def _add(total: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """Return total + part, in place where the shapes agree (the same sum, without a new array)."""
+    if np.shape(part) == total.shape:
+        total += part
+        return total
+    return total + part
 
 
 def _draws_mean(values: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -134,21 +147,25 @@ def appraise(
     shape = np.broadcast_shapes(np.shape(bau.run), np.shape(capex), np.shape(duration))
     cash, economic, build = ([np.zeros(shape) for _ in starts] for _ in range(3))
     net = np.zeros((shape[0], periods)) if yearly else None
+    build_rate = capex / duration  # capex spent per year of building
+    cutover_year = np.floor(cutovers[0])  # the year the first option's one-off costs fall in
     for t in range(periods):  # business as usual once a year, for every option
         saving = bau.cash(t, p) - successor
         gain = saving + (1.0 - p["residual_hidden_share"]) * bau.hidden(t)
         for k, (start, cutover) in enumerate(zip(starts, cutovers, strict=True)):
-            operating = _overlap(t, cutover, float(periods)) * factors[t]
-            building = _overlap(t, start, cutover) * factors[t]
-            cash[k] = cash[k] + operating * saving
-            economic[k] = economic[k] + operating * gain
-            build[k] = build[k] + building
+            operating = _overlap(t, cutover, float(periods))
+            operating *= factors[t]
+            building = _overlap(t, start, cutover)
+            building *= factors[t]
+            cash[k] = _add(cash[k], operating * saving)
+            economic[k] = _add(economic[k], operating * gain)
+            build[k] = _add(build[k], building)
             if net is not None and k == 0:
-                flow = shortfall * operating * gain - capex / duration * building
-                net[:, t] = _draws_mean(flow - np.where(np.floor(cutover) == t, one_offs[0], 0.0), cash[0])
+                flow = shortfall * operating * gain - build_rate * building
+                net[:, t] = _draws_mean(flow - np.where(cutover_year == t, one_offs[0], 0.0), cash[0])
     results = []
     for k, (start, cutover) in enumerate(zip(starts, cutovers, strict=True)):
-        costs = capex / duration * build[k] + one_offs[k]
+        costs = build_rate * build[k] + one_offs[k]
         # the asset at T: its un-uplifted cost, the part built, less straight-line depreciation since cut-over
         built = np.clip((periods - start) / duration, 0.0, 1.0)
         worth = built * np.maximum(0.0, 1.0 - (periods - cutover) / p["asset_life_years"])

@@ -47,11 +47,22 @@ def extended_support_premium(s: Inputs, p: Params) -> np.ndarray:
     Extended Security Updates, else esu_other_share; L = the licence + support-contract lines, else its
     fallback share of the unreported run cost.
     """
-    years = s["years_past_end_of_support"]
-    microsoft = p["esu_first_year_share"] + p["esu_yearly_step"] * np.floor(np.maximum(years, 0.0))
-    share = np.where(s["esu_microsoft"] > 0, microsoft, p["esu_other_share"])
+    return extended_support_in(s, p)(s["years_past_end_of_support"])
+
+
+def extended_support_in(s: Inputs, p: Params) -> Callable[[np.ndarray], np.ndarray]:
+    """Return extended_support_premium as a function of the years past end of support, with everything that does
+    not depend on them (the lines, the vendor's window, which vendor) computed once: the appraisal asks for it
+    once a year."""
     lines = np.where(s["licence_cost_gbp"] > 0, s["licence_cost_gbp"], fallback_line(s, p, "licence_share_of_run_cost"))
-    return np.where((years > 0) & (years <= esu_window(s, p)), lines * share / (1.0 + share), 0.0)
+    window, microsoft_vendor = esu_window(s, p), s["esu_microsoft"] > 0
+
+    def premium(years: np.ndarray) -> np.ndarray:
+        microsoft = p["esu_first_year_share"] + p["esu_yearly_step"] * np.floor(np.maximum(years, 0.0))
+        share = np.where(microsoft_vendor, microsoft, p["esu_other_share"])
+        return np.where((years > 0) & (years <= window), lines * share / (1.0 + share), 0.0)
+
+    return premium
 
 
 FALLBACK_SHARES = ("licence_share_of_run_cost", "staff_share_of_run_cost", "hosting_share_of_run_cost")

@@ -19,7 +19,7 @@ from costing.hidden import (
     HIDDEN_COMPONENTS,
     PREMIUM_COMPONENTS,
     esu_window,
-    extended_support_premium,
+    extended_support_in,
     hidden_components,
 )
 from costing.inputs import input_arrays
@@ -42,11 +42,11 @@ def business_as_usual(s: Inputs, p: Params, values: Mapping[str, np.ndarray]) ->
     risks = [c for c in HIDDEN_COMPONENTS if c.kind == "risk"]
     premium = sum(values[c.column] for c in PREMIUM_COMPONENTS)
     esu_now = values["extended_support_gbp"]
+    esu_later = extended_support_in(s, p)  # the lines and the window once, then each year's share
     return BusinessAsUsual(
         run=s["run_cost_gbp"],
         premium=premium,
-        extended_support=lambda t: esu_now if t == 0 else extended_support_premium(
-            {**s, "years_past_end_of_support": years + t}, p),
+        extended_support=lambda t: esu_now if t == 0 else esu_later(years + t),
         ageing=sum(values[name] for name in AGEING),
         steady=sum(values[c.column] for c in HIDDEN_COMPONENTS if c.kind != "risk"),
         risk=sum(values[c.column] for c in risks),

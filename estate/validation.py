@@ -704,12 +704,16 @@ def _derive_end_of_support(
     stated = columns["end_of_support"]
     late = pc.fill_null(pc.greater(pc.years_between(derived, stated), CONFLICT_YEARS), False)  # as contradicts()
     column = mapped.get("end_of_support")
-    for position in pc.indices_nonzero(late).to_pylist():
-        said, catalogue = stated[position].as_py(), derived[position].as_py()
+    positions = pc.indices_nonzero(late)  # each conflict's values taken at once (not one Arrow scalar at a time)
+    said, catalogue = stated.take(positions), derived.take(positions)
+    conflicts = zip(positions.to_pylist(), said.to_pylist(), pc.strftime(said, format="%d/%m/%Y").to_pylist(),
+                    pc.strftime(catalogue, format="%d/%m/%Y").to_pylist(), product.take(positions).to_pylist(),
+                    strict=True)  # fmt: skip
+    for position, value, said_text, catalogue_text, named in conflicts:
         issues.append(_issue(
-            sheet, rows[position], column.letter if column else "", said, IssueCode.END_OF_SUPPORT_CONFLICT,
-            f"end of support {said:%d/%m/%Y} contradicts the lifecycle catalogue: {product[position].as_py()} is "
-            f"out of support from {catalogue:%d/%m/%Y} (extended support is sold for at most {CONFLICT_YEARS} "
+            sheet, rows[position], column.letter if column else "", value, IssueCode.END_OF_SUPPORT_CONFLICT,
+            f"end of support {said_text} contradicts the lifecycle catalogue: {named} is "
+            f"out of support from {catalogue_text} (extended support is sold for at most {CONFLICT_YEARS} "
             "years after): the catalogue's date is used; check the date or the technology",
         ))  # fmt: skip
     use = pc.or_(pc.and_(pc.is_null(stated), pc.is_valid(derived)), late)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -94,9 +95,16 @@ class _FastFormulaWorksheet(xlsxwriter.worksheet.Worksheet):
         }
     )
 
+    _DIGITS = str.maketrans("", "", "0123456789")
+    _classic_shapes: ClassVar[dict[str, bool]] = {}  # a formula with its row numbers removed -> only classic functions
+
     def _prepare_formula(self, formula, expand_future_functions=False):
-        names = {m.group(0)[:-1] for m in self._NEWER.finditer(formula)}
-        if names <= self._CLASSIC:
+        shape = formula.translate(self._DIGITS)  # every row's formula of a column has one shape: decided once
+        classic = self._classic_shapes.get(shape)
+        if classic is None:
+            names = {m.group(0)[:-1] for m in self._NEWER.finditer(formula)}
+            classic = self._classic_shapes.setdefault(shape, names <= self._CLASSIC)
+        if classic:
             return formula.removeprefix("=")
         return super()._prepare_formula(formula, expand_future_functions)
 
@@ -122,10 +130,14 @@ class _Sheet:
         self.sheet.write_string(row, col, text, self.formats["quoted"] if is_formula_like(text) else None)
 
     def number(self, row: int, col: int, value: object, money: bool = False, percent: bool = False) -> None:
-        if value is None or pd.isna(value):
+        try:
+            number = float(value)
+        except TypeError:  # None, pd.NA and NaT: no number
+            return
+        if number != number:  # NaN
             return
         shown = self.formats["gbp"] if money else self.formats["percent"] if percent else None
-        self.sheet.write_number(row, col, float(value), shown)
+        self.sheet.write_number(row, col, number, shown)
 
     def percentiles(self, row: int, col: int, values) -> None:
         """Write the Monte Carlo P10 and P90 of hidden cost (values, not formulas) from `col` on."""
@@ -340,6 +352,15 @@ APPRAISAL_HEADERS = (
 )  # fmt: skip
 
 
+# The Appraisal sheet's analysis values from column N on: (assessment column, shown as money)
+ANALYSIS_VALUES = (
+    ("cash_npv_gbp", True), ("npv_p10_gbp", True), ("npv_p90_gbp", True), ("probability_npv_positive", False),
+    ("benefit_cost_ratio", False), ("payback_year", False), ("cost_of_delay_gbp", True),
+    ("replacement_capex_p10_gbp", True), ("replacement_capex_p90_gbp", True), ("replacement_years_p10", False),
+    ("replacement_years_p90", False),
+)  # fmt: skip
+
+
 def _appraisal(book, data: FinanceInputs, formats, letters, totals: dict[str, str]) -> None:
     """Write the Appraisal sheet: the Green Book appraisal of costing/appraisal.py, central case.
 
@@ -386,6 +407,7 @@ def _appraisal(book, data: FinanceInputs, formats, letters, totals: dict[str, st
         "K": "=H{x}+J{x}-I{x}",
         "M": "=K{x}+L{x}",
     }  # fmt: skip
+    analysed = {name: a[name].to_numpy() for name, _ in ANALYSIS_VALUES}  # once, not a pandas lookup a cell
     for r, system_id in enumerate(data.inputs["system_id"]):
         x = r + 2
         sheet.sheet.write_formula(r + 1, 0, f"=Systems!A{x}", None, system_id)
@@ -397,14 +419,8 @@ def _appraisal(book, data: FinanceInputs, formats, letters, totals: dict[str, st
         sheet.number(r + 1, 8, flows.costs[r], money=True)
         sheet.number(r + 1, 9, residual[r], money=True)
         sheet.number(r + 1, 11, npv_expected[r] - float(flows.npv[r]), money=True)
-        for column, (name, is_money) in enumerate(
-            (("cash_npv_gbp", True), ("npv_p10_gbp", True), ("npv_p90_gbp", True),
-             ("probability_npv_positive", False), ("benefit_cost_ratio", False), ("payback_year", False),
-             ("cost_of_delay_gbp", True), ("replacement_capex_p10_gbp", True), ("replacement_capex_p90_gbp", True),
-             ("replacement_years_p10", False), ("replacement_years_p90", False)),
-            start=13,
-        ):  # fmt: skip
-            sheet.number(r + 1, column, a[name].iloc[r], money=is_money, percent=name == "probability_npv_positive")
+        for column, (name, is_money) in enumerate(ANALYSIS_VALUES, start=13):
+            sheet.number(r + 1, column, analysed[name][r], money=is_money, percent=name == "probability_npv_positive")
     sheet.finish(len(data.inputs))
 
 
