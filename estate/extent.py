@@ -179,27 +179,12 @@ class ExtentScan:
 
         One byte position at a time across all references (1-D gathers are what numpy does fast).
         """
-        count = len(start)
-        n_letters = np.zeros(count, np.int64)
-        column = np.zeros(count, np.int64)
-        if letters:
-            running = np.ones(count, bool)
-            for k in range(4):
-                byte = a[start + k]
-                running &= (byte >= 65) & (byte <= 90)
-                n_letters += running
-                if k < 3:
-                    column = np.where(running, column * 26 + byte - 64, column)
+        if letters:  # A-Z as 1-26, base 26: up to three letters (XFD) and one more counted, to refuse
+            n_letters, column = ExtentScan._run(a, start, ord("A"), ord("Z"), 3, 26)
+        else:
+            n_letters, column = np.zeros(len(start), np.int64), np.zeros(len(start), np.int64)
         base = start + n_letters
-        n_digits = np.zeros(count, np.int64)
-        row = np.zeros(count, np.int64)
-        running = np.ones(count, bool)
-        for k in range(8):
-            byte = a[base + k]
-            running &= (byte >= 48) & (byte <= 57)
-            n_digits += running
-            if k < 7:
-                row = np.where(running, row * 10 + byte - 48, row)
+        n_digits, row = ExtentScan._run(a, base, ord("0"), ord("9"), 7, 10, zero=ord("0"))  # up to 7 digits
         bad = (a[base + n_digits] != _QUOTE) | (n_digits < 1) | (n_digits > 7) | (a[base] == ord("0"))
         bad |= (n_letters > 3) | (row > MAX_ROWS) | (column > MAX_COLUMNS)
         if letters and not rows_allowed:
@@ -209,6 +194,23 @@ class ExtentScan:
             raw = bytes(a[at : at + _WINDOW]).split(b'"')[0].decode("latin-1")
             raise ExtentProblem(_why(raw if len(raw) < _WINDOW - 1 else raw + "…", letters))
         return row, column
+
+    @staticmethod
+    def _run(a: np.ndarray, start: np.ndarray, low: int, high: int, places: int, radix: int,
+             zero: int | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Return, at each start, how many bytes from low to high follow (up to places + 1, so that one too many
+        shows) and the number the first `places` of them spell in `radix` (byte - zero; zero = low - 1)."""
+        zero = low - 1 if zero is None else zero
+        count = np.zeros(len(start), np.int64)
+        value = np.zeros(len(start), np.int64)
+        running = np.ones(len(start), bool)
+        for k in range(places + 1):
+            byte = a[start + k]
+            running &= (byte >= low) & (byte <= high)
+            count += running
+            if k < places:
+                value = np.where(running, value * radix + byte - zero, value)
+        return count, value
 
     def _include(self, row: np.ndarray, column: np.ndarray | None) -> None:
         e = self.extent
