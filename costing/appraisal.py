@@ -94,9 +94,9 @@ class Flows:
 
 
 def _overlap(t: int, start: np.ndarray | float, stop: np.ndarray | float) -> np.ndarray:
-    """Return the part of year [t, t+1) inside [start, stop): min(max(stop ∧ (t+1) − start ∨ t, 0), 1).
+    """Return the part of year [t, t+1) inside [start, stop): min(max(min(stop, t+1) - max(start, t), 0), 1).
 
-    In place on the one new array (np.clip's values, NaN included, without its temporaries)."""
+    Clipped in place on the one new array (np.clip's values, NaN included, without its temporaries)."""
     part = np.subtract(np.minimum(stop, t + 1.0), np.maximum(start, float(t)))
     if not isinstance(part, np.ndarray):
         return np.clip(part, 0.0, 1.0)
