@@ -46,6 +46,7 @@ def main() -> None:
     usable = frame[frame["npv_gbp"] > 0].reset_index(drop=True)
     usable["years"] = np.ceil(usable["duration_years"]).astype(int)
     usable["yearly_gbp"] = usable["capex_gbp"] / usable["years"]
+    usable = planning._waves(usable, links, capacity, 0.0)  # the clusters as plan_replacements sees them
     start = time.perf_counter()
     planning._greedy(usable, links, budget, capacity, 1 / 1.035)
     greedy_seconds = time.perf_counter() - start
