@@ -94,6 +94,7 @@ class ChunkContext:
     draws: int
     kept: int
     bases: dict[str, tuple[np.ndarray, list[np.ndarray]]]  # group -> (basis of its draws, of them permuted)
+    chunk: int = SYSTEMS_PER_CHUNK  # systems a chunk: the driver's choice, obeyed wherever the chunk runs
 
 
 def local_chunks(function: Callable[[ChunkContext, int], ChunkResult], context: ChunkContext,
@@ -128,8 +129,8 @@ def simulate(
         for label, names in parameter_groups(parameters).items()
     }
     bases = {label: (q, [q[order] for order in permutations]) for label, q in bases.items()}
-    context = ChunkContext(frame, p, offsets, normal, codes, len(names), draws, kept, bases)
-    results = map_chunks(simulate_chunk, context, list(range(0, len(frame), SYSTEMS_PER_CHUNK)))
+    context = ChunkContext(frame, p, offsets, normal, codes, len(names), draws, kept, bases, SYSTEMS_PER_CHUNK)
+    results = map_chunks(simulate_chunk, context, list(range(0, len(frame), context.chunk)))
     values = np.concatenate([r[0] for r in results]) if results else np.empty((0, len(SYSTEM_COLUMNS) - 1))
     totals = np.zeros((3, len(names), draws))  # premium on observed costs, hidden, premium on imputed/assumed
     information = dict.fromkeys(bases, 0.0)
@@ -174,7 +175,7 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
     frame, p, offsets, normal, codes = context.frame, context.p, context.offsets, context.normal, context.codes
     draws, kept, bases = context.draws, context.kept, context.bases
     steps = np.arange(draws)
-    chunk = frame.iloc[start : start + SYSTEMS_PER_CHUNK]
+    chunk = frame.iloc[start : start + context.chunk]
     m = len(chunk)
     rotation = lambda k: (offsets[start : start + m, k, None] + steps) % draws  # noqa: E731 - (m, draws)
     s = input_arrays(chunk, column_shape=True)

@@ -6,8 +6,8 @@ What runs where:
   checks of tables estate did not import) are Ibis expressions run on Spark, where the detail tables are:
   the same expressions the embedded engine runs on DuckDB.
 - The Monte Carlo runs on the executors: the parameter draws and per-system offsets are drawn once on the
-  driver from the seed; each task gets one chunk of SYSTEMS_PER_CHUNK systems with them, as a DataFrame
-  row, and computes it (costing.uncertainty.simulate_chunk, through `mapInPandas`, which Spark Connect
+  driver from the seed; each task gets CHUNKS_PER_TASK consecutive chunks with them, as a DataFrame
+  row, and computes them (costing.uncertainty.simulate_chunk, through `mapInPandas`, which Spark Connect
   supports). The driver reduces the chunks in order, so the result is bit-identical to the embedded one's.
 - The graph runs on the driver from the aggregated edge list (one row per source, target and kind, with
   its count): about 100 bytes a pair, so tens of millions of pairs fit a driver with a few GB
@@ -29,7 +29,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
-from costing.uncertainty import SYSTEMS_PER_CHUNK, ChunkContext, ChunkResult
+from costing.uncertainty import ChunkContext, ChunkResult
 from estate.store import connect, merged_systems_sql
 from pipeline.parquet import under, write_result_tables
 from pipeline.relational import INPUT_TABLES, reduce_inputs
@@ -71,9 +71,10 @@ def session(master: str = "local[2]", remote: str | None = None, app_name: str =
 def spark_chunks(spark) -> Callable:
     """Return a costing.uncertainty.ChunkMap that runs each chunk as a Spark task, results in chunk order.
 
-    Each task's payload is its own chunk (its systems, their offsets and department codes, with the
-    parameter draws every chunk shares), carried in a DataFrame row, so what travels grows with the chunk,
-    not with the estate.
+    Each task's payload is its own run of CHUNKS_PER_TASK consecutive chunks (their systems, offsets and
+    department codes, with the parameter draws and EVPPI bases every chunk shares), carried in a DataFrame
+    row, so what travels grows with the task, not with the estate; the task runs its chunks one after another
+    and returns their results in order.
     """
 
     def map_chunks(
@@ -81,27 +82,39 @@ def spark_chunks(spark) -> Callable:
     ) -> list[ChunkResult]:
         if not starts:
             return []
+        groups = [starts[i : i + CHUNKS_PER_TASK] for i in range(0, len(starts), CHUNKS_PER_TASK)]
         payloads = pd.DataFrame({
-            "id": range(len(starts)),
-            "payload": [pickle.dumps(_one_chunk(context, start), protocol=5) for start in starts],
+            "id": range(len(groups)),
+            "payload": [pickle.dumps(_task(context, group), protocol=5) for group in groups],
         })  # fmt: skip
 
         def run(batches):  # on an executor
             for batch in batches:
-                results = [pickle.dumps(function(pickle.loads(payload), 0), protocol=5) for payload in batch["payload"]]
+                results = []
+                for payload in batch["payload"]:
+                    task, offsets = pickle.loads(payload)
+                    results.append(pickle.dumps([function(task, offset) for offset in offsets], protocol=5))
                 yield pd.DataFrame({"id": batch["id"], "result": results})
 
-        tasks = spark.createDataFrame(payloads, "id long, payload binary").repartition(len(starts))
+        tasks = spark.createDataFrame(payloads, "id long, payload binary").repartition(len(groups))
         rows = tasks.mapInPandas(run, "id long, result binary").collect()
-        return [pickle.loads(r.result) for r in sorted(rows, key=lambda r: r.id)]
+        return [result for r in sorted(rows, key=lambda r: r.id) for result in pickle.loads(r.result)]
 
     return map_chunks
 
 
-def _one_chunk(context: ChunkContext, start: int) -> ChunkContext:
-    """Return the context of the chunk at `start` alone, rebased to start 0 (the same rows, so the same bits)."""
-    rows = slice(start, start + SYSTEMS_PER_CHUNK)
-    return replace(context, frame=context.frame.iloc[rows], offsets=context.offsets[rows], codes=context.codes[rows])
+# Chunks a Spark task runs (2,500 systems at 250 a chunk; the chunk size is the context's): each payload
+# carries the shared parameter draws and EVPPI bases (about 7 MB at 1,000 draws), so a task per chunk would
+# ship them 400 times for 100,000 systems (the Java heap ran out)
+CHUNKS_PER_TASK = 10
+
+
+def _task(context: ChunkContext, starts: list[int]) -> tuple[ChunkContext, list[int]]:
+    """Return the context of consecutive chunks alone, rebased to the first, and each chunk's start within it
+    (the same rows, so the same bits)."""
+    rows = slice(starts[0], starts[-1] + context.chunk)
+    task = replace(context, frame=context.frame.iloc[rows], offsets=context.offsets[rows], codes=context.codes[rows])
+    return task, [start - starts[0] for start in starts]
 
 
 def _view(spark, frame, name: str):

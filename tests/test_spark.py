@@ -85,6 +85,17 @@ def test_every_result_table_is_the_same_on_spark_as_embedded(sample_store, spark
     assert on_spark["system_assessment"]["rank"].tolist() == embedded["system_assessment"]["rank"].tolist()
 
 
+def test_spark_tasks_of_several_chunks_give_the_embedded_bits(sample_store, spark, tmp_path, monkeypatch):
+    import costing.uncertainty
+    import pipeline.spark
+
+    monkeypatch.setattr(costing.uncertainty, "SYSTEMS_PER_CHUNK", 13)  # 120 systems: 10 chunks (the driver's
+    monkeypatch.setattr(pipeline.spark, "CHUNKS_PER_TASK", 3)  # choice, which the executors obey), 4 tasks
+    embedded, on_spark = _both(sample_store, spark, tmp_path)
+    for name, frame in embedded.items():
+        pd.testing.assert_frame_equal(frame, on_spark[name], check_exact=True, obj=name)
+
+
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(systems=st.integers(3, 25), seed=st.integers(0, 1000))
 def test_small_generated_estates_give_the_same_results(spark, tmp_path_factory, systems, seed):
