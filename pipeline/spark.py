@@ -69,7 +69,7 @@ def session(master: str = "local[2]", remote: str | None = None, app_name: str =
 
 
 def spark_chunks(spark) -> Callable:
-    """Return a costing.uncertainty.ChunkMap that runs each chunk as a Spark task, results in chunk order.
+    """Return a costing.uncertainty.ChunkMap that runs the chunks as Spark tasks, results in chunk order.
 
     Each task's payload is its own run of CHUNKS_PER_TASK consecutive chunks (their systems, offsets and
     department codes, with the parameter draws and EVPPI bases every chunk shares), carried in a DataFrame
