@@ -1,5 +1,6 @@
 """Import: upload inventories, preview validation with located errors, then commit (all files or none)."""
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app import ui
-from estate.issues import ISSUE_COLUMNS, ImportRejected, Severity, has_errors
+from estate.issues import ISSUE_COLUMNS, ImportRejected, has_errors
 from estate.mapping import ProfileError, builtin_profile, builtin_profiles
 from estate.profile_builder import (
     SheetColumns,
@@ -202,7 +203,12 @@ with tempfile.TemporaryDirectory(prefix="estate-upload-") as folder:
         )  # fmt: skip
     current = score(results, issues)
     if current[0] and own_profile is None and not any(columns.values()):
-        hint = suggest_profile(validate, current, formats[chosen_format])
+        # the built-in profiles each read the files in a child process: once for these files, not every rerun
+        key = (tuple((u.name, hashlib.sha256(u.getvalue()).hexdigest()) for u in uploads), chosen_format, current)
+        hints = st.session_state.setdefault("profile_hints", {})
+        if key not in hints:
+            hints[key] = suggest_profile(validate, current, formats[chosen_format])
+        hint = hints[key]
         if hint is not None:
             label = next(k for k, v in formats.items() if v == hint.name)
             st.info(
@@ -214,7 +220,7 @@ with tempfile.TemporaryDirectory(prefix="estate-upload-") as folder:
     for result in results:
         counts = ", ".join(f"{result.rows(t):,} {t}" for t in result.tables) or "no rows read"
         st.markdown(f"**{ui.plain(result.file)}**: {counts}")
-    errors = sum(i.severity is Severity.ERROR for i in issues)
+    errors = current[0]
     if issues:
         show_issues(issues)
     if has_errors(issues):
