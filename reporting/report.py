@@ -29,7 +29,7 @@ from estate.files import atomic_folder, atomic_path, sha256_of
 from estate.store import merged_systems_sql
 from pipeline.results import RESULT_TABLES, SOURCE_PREFIX, ResultSource, as_source, recorded_parameters
 from reporting import charts
-from reporting.text import METHOD_NAMES, csv_text, field_header
+from reporting.text import METHOD_NAMES, csv_text, field_header, plain_number
 from reporting.views import code_label, headline, ranking_determination
 
 DATA_TABLES = tuple(t.name for t in RESULT_TABLES if t.published)  # with import_issues, the report's data/
@@ -164,13 +164,6 @@ def links(text: object) -> Markup:
     return Markup(_URL.sub(lambda m: link.format(m.group(0)), escaped))
 
 
-def plain(value: float) -> str:
-    """Return a number as people write it, never in scientific notation: 1,500,000; 0.035; 0.00012."""
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.6f}".rstrip("0").rstrip(".")
-
-
 def _write_bytes(path: Path, content: bytes) -> Path:
     with atomic_path(path) as temporary:
         temporary.write_bytes(content)
@@ -244,7 +237,8 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
                    for f in frames["information_fields"].head(20).to_dict("records")],
         "top_n": int(parameters.set_index("name").loc["stability_top_n", "value"]),
         "ranking": ranking_determination(assessment, parameters, frames["information_fields"], run),
-        "parameters": [{"name": p["name"], "value": plain(p["value"]), "range": f"{plain(p['low'])}-{plain(p['high'])}",
+        "parameters": [{"name": p["name"], "value": plain_number(p["value"]),
+                        "range": f"{plain_number(p['low'])}-{plain_number(p['high'])}",
                         "unit": p["unit"], "confidence": p["confidence"], "source": p["source"]}
                        for p in parameters.to_dict("records")],
         "top": [{"rank": int(r["rank"]), "system_id": r["system_id"], "name": r["name"] or "",

@@ -94,9 +94,9 @@ def field_value(field: str, value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
 
 
-def number(value: float) -> str:
-    """Return a parameter's value as a UK reader writes it: thousands separated (3,580,000), small numbers with
-    their significant digits (0.0005), no exponent."""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return f"{value:.6g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.6f}".rstrip("0")
+def plain_number(value: float) -> str:
+    """Return a number as people write it, never in scientific notation: 1,500,000; 0.035; 0.00012 (the report's
+    assumptions log and the app's Assumptions page)."""
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.6f}".rstrip("0").rstrip(".")

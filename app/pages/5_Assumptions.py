@@ -5,7 +5,7 @@ import streamlit as st
 from app import ui
 from costing.scenario import SCENARIO_DRAWS, compare_scenario
 from pipeline.results import recorded_parameters
-from reporting.text import number
+from reporting.text import plain_number
 from reporting.views import component_formulas
 
 SCENARIO_BUDGET = 5_000_000  # systems x draws run twice at interactive speed (about 2 s each on 2 cores)
@@ -19,7 +19,7 @@ ui.page(
 data = ui.estate()
 table = data.results["parameters_used"]
 shown = table.assign(label=table["description"])
-shown = shown.assign(**{f"{c}_text": shown[c].map(number) for c in ("value", "low", "high")})  # 3,580,000
+shown = shown.assign(**{f"{c}_text": shown[c].map(plain_number) for c in ("value", "low", "high")})  # 3,580,000
 picked = st.dataframe(
     shown[["label", "value_text", "low_text", "high_text", "unit", "confidence", "name"]],
     hide_index=True,
