@@ -5,7 +5,14 @@ import streamlit as st
 
 from app import ui
 from costing.hidden import LEGACY_PREMIUM
-from reporting.views import components_in_words, department_summary, department_table, headline, heat_cells
+from reporting.views import (
+    components_in_words,
+    department_summary,
+    department_table,
+    freshness,
+    headline,
+    heat_cells,
+)
 
 ui.page(
     "Overview",
@@ -57,6 +64,9 @@ red.metric("Red-rated risk", f"{figures['red']:,} systems", help="Risk score (im
 waves.metric("Modernisation waves", f"{figures['waves']:,}", help="See the Roadmap page.")
 if figures["imputed"]:
     st.caption(f"{figures['imputed']:,} systems had no reported cost: their run cost is imputed (see Assumptions).")
+for source in freshness(data.sources, stale_after_hours=ui.stale_after_hours()):
+    st.caption(f"Live source {source['Source']}: last synced {source['Age']} ({source['Last synced (UTC)']} UTC); "
+               f"last change {source['Last change']}; {source['Records']:,} records (see Data quality).")  # fmt: skip
 
 st.subheader("By department")
 departments = department_summary(data)

@@ -906,6 +906,11 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+from app.cli_sync import sync_app  # noqa: E402 (its commands use this module's helpers, imported when they run)
+
+app.add_typer(sync_app, name="sync")
+
+
 @app.callback()
 def main_options(
     version: Annotated[

@@ -21,8 +21,19 @@ def _group():
 
 
 def command_names() -> list[str]:
-    """Return every command of `estate`, in the order they are declared."""
-    return list(_group().commands)
+    """Return every command of `estate` ("sync servicenow" for a group's), in the order they are declared."""
+    names = []
+    for name, command in _group().commands.items():
+        inner = getattr(command, "commands", None)
+        names += [f"{name} {sub}" for sub in inner] if inner else [name]
+    return names
+
+
+def _command(name: str):
+    command = _group()
+    for part in name.split():
+        command = command.commands[part]
+    return command
 
 
 def _metavar(option) -> str:
@@ -45,7 +56,7 @@ def _default(option) -> str:
 
 def command_markdown(name: str) -> str:
     """Return one command's synopsis and options table."""
-    command = _group().commands[name]
+    command = _command(name)
     pieces = [f"estate {name}"]
     rows = ["| Option | Takes | Default | Meaning |", "|---|---|---|---|"]
     for param in command.params:
@@ -77,4 +88,4 @@ def _wrap(pieces: list[str], indent: int, width: int = 100) -> str:
 
 def blocks() -> dict:
     """Return the docs blocks of the command line reference: name -> render function."""
-    return {f"cli-{name}": (lambda n=name: command_markdown(n)) for name in command_names()}
+    return {f"cli-{name.replace(' ', '-')}": (lambda n=name: command_markdown(n)) for name in command_names()}

@@ -6,6 +6,7 @@ result; nothing here computes a figure.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -14,8 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from estate.store import StoreError, default_db_path
+from estate.sync.core import STALE_AFTER_HOURS
 from estate.uploads import MAX_UPLOAD_BYTES
-from reporting.views import EstateData, NoEstate, NotAnalysed, load_estate, require_analysis
+from reporting.views import EstateData, NoEstate, NotAnalysed, freshness, load_estate, require_analysis
 
 # Okabe & Ito (2008) colour-blind-safe palette
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
@@ -94,8 +96,27 @@ def estate(analysed: bool = True) -> EstateData:
     except StoreError as exc:
         st.error(plain(exc))
         st.stop()
+    freshness_warning(data)
     search_box(data)
     return data
+
+
+def freshness_warning(data: EstateData) -> None:
+    """Warn on every page when a live source is older than ESTATE_STALE_HOURS (24 by default)."""
+    for row in freshness(data.sources, stale_after_hours=stale_after_hours()):
+        if row["Stale"]:
+            st.warning(
+                f"{row['Source']} was last synced {row['Age']} ({row['Last synced (UTC)']} UTC), more than "
+                f"{stale_after_hours():g} hours ago: what it sent may be out of date (run `estate sync`)."
+            )
+
+
+def stale_after_hours() -> float:
+    """Return the age in hours past which a live source is stale ($ESTATE_STALE_HOURS, 24 by default)."""
+    try:
+        return max(float(os.environ.get("ESTATE_STALE_HOURS", "")), 0.0)
+    except ValueError:
+        return STALE_AFTER_HOURS
 
 
 # Streamlit's captions are grey text at 60% opacity (a 3.9:1 contrast, below WCAG 2.1 AA's 4.5:1): GOV.UK's secondary
@@ -245,6 +266,7 @@ def issue_columns() -> dict[str, object]:
         "file": st.column_config.TextColumn("File", width=100),
         "sheet": st.column_config.TextColumn("Sheet", width=80),
         "row": st.column_config.NumberColumn("Row", format="%d", width=55),
+        "record": st.column_config.TextColumn("Record", width=100, help="A live source's record ID (sys_id)"),
         "column": st.column_config.TextColumn("Column", width=60),
         "value": st.column_config.TextColumn("Value", width=100),
         "code": st.column_config.TextColumn("Issue", width=150),

@@ -65,6 +65,7 @@ class IssueCode(StrEnum):
     NO_SPEND_REPORTED = "no_spend_reported"
     FINANCIAL_YEAR_ASSUMED = "financial_year_assumed"
     END_OF_SUPPORT_CONFLICT = "end_of_support_conflict"
+    RECORD_DELETED = "record_deleted"
 
 
 WARNING_CODES = frozenset(
@@ -83,6 +84,7 @@ WARNING_CODES = frozenset(
         IssueCode.NO_SPEND_REPORTED,
         IssueCode.FINANCIAL_YEAR_ASSUMED,
         IssueCode.END_OF_SUPPORT_CONFLICT,
+        IssueCode.RECORD_DELETED,
     }
 )
 
@@ -142,9 +144,11 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     "the import's financial year; state it with --financial-year or the profile's [spending] financial_year.",
     IssueCode.END_OF_SUPPORT_CONFLICT: "A stated end of support contradicts the lifecycle catalogue's date for the "
     "system's product and version (Windows Server 2008 R2 'supported to 2029'): the stated date is kept, both named.",
+    IssueCode.RECORD_DELETED: "A record a live source (ServiceNow, LeanIX) had sent was deleted or archived there: "
+    "it leaves the current inventory (estate sync).",
 }
 
-ISSUE_COLUMNS = ("file", "sheet", "row", "column", "value", "code", "severity", "message")
+ISSUE_COLUMNS = ("file", "sheet", "row", "column", "value", "code", "severity", "message", "record")
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ class Issue:
     value: str
     code: IssueCode
     message: str
+    record: str = ""  # a live source's record (ServiceNow sys_id, LeanIX fact-sheet ID), in place of the row
 
     @property
     def severity(self) -> Severity:
@@ -166,7 +171,7 @@ class Issue:
 
     def location(self) -> str:
         """Return `FILE:SHEET:ROW:COLUMN`, empty parts left blank."""
-        row = "" if self.row is None else str(self.row)
+        row = self.record or ("" if self.row is None else str(self.row))
         return f"{self.file}:{self.sheet}:{row}:{self.column}"
 
     def as_text(self) -> str:
@@ -184,6 +189,7 @@ class Issue:
             "code": str(self.code),
             "severity": str(self.severity),
             "message": self.message,
+            "record": self.record,
         }
 
 

@@ -41,7 +41,18 @@ SHEET_SYNONYMS: dict[str, tuple[str, ...]] = {
 # Sheets that workbooks commonly carry beside the data; not imported and not reported.
 QUIET_SHEETS = frozenset(
     normalise_header(s)
-    for s in ("readme", "data dictionary", "notes", "instructions", "lists", "lookups", "guidance", "about", "cover")
+    for s in (
+        "readme",
+        "data dictionary",
+        "notes",
+        "instructions",
+        "lists",
+        "lookups",
+        "guidance",
+        "about",
+        "cover",
+        "estate sync",
+    )  # estate sync: a synced source's own record (estate.sync)
 )
 
 _THOUSAND = r"(?:'?000s?|k|thousands?)\b"
@@ -73,7 +84,7 @@ class ProfileError(ValueError):
 
 SECTIONS = (
     "sheets", "columns", "header_rows", "currency", "sheet_name", "constants", "units", "filters", "values",
-    "split", "links", "ignore", "spending",
+    "split", "links", "ignore", "spending", "api",
 )  # fmt: skip
 LINK_KEYS = ("ends", "outside", "direction", "reverse")
 NOT_A_FIELD = "extra"  # [columns] "Platform" = "extra": a column kept in `extra`, never matched to a field
@@ -114,6 +125,7 @@ class MappingProfile:
     also: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # table -> header -> further fields
     text: str = ""  # the TOML as written, kept with each import
     financial_year: str | None = None  # [spending] financial_year = "2021-22": the year of a header without one
+    api: dict = field(default_factory=dict)  # [api]: what a live source's API field fills (estate.sync reads it)
 
     def __post_init__(self) -> None:
         self.sheets = {t: (names,) if isinstance(names, str) else tuple(names) for t, names in self.sheets.items()}
@@ -226,7 +238,7 @@ class MappingProfile:
             sheets, columns, header_rows, source, rates=rates, sheet_fields=sheet_fields, constants=constants,
             units=units, filters=filters, values=recodings, split=split, links=_links(data.get("links", {}), source),
             ignore=_ignored(data.get("ignore", {}), source), also=also_fields,
-            financial_year=_spending_year(data.get("spending", {}), source),
+            financial_year=_spending_year(data.get("spending", {}), source), api=dict(data.get("api", {})),
         )  # fmt: skip
 
     def with_financial_year(self, year: str) -> MappingProfile:

@@ -18,6 +18,7 @@ from estate.cleaning import MAX_ESTATE_MONEY
 from estate.issues import ISSUE_COLUMNS, ImportRejected, Issue, IssueCode, has_errors
 from estate.links import resolve_links
 from estate.mapping import MappingProfile
+from estate.records import located
 from estate.schema import COSTS, INTERFACES, PROVENANCE_COLUMNS, SYSTEMS, TABLES, FieldType, Table
 from estate.validation import FileResult, TableData, validate_file
 
@@ -25,7 +26,7 @@ DEFAULT_DB = "estate.duckdb"
 # The store's layout. 1: release 0.1 (no estate_meta table); 2: estate_meta records the version;
 # 3: systems gain the CDDO framework's own scores (cddo_l1 ... cddo_c6). Raise it when a table or column
 # is added: opening an earlier database adds them (from the schema module) and keeps every row.
-SCHEMA_VERSION = 4  # 4: data_requests (what each data-request workbook asked)
+SCHEMA_VERSION = 5  # 4: data_requests (what each data-request workbook asked); 5: sync_sources, sync_records
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "systems": (("end_of_support_derived", "BOOLEAN"), ("end_of_support_basis", "VARCHAR")),
 }
@@ -69,7 +70,17 @@ def schema_ddl() -> list[str]:
     )
     statements.append(
         "CREATE TABLE IF NOT EXISTS import_issues (import_id BIGINT, file VARCHAR, sheet VARCHAR, row BIGINT, "
-        '"column" VARCHAR, value VARCHAR, code VARCHAR, severity VARCHAR, message VARCHAR)'
+        '"column" VARCHAR, value VARCHAR, code VARCHAR, severity VARCHAR, message VARCHAR, record VARCHAR)'
+    )
+    # live sources (estate.sync): one row per source, and the records it last sent (the mirror each sync updates)
+    statements.append(
+        "CREATE TABLE IF NOT EXISTS sync_sources (source VARCHAR PRIMARY KEY, kind VARCHAR, url VARCHAR, "
+        "file_name VARCHAR, cursors JSON, syncs BIGINT, since_reconcile BIGINT, last_synced_at TIMESTAMP, "
+        "last_changed_at TIMESTAMP, last_changes JSON, import_id BIGINT)"
+    )
+    statements.append(
+        "CREATE TABLE IF NOT EXISTS sync_records (source VARCHAR, record_table VARCHAR, record_id VARCHAR, "
+        "updated_on VARCHAR, sheet VARCHAR, row BIGINT, record JSON)"
     )
     return statements
 
@@ -192,6 +203,11 @@ def upgrade(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
             for name, kind in table_columns(table):
                 if name not in have:  # a field added since the database was written: every row keeps its values
                     connection.execute(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}")
+        issue_columns = {r[0] for r in connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'import_issues'"
+        ).fetchall()}  # fmt: skip
+        if "record" not in issue_columns:  # 5: a live source's record ID in place of a row
+            connection.execute("ALTER TABLE import_issues ADD COLUMN record VARCHAR")
         connection.execute("INSERT OR REPLACE INTO estate_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
@@ -313,12 +329,20 @@ def import_into(
     issues += resolve_links(fresh, stored)
     issues += cross_check(fresh, stored)
     issues += _check_request_returns(connection, fresh, stored)
+    _locate(issues, fresh)
     if has_errors(issues):
         raise ImportRejected(issues)
     _write(connection, fresh, summaries, issues)
     order = {r.file: i for i, r in enumerate(results)}
     summaries.sort(key=lambda s: order.get(s.file, 0))
     return summaries, issues
+
+
+def _locate(issues: list[Issue], results: Sequence[FileResult]) -> None:
+    """Locate (in place) the issues of a synced source's workbook by record ID and field (estate.records)."""
+    synced = {r.file: r.sync for r in results if r.sync is not None}
+    if synced:
+        issues[:] = [located(i, synced.get(i.file)) for i in issues]
 
 
 def _stored_systems(connection: duckdb.DuckDBPyConnection, exclude_files: set[str]) -> pa.Table:
@@ -510,6 +534,7 @@ def _write(
                 for data in result.tables.get(table.name, []):
                     rows[table.name] += _insert(connection, table, data, import_id, result.file)
             issues += field_conflicts(connection, import_id)
+            _locate(issues, fresh)
             file_issues = [i for i in issues if i.file == result.file]
             left_out = {t.name: sum(d.left_out for d in result.tables.get(t.name, [])) for t in TABLES}
             mapping = {
@@ -535,15 +560,7 @@ def _write(
                     __version__,
                 ],
             )
-            if file_issues:
-                records = pa.Table.from_pylist([i.as_record() for i in file_issues])
-                connection.register("new_issues", records)
-                connection.execute(
-                    f"INSERT INTO import_issues SELECT ?, {', '.join(_quoted(c) for c in ISSUE_COLUMNS)} "
-                    "FROM new_issues",
-                    [import_id],
-                )
-                connection.unregister("new_issues")
+            _insert_issues(connection, import_id, file_issues)
             summaries.append(
                 ImportSummary(
                     result.file,
@@ -558,6 +575,21 @@ def _write(
                 )
             )
         _refuse_unsummable_money(connection, fresh)
+
+
+def _insert_issues(connection: duckdb.DuckDBPyConnection, import_id: int, issues: Sequence[Issue]) -> None:
+    if not issues:
+        return
+    records = pa.Table.from_pylist([i.as_record() for i in issues])
+    connection.register("new_issues", records)
+    try:
+        connection.execute(
+            f"INSERT INTO import_issues SELECT ?, {', '.join(_quoted(c) for c in ISSUE_COLUMNS)} FROM new_issues",
+            [import_id],
+        )
+    finally:
+        with suppress(duckdb.Error):
+            connection.unregister("new_issues")
 
 
 def _refuse_unsummable_money(connection: duckdb.DuckDBPyConnection, fresh: list[FileResult]) -> None:

@@ -40,6 +40,7 @@ from estate.mapping import (
     table_for_single_sheet,
 )
 from estate.readers import SINGLE_TABLE_SUFFIXES, XML_SUFFIXES, FileProblem, RawSheet, read_file
+from estate.records import SyncRecord, is_sync_sheet, located, read_sync_sheet, removed_issues
 from estate.schema import COSTS, INTERFACES, SYSTEMS, TABLES_BY_NAME, FieldType, Table, normalise_header
 from estate.shaping import shape_rows
 
@@ -75,6 +76,7 @@ class FileResult:
     unread: list[tuple[str, list[ColumnMapping]]] = field(default_factory=list)  # sheets mapped, then refused
     profile_text: str | None = None  # the mapping profile the file was read with, as written
     request: str | None = None  # a returned data request's ID, once the store has checked it (estate.requests)
+    sync: SyncRecord | None = None  # a synced source's workbook: its record IDs, fields and removals (estate.records)
 
     @property
     def ok(self) -> bool:
@@ -134,6 +136,7 @@ def validate_file(
         result.issues.append(Issue(name, first, None, "", "", IssueCode.EMPTY_FILE,
                                    f"sheet '{first}' is empty, as is every sheet of the file"))  # fmt: skip
         return result
+    result.sync = next((read_sync_sheet(s) for s in sheets if is_sync_sheet(s)), None)
     for sheet, table in _assign_tables(path, sheets, profile, result.issues):
         data = _validate_sheet(sheet, table, profile, result.issues, today or date.today(), result.unread)
         if data is None:
@@ -143,6 +146,8 @@ def validate_file(
             costs = _annual_cost_lines(data, today or date.today(), profile, sheet, result.issues)
             if costs is not None:
                 result.tables.setdefault(COSTS.name, []).append(costs)
+    if result.sync is not None:  # a synced source's workbook: issues by record ID, and what the source removed
+        result.issues = [located(i, result.sync) for i in result.issues] + removed_issues(name, result.sync)
     return result
 
 
@@ -376,6 +381,15 @@ def _validate_sheet(
     for column in layout.columns:
         if column.field is None or mapped.get(column.field) is not column:
             extra[_unique_key(extra, column.header)] = text[column.letter]
+    split = table is INTERFACES and bool(pc.max(shaped.parts).as_py())
+    suffix = pa.scalar("")
+    if split:  # a split cell's further values: the row's ID (given or FILE:SHEET:ROW) with .2, .3 ...
+        suffix = pc.if_else(
+            pc.greater(shaped.parts, 0),
+            pc.binary_join_element_wise(pa.scalar(""), pc.cast(pc.add(shaped.parts, 1), pa.string()), "."),
+            pa.scalar(""),
+        )
+        columns["interface_id"] = pc.binary_join_element_wise(columns["interface_id"], suffix, "")
     if table.key:
         _check_duplicates(sheet, columns[table.key], rows, mapped.get(table.key), issues)
     if table is SYSTEMS:
@@ -385,12 +399,7 @@ def _validate_sheet(
         generated = pc.binary_join_element_wise(
             pa.scalar(f"{sheet.file}:{sheet.sheet}"), pc.cast(row_numbers, pa.string()), ":"
         )
-        if pc.max(shaped.parts).as_py():  # a split cell's further values: FILE:SHEET:ROW.2, .3 ...
-            suffix = pc.if_else(
-                pc.greater(shaped.parts, 0),
-                pc.binary_join_element_wise(pa.scalar(""), pc.cast(pc.add(shaped.parts, 1), pa.string()), "."),
-                pa.scalar(""),
-            )
+        if split:
             generated = pc.binary_join_element_wise(generated, suffix, "")
         columns["interface_id"] = pc.coalesce(columns["interface_id"], generated)
         _check_self_loops(sheet, columns, rows, mapped, issues)

@@ -180,6 +180,29 @@ def _write_table(folder: Path, name: str, frame: pd.DataFrame) -> list[Path]:
     return [csv_path, parquet_path]
 
 
+def _live_sources(imports: pd.DataFrame, as_of: str) -> list[dict]:
+    """Return each synced source's record (the sync sheet its workbook carries), with its age at the as-of date."""
+    from estate.sync.core import STALE_AFTER_HOURS, synced_workbook
+
+    sources = []
+    for record in imports.to_dict("records"):
+        about = synced_workbook(bytes(record["content"]))
+        if about is None:
+            continue
+        synced = datetime.fromisoformat(about["Synced at (UTC)"])
+        age_days = (datetime.fromisoformat(as_of) - synced.replace(hour=0, minute=0, second=0)).days
+        sources.append({
+            "file": record["file_name"], "source": about["Source"], "url": about["URL"],
+            "synced": about["Synced at (UTC)"], "changes": f"{int(about['Added']):,} added, "
+            f"{int(about['Updated']):,} updated, {int(about['Removed']):,} removed",
+            "records": f"{int(about['Records']):,}", "stale": age_days * 24 > STALE_AFTER_HOURS,
+            "freshness": "synced on the as-of date" if age_days == 0 else (
+                f"synced {age_days:,} day(s) before the as-of date" if age_days > 0 else "synced after the as-of date"
+            ),
+        })  # fmt: skip
+    return sources
+
+
 def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame, settings: dict) -> str:
     assessment = frames["system_assessment"]
     departments = frames["department_costs"].sort_values("hidden_cost_gbp", ascending=False)
@@ -217,6 +240,7 @@ def _render(frames: dict, run: dict, imports: pd.DataFrame, inputs: pd.DataFrame
                         for r in frames["calibration"].to_dict("records")], "past_support": figures["past_support"],
         "red": figures["red"], "imputed_systems": figures["imputed"], "waves": figures["waves"],
         "inputs": imports.drop(columns=["content", "mapping"]).to_dict("records"),
+        "live_sources": _live_sources(imports, settings["as_of"]),
         "imputation_method": run["imputation_method"],
         "imputation_mape": _percent(run["imputation_cv_mape"]),
         "imputation_coverage": _percent(run["imputation_interval_coverage"]),

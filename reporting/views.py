@@ -7,8 +7,8 @@ tables and numbers out. The app only lays them out.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from costing.hidden import COMPONENTS, components_in_words
 from costing.uncertainty import PERCENTILE_COLUMNS
 from estate.schema import SYSTEMS, FieldType
 from estate.store import connect, merged_systems_sql
+from estate.sync.core import STALE_AFTER_HOURS, source_status
 from pipeline.results import NotAnalysed, Results, ResultSource, read_results
 from reporting.text import field_header
 
@@ -39,6 +40,7 @@ class EstateData:
     issues: pd.DataFrame
     results: Results  # every result table (pipeline.results), none when not analysed
     not_analysed: str = ""  # why there are no results (NotAnalysed's message)
+    sources: list = field(default_factory=list)  # live sources (estate.sync.SourceStatus), when synced
 
     @property
     def analysed(self) -> bool:
@@ -77,15 +79,38 @@ def load_estate(db: Path) -> EstateData:
             ),
             imports=frame("SELECT * EXCLUDE (mapping) FROM imports ORDER BY import_id"),
             issues=frame(
-                'SELECT import_id, file, sheet, row, "column", value, code, severity, message FROM import_issues '
-                "ORDER BY import_id, file, sheet, row"
+                "SELECT import_id, file, sheet, row, nullif(record, '') AS record, \"column\", value, code, severity, "
+                "message FROM import_issues ORDER BY import_id, file, sheet, row, record"
             ),
             results=results,
             not_analysed=why,
+            sources=source_status(connection),
         )
     if data.systems.empty:
         raise NoEstate(f"No inventory loaded in {db}: use the Import page or run `estate import FILE`.")
     return data
+
+
+def freshness(sources: list, now: datetime | None = None, stale_after_hours: float = STALE_AFTER_HOURS) -> list[dict]:
+    """Return each live source as people read it: when synced (and how long ago), what changed, whether stale."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    rows = []
+    for s in sources:
+        hours = (now - s.last_synced_at).total_seconds() / 3600
+        ago = (
+            f"{hours * 60:,.0f} minutes"
+            if hours < 1
+            else f"{hours:,.1f} hours"
+            if hours < 48
+            else f"{hours / 24:,.0f} days"
+        )
+        changes = ", ".join(f"{s.changes.get(k, 0):,} {k}" for k in ("added", "updated", "removed"))
+        rows.append({
+            "Source": s.source, "Last synced (UTC)": f"{s.last_synced_at:%d/%m/%Y %H:%M}", "Age": f"{ago} ago",
+            "Last change": f"{changes} at {s.last_changed_at:%d/%m/%Y %H:%M}" if s.last_changed_at else changes,
+            "Records": s.records, "Stale": hours > stale_after_hours,
+        })  # fmt: skip
+    return rows
 
 
 def require_analysis(data: EstateData) -> None:
@@ -388,6 +413,8 @@ def issue_table(data: EstateData, codes: list[str] | None = None, severities: li
         issues = issues[issues["code"].isin(codes)]
     if severities:
         issues = issues[issues["severity"].isin(severities)]
+    if "record" in issues and issues["record"].isna().all():  # no live source's record: located by row alone
+        issues = issues.drop(columns="record")
     return issues.reset_index(drop=True)
 
 

@@ -31,6 +31,7 @@ def test_the_commands_this_issue_delivers_exist():
         "report",
         "requests",
         "sample",
+        "sync",
         "template",
         "validate",
         "verify",
@@ -92,7 +93,17 @@ def test_validate_json_lists_every_issue(tmp_path):
         (3, "C", "missing_value"),
         (3, "D", "negative_value"),
     }
-    assert set(payload["issues"][0]) == {"file", "sheet", "row", "column", "value", "code", "severity", "message"}
+    assert set(payload["issues"][0]) == {
+        "file",
+        "sheet",
+        "row",
+        "column",
+        "value",
+        "code",
+        "severity",
+        "message",
+        "record",
+    }
 
 
 def test_mapping_profile_maps_odd_headers_and_sheets(tmp_path):

@@ -1,16 +1,22 @@
 """Data quality: import history and every issue found, filterable and downloadable."""
 
+import pandas as pd
 import streamlit as st
 
 from app import ui
 from reporting.text import csv_text
-from reporting.views import issue_table
+from reporting.views import freshness, issue_table
 
 ui.page(
     "Data quality",
     "Which files were imported when, and every problem found in them, located by file, sheet, row and column.",
 )
 data = ui.estate(analysed=False)
+
+if data.sources:
+    st.subheader("Live sources")
+    st.caption(f"Synced with `estate sync`; a source not synced for {ui.stale_after_hours():g} hours is stale.")
+    st.dataframe(pd.DataFrame(freshness(data.sources, stale_after_hours=ui.stale_after_hours())), hide_index=True)
 
 st.subheader("Import history")
 st.dataframe(
