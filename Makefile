@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
+OIDC := .cache/oidc/node_modules/oidc-provider/lib/index.js
 
 .PHONY: run test lint format bench docs sample clean system-deps
 
@@ -47,8 +48,13 @@ $(AXE):
 	@if command -v npm >/dev/null 2>&1; then npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4.10; \
 	else echo "note: npm missing: the accessibility test is skipped (install nodejs and npm to run it)"; fi
 
+# panva's oidc-provider (a certified OpenID Provider, npm) signs people in for the sign-in tests (tests/test_signin.py)
+$(OIDC):
+	@if command -v npm >/dev/null 2>&1; then npm install --silent --no-audit --no-fund --prefix .cache/oidc oidc-provider@9.13; \
+	else echo "note: npm missing: the sign-in tests are skipped (install nodejs and npm to run them)"; fi
+
 # The browser test keeps a screenshot of every page in artefacts/screenshots (CI's artefacts).
-test: system-deps $(VENV)/.installed-dev $(AXE)
+test: system-deps $(VENV)/.installed-dev $(AXE) $(OIDC)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	ESTATE_SCREENSHOTS=$(CURDIR)/artefacts/screenshots $(BIN)/python -m pytest

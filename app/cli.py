@@ -857,11 +857,21 @@ def app_command(
     db: DbOpt = None,
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to serve on.")] = 8501,
     address: Annotated[
-        str, typer.Option("--address", help="Interface to listen on; 0.0.0.0 exposes the app to the network.")
+        str, typer.Option("--address", help="Interface to listen on; anything but loopback (0.0.0.0) needs --access.")
     ] = "127.0.0.1",
     sample: Annotated[
         bool, typer.Option("--sample", help="If the database holds no systems, import and analyse the sample first.")
     ] = False,
+    access: Annotated[
+        Path | None,
+        typer.Option(
+            "--access",
+            help="Access file (TOML): sign-in through OpenID Connect ([auth]) and who sees which departments "
+            "([[access]] rules). Needed to listen on anything but loopback.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Start the Streamlit app on http://localhost:PORT (Ctrl+C stops it).
 
@@ -879,6 +889,15 @@ def app_command(
     from app.ui import MAX_UPLOAD_MB
 
     db_path = (db or default_db_path()).resolve()
+    environment = {"ESTATE_DB": str(db_path)}
+    secrets: list[str] = []
+    if access is None and not _loopback(address):
+        typer.echo(f"Error: --address {address} would show every department's data to anyone who reaches the port: "
+                   "give --access ACCESS.toml (sign-in and department scopes), or keep the default 127.0.0.1",
+                   err=True)  # fmt: skip
+        raise typer.Exit(2)
+    if access is not None:
+        secrets, environment["ESTATE_ACCESS"] = _access_secrets(access, db_path), str(access.resolve())
     if sample:
         from pipeline.run import import_sample_if_empty
 
@@ -891,13 +910,54 @@ def app_command(
         "--server.port", str(port), "--server.address", address, "--server.headless", "true",
         "--server.maxUploadSize", str(MAX_UPLOAD_MB), "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "viewer",  # no Deploy button or developer menu for portfolio managers
+        *secrets,
     ]  # fmt: skip
     typer.echo(f"estate app: open http://localhost:{port} (database {db_path}); Ctrl+C stops it")
     try:
-        code = subprocess.call(command, env=os.environ | {"ESTATE_DB": str(db_path)})
+        code = subprocess.call(command, env=os.environ | environment)
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
+
+
+def _loopback(address: str) -> bool:
+    import ipaddress
+
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _access_secrets(access: Path, db_path: Path) -> list[str]:
+    """Check the access file (exit 2 naming the key) and write its [auth] as the server's Streamlit secrets.
+
+    The secrets go to a private folder of this run (mode 0700, the file 0600), never into the project.
+    """
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    import tomli_w
+
+    from app.access import AccessError, AccessFile
+
+    departments = None
+    if db_path.exists():
+        with _exit_on(StoreError), connect(db_path, read_only=True) as connection:
+            departments = {r[0] for r in connection.execute("SELECT DISTINCT department FROM systems").fetchall()}
+    with _exit_on(AccessError, code=2):
+        checked = AccessFile.load(access, departments)
+    folder = Path(tempfile.mkdtemp(prefix="estate-secrets-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "secrets.toml"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        tomli_w.dump(checked.secrets(), handle)
+    return ["--secrets.files", str(path)]
 
 
 def _version(value: bool) -> None:

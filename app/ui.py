@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import altair as alt
@@ -39,10 +40,114 @@ def _fingerprint(path: Path) -> tuple[str, int, int]:
     return str(path.resolve()), stat.st_mtime_ns, stat.st_size
 
 
-@st.cache_resource(show_spinner="Reading the estate…", max_entries=4)
-def _cached_estate(path: str, modified: int, size: int) -> EstateData:
+@st.cache_resource(show_spinner="Reading the estate…", max_entries=8)
+def _cached_estate(path: str, modified: int, size: int, scope: tuple[str, ...] | None = None) -> EstateData:
     del modified, size  # part of the cache key: a new import or analysis is read afresh
-    return load_estate(Path(path))
+    return load_estate(Path(path), None if scope is None else frozenset(scope))
+
+
+# -- a shared deployment (estate app --access): sign-in, the signed-in person's scope, the access log -------------
+SIGNED_OUT = (
+    "This estate is shared between departments and the centre: sign in with your organisation's account to see "
+    "what your role allows."
+)
+
+
+@st.cache_resource(show_spinner=False)
+def _access_file(path: str, modified: int):
+    del modified
+    from app.access import AccessFile
+
+    return AccessFile.load(Path(path))
+
+
+def access_path() -> str:
+    """Return the access file of a shared deployment ($ESTATE_ACCESS, set by `estate app --access`), or ''."""
+    return os.environ.get("ESTATE_ACCESS", "")
+
+
+def grant():
+    """Return the signed-in person's grant (app.access.Grant) in a shared deployment, None when local.
+
+    Signed out: a sign-in page and nothing else. Signed in without a matching rule: a no-access page and
+    nothing else (the refusal is logged). The page stops in both cases.
+    """
+    path = access_path()
+    if not path:
+        return None
+    if "grant" in st.session_state and st.user.is_logged_in:
+        return st.session_state["grant"]
+    access = _access_file(path, int(Path(path).stat().st_mtime_ns))
+    if not st.user.is_logged_in:
+        st.info(SIGNED_OUT)
+        st.button("Sign in", type="primary", on_click=st.login)
+        st.stop()
+    claims = st.user.to_dict()
+    found = access.grant(claims)
+    if found is None:
+        who = str(claims.get("email") or claims.get("sub") or "unknown")
+        log_access(who, "none", "", "", "refused", "no [[access]] rule matches")
+        st.error(f"No access: {who} is signed in, but no rule of this deployment's access file matches. Ask the "
+                 "centre's administrator to add one.")  # fmt: skip
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    st.session_state["grant"] = found
+    return found
+
+
+def scope() -> tuple[str, ...] | None:
+    """Return the departments the signed-in person may see (None: every department, or a local app)."""
+    found = grant()
+    return None if found is None or found.departments is None else tuple(sorted(found.departments))
+
+
+def log_access(who: str, role: str, departments: str, page_name: str, action: str, detail: str = "") -> None:
+    """Record one line of the access log; the database's change by the log itself does not discard the cache."""
+    from estate.store import record_access
+
+    path = db_path()
+    before = _fingerprint(path)
+    for attempt in range(10):
+        try:
+            record_access(path, who, role, departments, page_name, action, detail)
+            break
+        except StoreError:  # another session's read or the CLI holds the store: wait and try again
+            if attempt == 9:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    after = _fingerprint(path)
+    _ALIASES[after] = _ALIASES.get(before, before)
+
+
+_ALIASES: dict[tuple[str, int, int], tuple[str, int, int]] = {}  # store fingerprint after a log write -> before
+
+
+def log_view(page_name: str, action: str = "viewed", detail: str = "") -> None:
+    """Record what the signed-in person opened or downloaded (once per page and session for views)."""
+    found = grant()
+    if found is None:
+        return
+    key = f"logged:{page_name}:{action}:{detail}"
+    if action == "viewed" and st.session_state.get(key):
+        return
+    st.session_state[key] = True
+    log_access(found.who, found.role, ", ".join(sorted(found.departments or ())), page_name, action, detail)
+
+
+def in_store(system_id: str) -> bool:
+    """Return True when the whole store (not this session's scope) has the system: another department's."""
+    from estate.store import connect
+
+    with connect(db_path(), read_only=True) as connection:
+        return bool(connection.execute("SELECT count(*) FROM systems WHERE system_id = ?", [system_id]).fetchone()[0])
+
+
+def result_source():
+    """Return where this session's results are read from: the store, in the signed-in person's scope."""
+    from pipeline.results import ResultSource
+
+    chosen = scope()
+    return ResultSource(db_path(), scope=None if chosen is None else frozenset(chosen))
 
 
 def _go_to_system() -> None:
@@ -81,10 +186,10 @@ def plain(value: object) -> str:
 
 
 def estate(analysed: bool = True) -> EstateData:
-    """Return the stored estate (shared by every session; never modify it), or explain what to do and stop."""
+    """Return the stored estate in this session's scope (shared by sessions; never modify it), or say what to do."""
     path, modified, size = fingerprint()
     try:
-        data = _cached_estate(path, modified, size)
+        data = _cached_estate(path, modified, size, scope())
         if analysed:
             require_analysis(data)
     except NotAnalysed as exc:
@@ -129,10 +234,16 @@ ACCESSIBLE_STYLE = """<style>
 
 
 def page(title: str, intro: str) -> None:
-    """Set up a page: wide layout, title and a one-line explanation."""
+    """Set up a page: wide layout, title and a one-line explanation; in a shared deployment, sign-in first."""
     st.set_page_config(page_title=f"estate — {title}", layout="wide")
     st.html(ACCESSIBLE_STYLE)
     st.title(title)
+    found = grant()
+    if found is not None:
+        shown = ", ".join(sorted(found.departments)) if found.departments else "every department"
+        st.sidebar.caption(f"Signed in as {found.who}: {found.role} ({shown})")
+        st.sidebar.button("Sign out", on_click=st.logout)
+        log_view(title)
     st.caption(intro)
 
 
@@ -230,33 +341,35 @@ def chart(spec: alt.Chart, title: str, description: str) -> None:
     )
 
 
-@st.cache_resource(show_spinner="Reading the model inputs…", max_entries=2)
-def _cached_scenario_inputs(path: str, modified: int, size: int):
+@st.cache_resource(show_spinner="Reading the model inputs…", max_entries=4)
+def _cached_scenario_inputs(path: str, modified: int, size: int, scope: tuple[str, ...] | None = None):
     del modified, size
     from reporting.views import scenario_inputs
 
-    return scenario_inputs(Path(path))
+    return scenario_inputs(Path(path), None if scope is None else frozenset(scope))
 
 
 def scenario_inputs():
-    """Return the cost model's inputs for what-if runs (cached until the database changes)."""
-    return _cached_scenario_inputs(*fingerprint())
+    """Return the cost model's inputs of this session's scope for what-if runs (cached until the store changes)."""
+    return _cached_scenario_inputs(*fingerprint(), scope())
 
 
 def fingerprint() -> tuple[str, int, int]:
-    """Return (path, modified, size) of the database: a cache key that changes with every import or analysis."""
-    return _fingerprint(db_path())
+    """Return (path, modified, size) of the database: a cache key that changes with every import or analysis
+    (not with the access log's own lines)."""
+    found = _fingerprint(db_path())
+    return _ALIASES.get(found, found)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _cached_decision_draws(path: str, modified: int, size: int, ids: tuple[str, ...]):
-    return _cached_estate(path, modified, size).results.decision_draws(pd.Series(ids))
+@st.cache_data(show_spinner=False, max_entries=8)
+def _cached_decision_draws(path: str, modified: int, size: int, ids: tuple[str, ...], scope=None):
+    return _cached_estate(path, modified, size, scope).results.decision_draws(pd.Series(ids))
 
 
 def decision_draws(data: EstateData):
     """Return the stored Monte Carlo decision draws aligned with the stored ranking (cached per database)."""
     path, modified, size = fingerprint()
-    return _cached_decision_draws(path, modified, size, tuple(data.assessment["system_id"]))
+    return _cached_decision_draws(path, modified, size, tuple(data.assessment["system_id"]), scope())
 
 
 def issue_columns() -> dict[str, object]:

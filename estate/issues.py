@@ -66,6 +66,7 @@ class IssueCode(StrEnum):
     FINANCIAL_YEAR_ASSUMED = "financial_year_assumed"
     END_OF_SUPPORT_CONFLICT = "end_of_support_conflict"
     RECORD_DELETED = "record_deleted"
+    OUT_OF_SCOPE = "out_of_scope"
 
 
 WARNING_CODES = frozenset(
@@ -144,6 +145,8 @@ CODE_DESCRIPTIONS: dict[IssueCode, str] = {
     "the import's financial year; state it with --financial-year or the profile's [spending] financial_year.",
     IssueCode.END_OF_SUPPORT_CONFLICT: "A stated end of support contradicts the lifecycle catalogue's date for the "
     "system's product and version (Windows Server 2008 R2 'supported to 2029'): the stated date is kept, both named.",
+    IssueCode.OUT_OF_SCOPE: "In a shared deployment, a department user's import has a row of another department "
+    "(a system of a department not theirs, or a cost line or system ID another department's system holds).",
     IssueCode.RECORD_DELETED: "A record a live source (ServiceNow, LeanIX) had sent was deleted or archived there: "
     "it leaves the current inventory (estate sync).",
 }

@@ -26,7 +26,8 @@ DEFAULT_DB = "estate.duckdb"
 # The store's layout. 1: release 0.1 (no estate_meta table); 2: estate_meta records the version;
 # 3: systems gain the CDDO framework's own scores (cddo_l1 ... cddo_c6). Raise it when a table or column
 # is added: opening an earlier database adds them (from the schema module) and keeps every row.
-SCHEMA_VERSION = 5  # 4: data_requests (what each data-request workbook asked); 5: sync_sources, sync_records
+SCHEMA_VERSION = 6  # 4: data_requests (what each data-request workbook asked); 5: sync_sources, sync_records;
+# 6: access_log (who saw or changed what in a shared deployment)
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "systems": (("end_of_support_derived", "BOOLEAN"), ("end_of_support_basis", "VARCHAR")),
 }
@@ -77,6 +78,10 @@ def schema_ddl() -> list[str]:
         "CREATE TABLE IF NOT EXISTS sync_sources (source VARCHAR PRIMARY KEY, kind VARCHAR, url VARCHAR, "
         "file_name VARCHAR, cursors JSON, syncs BIGINT, since_reconcile BIGINT, last_synced_at TIMESTAMP, "
         "last_changed_at TIMESTAMP, last_changes JSON, import_id BIGINT)"
+    )
+    statements.append(  # a shared deployment (estate app --access): every page, download and import, by whom
+        "CREATE TABLE IF NOT EXISTS access_log (logged_at TIMESTAMP, who VARCHAR, role VARCHAR, departments VARCHAR, "
+        "page VARCHAR, action VARCHAR, detail VARCHAR)"
     )
     statements.append(
         "CREATE TABLE IF NOT EXISTS sync_records (source VARCHAR, record_table VARCHAR, record_id VARCHAR, "
@@ -476,6 +481,25 @@ def _check_request_returns(
             )  # fmt: skip
         result.request = value
     return issues
+
+
+def record_access(
+    db: Path,
+    who: str,
+    role: str,
+    departments: str,
+    page: str,
+    action: str,
+    detail: str = "",
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> None:
+    """Append one line to the access log (logged_at: UTC now); through `connection`, in the caller's transaction."""
+    row = [datetime.now(UTC).replace(tzinfo=None), who, role, departments, page, action, detail]
+    if connection is not None:
+        connection.execute("INSERT INTO access_log VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+        return
+    with connect(db) as opened, transaction(opened):
+        opened.execute("INSERT INTO access_log VALUES (?, ?, ?, ?, ?, ?, ?)", row)
 
 
 def record_requests(db: Path, records: Sequence[dict]) -> None:

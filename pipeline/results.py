@@ -28,6 +28,7 @@ from costing.uncertainty import DEPARTMENT_COLUMNS, PERCENTILE_COLUMNS
 from dependency_graph.metrics import METRIC_COLUMNS
 from estate.store import connect, replace_tables
 from pipeline.catalogue import column
+from pipeline.scope import apply_scope
 from pipeline.settings import AnalysisSettings, load_parameters
 
 
@@ -297,6 +298,7 @@ class ResultSource:
     db: Path
     results: str | None = None
     source: str | None = None
+    scope: frozenset[str] | None = None  # departments a reader may see (pipeline.scope); None: the whole estate
 
     def read(self, names: tuple[str, ...] | None = None, check: bool = True) -> Results:
         """Return the result tables (all eager ones, or `names`) in published order; raise NotAnalysed."""
@@ -304,7 +306,12 @@ class ResultSource:
             if self.source is not None:
                 raise NotAnalysed("--source names the inputs of results kept as Parquet: give --results DIR too")
             with connect(self.db, read_only=True) as connection:
-                return read_results(connection, names, self, check)
+                if check:
+                    check_analysed(connection)
+                apply_scope(connection, self.scope)
+                return read_results(connection, names, self, check=False)
+        if self.scope is not None:
+            raise NotAnalysed("a department scope reads results from the store, not from Parquet results")
         from pipeline.parquet import read_result_tables
 
         tables = read_result_tables(self.results, names)
@@ -333,6 +340,7 @@ class ResultSource:
         """Yield a read-only connection to the inputs: the store, or a temporary one of the Parquet `source`."""
         if self.source is None:
             with connect(self.db, read_only=True) as connection:
+                apply_scope(connection, self.scope)
                 yield connection
             return
         from pipeline.staging import source_store

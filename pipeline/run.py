@@ -257,12 +257,14 @@ def import_and_analyse(
     names: Sequence[str] | None = None,
     settings: AnalysisSettings | None = None,
     validated: Sequence[FileResult] | None = None,
+    access: tuple[str, str, str] | None = None,
 ) -> tuple[list[ImportSummary], list[Issue], Analysis]:
     """Import files and analyse with `settings` (else the recorded ones, else defaults today), all or nothing.
 
     The import and the analysis are one transaction: when the analysis fails, the files are not stored
     either, so the store never holds inputs its results were not computed from. `validated`: the files'
-    validation already done (the app's, isolated).
+    validation already done (the app's, isolated). `access` (who, role, departments): a shared deployment's
+    import, recorded in the access log by the same transaction.
     """
     chosen = settings or settings_for(db)
     chosen.parameters()
@@ -272,6 +274,11 @@ def import_and_analyse(
     with connect(db) as connection, transaction(connection):
         summaries, issues = import_into(connection, validated)
         analysis = analyse_into(connection, chosen)
+        if access is not None:
+            from estate.store import record_access
+
+            detail = "; ".join(s.as_text() for s in summaries)
+            record_access(db, *access, "Import", "imported", detail, connection=connection)
     return summaries, issues, analysis
 
 

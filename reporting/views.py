@@ -19,7 +19,8 @@ from costing.uncertainty import PERCENTILE_COLUMNS
 from estate.schema import SYSTEMS, FieldType
 from estate.store import connect, merged_systems_sql
 from estate.sync.core import STALE_AFTER_HOURS, source_status
-from pipeline.results import NotAnalysed, Results, ResultSource, read_results
+from pipeline.results import NotAnalysed, Results, ResultSource, check_analysed, read_results
+from pipeline.scope import apply_scope
 from reporting.text import field_header
 
 __all__ = ["NotAnalysed", "components_in_words"]
@@ -41,6 +42,13 @@ class EstateData:
     results: Results  # every result table (pipeline.results), none when not analysed
     not_analysed: str = ""  # why there are no results (NotAnalysed's message)
     sources: list = field(default_factory=list)  # live sources (estate.sync.SourceStatus), when synced
+    far_ends: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["system_id", "name", "department"]))
+
+    def names(self) -> pd.DataFrame:
+        """Return name and department by system ID: the systems, and in a department's view the far ends of its
+        interfaces (other departments' systems, shown by ID, name and department only)."""
+        known = self.systems[["system_id", "name", "department"]]
+        return pd.concat([known, self.far_ends], ignore_index=True).drop_duplicates("system_id").set_index("system_id")
 
     @property
     def analysed(self) -> bool:
@@ -58,8 +66,12 @@ class EstateData:
         return self.results.assessment
 
 
-def load_estate(db: Path) -> EstateData:
-    """Read the store read-only; raise NoEstate (with what to do) when there is nothing to show."""
+def load_estate(db: Path, scope: frozenset[str] | None = None) -> EstateData:
+    """Read the store read-only; raise NoEstate (with what to do) when there is nothing to show.
+
+    `scope`: the departments a signed-in department user may see (pipeline.scope): every frame and result
+    is theirs alone, their totals included. None: the whole estate.
+    """
     if not db.exists():
         raise NoEstate(f"No inventory loaded in {db}: use the Import page or run `estate import FILE`.")
     with connect(db, read_only=True) as connection:
@@ -68,9 +80,12 @@ def load_estate(db: Path) -> EstateData:
             raise NoEstate(f"No inventory loaded in {db}: use the Import page or run `estate import FILE`.")
         frame = lambda sql: connection.sql(sql).df()  # noqa: E731
         try:
-            results, why = read_results(connection, source=ResultSource(db)), ""
+            check_analysed(connection)
+            why = ""
         except NotAnalysed as exc:
-            results, why = Results({}), str(exc)
+            why = str(exc)
+        apply_scope(connection, scope)
+        results = Results({}) if why else read_results(connection, source=ResultSource(db, scope=scope), check=False)
         data = EstateData(
             systems=frame(f"SELECT * EXCLUDE (extra) FROM ({merged_systems_sql()}) ORDER BY system_id"),
             interfaces=frame(
@@ -85,8 +100,12 @@ def load_estate(db: Path) -> EstateData:
             results=results,
             not_analysed=why,
             sources=source_status(connection),
+            **({"far_ends": frame("SELECT * FROM far_ends ORDER BY system_id")} if scope is not None else {}),
         )
     if data.systems.empty:
+        if scope is not None:
+            raise NoEstate(f"No system of {', '.join(sorted(scope))} is in the store yet: import your department's "
+                           "inventory on the Import page.")  # fmt: skip
         raise NoEstate(f"No inventory loaded in {db}: use the Import page or run `estate import FILE`.")
     return data
 
@@ -111,6 +130,38 @@ def freshness(sources: list, now: datetime | None = None, stale_after_hours: flo
             "Records": s.records, "Stale": hours > stale_after_hours,
         })  # fmt: skip
     return rows
+
+
+def returns_by_department(data: EstateData) -> pd.DataFrame:
+    """Return each department's return: systems, its latest import (file, when) and how complete it is.
+
+    Coverage: the shares of the department's systems with an observed run cost (cost lines, not imputed or
+    assumed), an observed legacy status (evidence, not the published prior) and a stated end of support.
+    """
+    systems = data.systems
+    latest = systems.sort_values("import_id").groupby("department").tail(1).set_index("department")
+    imports = data.imports.set_index("import_id")
+    rows = []
+    for department, group in systems.groupby("department"):
+        import_id = int(latest.loc[department, "import_id"])
+        record = {"Department": department, "Systems": len(group),
+                  "Latest file": imports.loc[import_id, "file_name"] if import_id in imports.index else "",
+                  "Imported (UTC)": imports.loc[import_id, "imported_at"] if import_id in imports.index else None,
+                  "End of support stated": float(group["end_of_support"].notna().mean())}  # fmt: skip
+        if data.analysed:
+            assessed = data.assessment[data.assessment["department"] == department]
+            record["Run cost observed"] = float(assessed["cost_basis"].eq("observed").mean()) if len(assessed) else 0.0
+            record["Legacy status observed"] = (
+                float(assessed["legacy_status"].ne("assumed").mean()) if len(assessed) else 0.0
+            )
+        rows.append(record)
+    return pd.DataFrame(rows)
+
+
+def access_log(db: Path, limit: int = 500) -> pd.DataFrame:
+    """Return the latest lines of the access log (who saw or changed what), newest first."""
+    with connect(db, read_only=True) as connection:
+        return connection.sql(f"SELECT * FROM access_log ORDER BY logged_at DESC LIMIT {int(limit)}").df()
 
 
 def require_analysis(data: EstateData) -> None:
@@ -314,7 +365,7 @@ def system_profile(data: EstateData, system_id: str) -> SystemProfile:
     assessment = data.results.get("system_assessment", pd.DataFrame(columns=["system_id"]))
     assessment = assessment[assessment["system_id"] == system_id]
     row = assessment.iloc[0].to_dict() if len(assessment) else {}
-    names = data.systems.set_index("system_id")[["name", "department"]]
+    names = data.names()
     return SystemProfile(
         system_id=system_id,
         name=str(record.get("name") or ""),
@@ -377,9 +428,9 @@ def neighbourhood(data: EstateData, system_id: str, hops: int = 1) -> tuple[pd.D
     nodes = pd.DataFrame({"system_id": list(placed), "x": list(placed.values())})
     nodes["y"] = nodes.groupby("x").cumcount()
     nodes["y"] = nodes["y"] - nodes.groupby("x")["y"].transform("max") / 2.0
-    names = data.systems.set_index("system_id")[["name", "department"]]
+    names = data.names()
     nodes = nodes.join(names, on="system_id")
-    nodes["in_inventory"] = nodes["name"].notna() | nodes["system_id"].isin(data.systems["system_id"])
+    nodes["in_inventory"] = nodes["name"].notna() | nodes["system_id"].isin(names.index)
     nodes["name"] = nodes["name"].fillna("(not in the inventory)")
     short = nodes["name"].str.slice(0, 26) + np.where(nodes["name"].str.len() > 26, "…", "")
     nodes["label"] = nodes["system_id"] + "\n" + short
@@ -443,11 +494,12 @@ def code_label(code: object) -> str:
     return labels.get(text, text.replace("_", " ").capitalize()) if text else ""
 
 
-def scenario_inputs(db: Path):
-    """Return the cost model's stored inputs (pipeline.run.ModelInputs), read-only, for what-if runs."""
+def scenario_inputs(db: Path, scope: frozenset[str] | None = None):
+    """Return the cost model's stored inputs (pipeline.run.ModelInputs) of the scope, read-only, for what-if runs."""
     from pipeline.run import load_inputs
 
     with connect(db, read_only=True) as connection:
+        apply_scope(connection, scope)
         return load_inputs(connection)
 
 

@@ -209,12 +209,14 @@ csv_column.download_button(
     csv_text(readable_frame(view[KEY + MORE], CODES)).encode("utf-8"),
     file_name="estate_candidates.csv",
     mime="text/csv",
+    on_click=ui.log_view,
+    args=("Candidates", "downloaded", "estate_candidates.csv"),
 )
 if workbook_column.button("Prepare the finance workbook (xlsx) with these weights"):
     from reporting.export import export_finance_workbook
 
     with st.spinner("Writing the workbook…"), tempfile.TemporaryDirectory() as folder:
-        out = export_finance_workbook(ui.db_path(), Path(folder) / "estate_finance.xlsx", weights)
+        out = export_finance_workbook(ui.result_source(), Path(folder) / "estate_finance.xlsx", weights)
         st.session_state["finance_workbook"] = out.read_bytes()
 if "finance_workbook" in st.session_state:
     workbook_column.download_button(
@@ -222,4 +224,6 @@ if "finance_workbook" in st.session_state:
         st.session_state["finance_workbook"],
         file_name="estate_finance.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click=ui.log_view,
+        args=("Candidates", "downloaded", "estate_finance.xlsx"),
     )

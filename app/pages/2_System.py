@@ -25,7 +25,13 @@ choices = system_choices(data)
 names = data.systems.set_index("system_id")["name"].to_dict()
 wanted = st.query_params.get("system")
 unknown = bool(wanted) and wanted not in choices
-if unknown:  # never another system in its place
+if unknown and ui.scope() is not None and ui.in_store(wanted):  # another department's: named as such, no more
+    ui.log_view("System", "refused", f"{wanted}: not in the user's departments")
+    st.warning(
+        f"**{ui.plain(wanted)}** is not in your departments: you see the systems of "
+        f"{', '.join(ui.scope())}. Choose one below, or find it by name in the sidebar."
+    )
+elif unknown:  # never another system in its place
     st.warning(
         f"**{ui.plain(wanted)}** is unknown: no system with that ID is in this estate's inventory. "
         "Choose one below, or find it by name in the sidebar."

@@ -75,7 +75,7 @@ def plan(key: tuple, budget: float, capacity: int, years: int) -> dict:
 
     from pipeline.roadmap import plan_from_store
 
-    return plan_from_store(ui.db_path(), np.full(years, budget), capacity, first_year, time_limit=20).as_json()
+    return plan_from_store(ui.result_source(), np.full(years, budget), capacity, first_year, time_limit=20).as_json()
 
 
 st.caption(
@@ -87,8 +87,8 @@ left_column, right_column = st.columns(2)
 settings_a = plan_ui(left_column, "a", default_budget, 5)
 settings_b = plan_ui(right_column, "b", default_budget * 2, 10)
 axis_years = (first_year, first_year + max(settings_a[2], settings_b[2]))
-draw_plan(left_column, plan(ui.fingerprint(), *settings_a), "Plan A", axis_years)
-draw_plan(right_column, plan(ui.fingerprint(), *settings_b), "Plan B", axis_years)
+draw_plan(left_column, plan((ui.fingerprint(), ui.scope()), *settings_a), "Plan A", axis_years)
+draw_plan(right_column, plan((ui.fingerprint(), ui.scope()), *settings_b), "Plan B", axis_years)
 
 st.subheader("What is worth knowing")
 information = data.results["information_parameters"]

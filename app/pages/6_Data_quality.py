@@ -5,7 +5,7 @@ import streamlit as st
 
 from app import ui
 from reporting.text import csv_text
-from reporting.views import freshness, issue_table
+from reporting.views import access_log, freshness, issue_table, returns_by_department
 
 ui.page(
     "Data quality",
@@ -70,6 +70,8 @@ else:
         csv_text(issues).encode("utf-8"),
         file_name="estate_import_issues.csv",
         mime="text/csv",
+        on_click=ui.log_view,
+        args=("Data quality", "downloaded", "estate_import_issues.csv"),
     )
 
 if "graph_findings" in data.results and len(data.results["graph_findings"]):
@@ -85,3 +87,40 @@ if "graph_findings" in data.results and len(data.results["graph_findings"]):
             "detail": st.column_config.TextColumn("Detail", width="large"),
         },
     )
+
+signed_in = ui.grant()
+if signed_in is None or signed_in.role in ("centre", "reviewer"):
+    st.subheader("Returns by department")
+    st.caption("Each department's systems, its latest import and how complete it is: the shares of its systems "
+               "with an observed run cost, an observed legacy status and a stated end of support.")  # fmt: skip
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(returns_by_department(data), hide_index=True, column_config={
+        "Run cost observed": percent, "Legacy status observed": percent, "End of support stated": percent,
+        "Imported (UTC)": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
+    })  # fmt: skip
+if signed_in is not None and signed_in.role == "centre":
+    st.subheader("Access log")
+    st.caption("Who signed in, what each opened or downloaded, and every import, newest first (the latest 500).")
+    st.dataframe(access_log(ui.db_path()), hide_index=True)
+
+if data.analysed:
+    st.subheader("The report")
+    st.caption("The reproducible report of what this page's estate shows (report.html, its data tables as csv and "
+               "Parquet, manifest.json), as `estate report` writes it, without the PDF; in a department's view, of "
+               "that department alone.")  # fmt: skip
+    if st.button("Prepare the report (zip)"):
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        from reporting.report import build_report
+
+        with st.spinner("Writing the report…"), tempfile.TemporaryDirectory() as folder:
+            build_report(ui.result_source(), Path(folder) / "report", pdf=False)
+            archive = shutil.make_archive(str(Path(folder) / "estate_report"), "zip", Path(folder) / "report")
+            st.session_state["report_zip"] = Path(archive).read_bytes()
+    if "report_zip" in st.session_state:
+        st.download_button(
+            "Download the report (zip)", st.session_state["report_zip"], file_name="estate_report.zip",
+            mime="application/zip", on_click=ui.log_view, args=("Data quality", "downloaded", "estate_report.zip"),
+        )  # fmt: skip

@@ -20,6 +20,7 @@ from estate.profile_builder import (
     suggest_profile,
     uploaded_profile,
 )
+from estate.returns import out_of_scope
 from estate.schema import TABLES
 from estate.store import StoreError, validate_files
 from estate.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, UploadError, stage_uploads
@@ -31,6 +32,13 @@ ui.page(
     "Add or update inventories. Each file is checked first; nothing is stored until you commit, and a file "
     "with any error stores nothing.",
 )
+signed_in = ui.grant()
+if signed_in is not None and signed_in.read_only:
+    st.info("A reviewer reads the estate and its reports; imports are the departments' and the centre's.")
+    st.stop()
+if signed_in is not None and signed_in.departments is not None:
+    st.caption(f"Your return: systems of {', '.join(sorted(signed_in.departments))} only (rows of any other "
+               "department are refused, located).")  # fmt: skip
 st.markdown(
     f"Accepted: {', '.join(ALLOWED_SUFFIXES)} — at most **{LIMIT_MB} MB per file**. "
     "A workbook's sheets are Systems, Interfaces and Costs (download a blank one below); "
@@ -69,6 +77,17 @@ if not uploads:
     st.stop()
 
 
+def stored_departments() -> dict[str, str]:
+    """Return system_id -> department of the stored systems (the whole store: a return is checked against it)."""
+    from estate.store import connect
+
+    if not ui.db_path().exists():
+        return {}
+    with connect(ui.db_path(), read_only=True) as connection:
+        return dict(connection.execute("SELECT system_id, arg_max(department, import_id) FROM systems "
+                                       "GROUP BY system_id").fetchall())  # fmt: skip
+
+
 def commit(paths: list[Path], names: list[str], validated: list, profile) -> None:
     """Store the checked files and analyse again with the recorded settings: both, or neither."""
     from dependency_graph import EmptyEstate
@@ -77,7 +96,11 @@ def commit(paths: list[Path], names: list[str], validated: list, profile) -> Non
     db = ui.db_path()
     try:
         with st.spinner("Storing and analysing…"):
-            summaries, _, analysis = import_and_analyse(db, paths, profile, names=names, validated=validated)
+            access = None
+            if signed_in is not None:
+                access = (signed_in.who, signed_in.role, ", ".join(sorted(signed_in.departments or ())))
+            summaries, _, analysis = import_and_analyse(db, paths, profile, names=names, validated=validated,
+                                                        access=access)  # fmt: skip
     except ImportRejected as rejected:
         st.error(f"Rejected: {len(rejected.issues):,} problem(s); nothing was stored.")
         return
@@ -171,7 +194,10 @@ with tempfile.TemporaryDirectory(prefix="estate-upload-") as folder:
     def validate(profile):
         # each file is read in a child process with memory and time limits (estate.isolation): whatever an
         # upload does to the reader costs its uploader an error, never the server everyone shares
-        return validate_files(paths, profile, names=names, db=ui.db_path(), isolated=True)
+        results, issues = validate_files(paths, profile, names=names, db=ui.db_path(), isolated=True)
+        if signed_in is not None and signed_in.departments is not None:
+            issues = issues + out_of_scope(results, signed_in.departments, stored_departments())
+        return results, issues
 
     results, issues = validate(base)
     st.subheader("Columns recognised")
