@@ -75,8 +75,9 @@ def grant():
     path = access_path()
     if not path:
         return None
-    if "grant" in st.session_state and st.user.is_logged_in:
-        return st.session_state["grant"]
+    kept = st.session_state.get("grant")
+    if kept is not None and st.user.is_logged_in and kept.who == str(st.user.get("email") or st.user.get("sub") or ""):
+        return kept  # the same person as when the grant was made (never another's, after a sign-out and in)
     access = _access_file(path, int(Path(path).stat().st_mtime_ns))
     if not st.user.is_logged_in:
         st.info(SIGNED_OUT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -142,17 +143,29 @@ def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
         _IN_TRANSACTION.discard(key)
 
 
+LOCK_WAIT_SECONDS = 5.0  # another process's short read or write: waited for, then "in use" named
+
+
 @contextmanager
 def _open(path: Path, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-    try:
-        connection = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        text = str(exc)
-        if "lock" in text.lower():
-            raise StoreError(f"{path}: the database is in use by another process: retry when it has finished") from None
-        raise StoreError(f"{path}: cannot open the database: {text.splitlines()[0]}") from None
-    except duckdb.Error as exc:
-        raise StoreError(f"{path}: cannot open the database: {str(exc).splitlines()[0]}") from None
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.05
+    while True:
+        try:
+            connection = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise StoreError(f"{path}: cannot open the database: {text.splitlines()[0]}") from None
+            if time.monotonic() > deadline:  # a reader's moment, or another write, is over in well under this
+                raise StoreError(
+                    f"{path}: the database is in use by another process: retry when it has finished"
+                ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+        except duckdb.Error as exc:
+            raise StoreError(f"{path}: cannot open the database: {str(exc).splitlines()[0]}") from None
     try:
         yield connection
     finally:
