@@ -48,6 +48,11 @@ class Grant:
     who: str  # the person's email (or subject) as the access log records them
 
     @property
+    def departments_text(self) -> str:
+        """Return the grant's departments as the access log records them ('' for every department)."""
+        return ", ".join(sorted(self.departments or ()))
+
+    @property
     def read_only(self) -> bool:
         """Return True when the role may not import (reviewers)."""
         return self.role == "reviewer"
@@ -102,7 +107,7 @@ class AccessFile:
 
     def grant(self, user: Mapping[str, object]) -> Grant | None:
         """Return what the signed-in user may see (the first matching rule), or None: no access."""
-        who = str(user.get("email") or user.get("sub") or "")
+        who = identity(user)
         for position, rule in enumerate(self.rules, start=1):
             if rule.matches(user):
                 scope = frozenset(rule.departments) if rule.role == "department" else None
@@ -140,6 +145,11 @@ def _from_environment(path: Path, table: dict, where: str = "auth") -> dict:
             value = os.environ[name]
         resolved[key] = value
     return resolved
+
+
+def identity(user: Mapping[str, object]) -> str:
+    """Return how the access log and a grant name a signed-in person: their email, else the subject claim."""
+    return str(user.get("email") or user.get("sub") or "")
 
 
 def _auth(path: Path, auth: object) -> dict:

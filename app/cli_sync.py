@@ -134,28 +134,33 @@ def status_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Show every synced source: when it was last synced, what changed, and whether it is stale (exit 1 if so)."""
+    from datetime import UTC, datetime
+
     from estate.sync import source_status
 
     db_path = db or default_db_path()
     try:
         with connect(db_path, read_only=True) as connection:
-            statuses = source_status(connection, stale_after_hours=stale_after)
+            statuses = source_status(connection)
     except StoreError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
+    now = datetime.now(UTC).replace(tzinfo=None)
+    stale = [s.stale(now, stale_after) for s in statuses]
     if as_json:
         typer.echo(strict_json([{**s.__dict__, "last_synced_at": s.last_synced_at.isoformat(),
-                                 "last_changed_at": s.last_changed_at.isoformat() if s.last_changed_at else None}
-                                for s in statuses]))  # fmt: skip
+                                 "last_changed_at": s.last_changed_at.isoformat() if s.last_changed_at else None,
+                                 "stale": flag, "age_hours": s.age_hours(now)}
+                                for s, flag in zip(statuses, stale, strict=True)]))  # fmt: skip
     elif not statuses:
         typer.echo(f"{db_path}: no live source synced yet (estate sync servicenow | leanix)")
-    for s in statuses if not as_json else ():
+    for s, flag in zip(statuses, stale, strict=True) if not as_json else ():
         changes = ", ".join(f"{n:,} {k}" for k, n in s.changes.items())
-        flag = f"  STALE: older than {stale_after:g} h" if s.stale else ""
+        shown = f"  STALE: older than {stale_after:g} h" if flag else ""
         typer.echo(f"{s.source}: {s.records:,} records, last synced {s.last_synced_at:%Y-%m-%d %H:%M} UTC "
-                   f"({s.age_hours:,.1f} h ago), last change ({changes}) at "
-                   f"{s.last_changed_at:%Y-%m-%d %H:%M} UTC{flag}")  # fmt: skip
-    if any(s.stale for s in statuses):
+                   f"({s.age_hours(now):,.1f} h ago), last change ({changes}) at "
+                   f"{s.last_changed_at:%Y-%m-%d %H:%M} UTC{shown}")  # fmt: skip
+    if any(stale):
         raise typer.Exit(1)
 
 

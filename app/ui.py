@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from pathlib import Path
 
 import altair as alt
@@ -75,8 +74,10 @@ def grant():
     path = access_path()
     if not path:
         return None
+    from app.access import identity
+
     kept = st.session_state.get("grant")
-    if kept is not None and st.user.is_logged_in and kept.who == str(st.user.get("email") or st.user.get("sub") or ""):
+    if kept is not None and st.user.is_logged_in and kept.who == identity(st.user):
         return kept  # the same person as when the grant was made (never another's, after a sign-out and in)
     access = _access_file(path, int(Path(path).stat().st_mtime_ns))
     if not st.user.is_logged_in:
@@ -86,7 +87,7 @@ def grant():
     claims = st.user.to_dict()
     found = access.grant(claims)
     if found is None:
-        who = str(claims.get("email") or claims.get("sub") or "unknown")
+        who = identity(claims) or "unknown"
         log_access(who, "none", "", "", "refused", "no [[access]] rule matches")
         st.error(f"No access: {who} is signed in, but no rule of this deployment's access file matches. Ask the "
                  "centre's administrator to add one.")  # fmt: skip
@@ -108,14 +109,7 @@ def log_access(who: str, role: str, departments: str, page_name: str, action: st
 
     path = db_path()
     before = _fingerprint(path)
-    for attempt in range(10):
-        try:
-            record_access(path, who, role, departments, page_name, action, detail)
-            break
-        except StoreError:  # another session's read or the CLI holds the store: wait and try again
-            if attempt == 9:
-                raise
-            time.sleep(0.1 * (attempt + 1))
+    record_access(path, who, role, departments, page_name, action, detail)  # the store waits out a reader's lock
     after = _fingerprint(path)
     _ALIASES[after] = _ALIASES.get(before, before)
 
@@ -132,7 +126,7 @@ def log_view(page_name: str, action: str = "viewed", detail: str = "") -> None:
     if action == "viewed" and st.session_state.get(key):
         return
     st.session_state[key] = True
-    log_access(found.who, found.role, ", ".join(sorted(found.departments or ())), page_name, action, detail)
+    log_access(found.who, found.role, found.departments_text, page_name, action, detail)
 
 
 def in_store(system_id: str) -> bool:

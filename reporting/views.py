@@ -115,7 +115,7 @@ def freshness(sources: list, now: datetime | None = None, stale_after_hours: flo
     now = now or datetime.now(UTC).replace(tzinfo=None)
     rows = []
     for s in sources:
-        hours = (now - s.last_synced_at).total_seconds() / 3600
+        hours = s.age_hours(now)
         ago = (
             f"{hours * 60:,.0f} minutes"
             if hours < 1
@@ -127,7 +127,7 @@ def freshness(sources: list, now: datetime | None = None, stale_after_hours: flo
         rows.append({
             "Source": s.source, "Last synced (UTC)": f"{s.last_synced_at:%d/%m/%Y %H:%M}", "Age": f"{ago} ago",
             "Last change": f"{changes} at {s.last_changed_at:%d/%m/%Y %H:%M}" if s.last_changed_at else changes,
-            "Records": s.records, "Stale": hours > stale_after_hours,
+            "Records": s.records, "Stale": s.stale(now, stale_after_hours),
         })  # fmt: skip
     return rows
 

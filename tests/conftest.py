@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -30,6 +31,21 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[
             sheet.sheet_state = "hidden"
     workbook.save(path)
     return path
+
+
+def analysed_sample(folder: Path, systems: int, seed: int, draws: int, as_of: date = date(2026, 1, 1)) -> Path:
+    """Write the synthetic sample into `folder`, import it into folder/estate.duckdb and analyse it (seed 0)."""
+    from estate.sample import write_sample
+    from estate.store import import_files
+    from pipeline.run import analyse
+    from pipeline.settings import AnalysisSettings
+
+    workbook = folder / "sample.xlsx"
+    write_sample(workbook, systems=systems, seed=seed)
+    db = folder / "estate.duckdb"
+    import_files(db, [workbook])
+    analyse(db, AnalysisSettings(as_of, seed=0, draws=draws))
+    return db
 
 
 def systems_rows(n: int = 3, prefix: str = "S", department: str = "Dept A") -> list[list[object]]:

@@ -22,7 +22,7 @@ from estate.uploads import MAX_UPLOAD_BYTES, UploadError, display_name, stage_up
 from pipeline.run import analyse
 from pipeline.settings import AnalysisSettings, load_parameters
 from tests.browser import CHROMIUM_FLAGS, running_app
-from tests.conftest import ESTATE, run_estate, snapshot
+from tests.conftest import ESTATE, analysed_sample, run_estate, snapshot
 
 APP = Path(__file__).parents[1] / "app"
 PAGES = {
@@ -41,13 +41,7 @@ AS_OF = date(2026, 1, 1)
 @pytest.fixture(scope="module")
 def estate_db(tmp_path_factory) -> Path:
     """A small analysed estate: the synthetic sample with 80 systems."""
-    folder = tmp_path_factory.mktemp("app")
-    workbook = folder / "sample.xlsx"
-    write_sample(workbook, systems=80, seed=7)
-    db = folder / "estate.duckdb"
-    import_files(db, [workbook])
-    analyse(db, AnalysisSettings(AS_OF, seed=0, draws=200))
-    return db
+    return analysed_sample(tmp_path_factory.mktemp("app"), systems=80, seed=7, draws=200, as_of=AS_OF)
 
 
 def open_page(name: str, db: Path, monkeypatch) -> AppTest:

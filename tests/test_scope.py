@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -10,26 +9,18 @@ import numpy as np
 import openpyxl
 import pytest
 
-from estate.sample import write_sample
-from estate.store import connect, import_files
+from estate.store import connect
 from pipeline.results import RESULT_TABLES, ResultSource
 from pipeline.roadmap import plan_from_store
-from pipeline.run import analyse
 from pipeline.scope import ESTATE_LEVEL, HIDDEN, apply_scope
-from pipeline.settings import AnalysisSettings
 from reporting.export import export_finance_workbook
 from reporting.views import headline, load_estate, scenario_inputs
+from tests.conftest import analysed_sample
 
 
 @pytest.fixture(scope="module")
 def estate_db(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("scope")
-    workbook = folder / "sample.xlsx"
-    write_sample(workbook, systems=90, seed=11)
-    db = folder / "estate.duckdb"
-    import_files(db, [workbook])
-    analyse(db, AnalysisSettings(date(2026, 1, 1), seed=0, draws=200))
-    return db
+    return analysed_sample(tmp_path_factory.mktemp("scope"), systems=90, seed=11, draws=200)
 
 
 def departments(db: Path) -> list[str]:

@@ -20,18 +20,14 @@ import subprocess
 import sys
 import time
 import zipfile
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
 
-from estate.sample import write_sample
-from estate.store import import_files
-from pipeline.run import analyse
-from pipeline.settings import AnalysisSettings
 from tests.browser import CHROMIUM_FLAGS
+from tests.conftest import analysed_sample
 
 ROOT = Path(__file__).parents[1]
 OIDC_MODULE = ROOT / ".cache/oidc/node_modules/oidc-provider/lib/index.js"
@@ -75,11 +71,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     folder = tmp_path_factory.mktemp("signin")
-    workbook = folder / "sample.xlsx"
-    write_sample(workbook, systems=60, seed=3)
-    db = folder / "estate.duckdb"
-    import_files(db, [workbook])
-    analyse(db, AnalysisSettings(date(2026, 1, 1), seed=0, draws=100))
+    db = analysed_sample(folder, systems=60, seed=3, draws=100)
     with duckdb.connect(str(db), read_only=True) as connection:
         rows = connection.execute("SELECT system_id, department FROM systems").fetchall()
     assert DEPARTMENT in {d for _, d in rows}

@@ -318,9 +318,9 @@ def test_each_synced_row_leads_to_its_record_and_update_time(servicenow, tmp_pat
     assert found == {"source": f"servicenow {servicenow.url}", "table": APPS, "record_id": ids["apps"][0],
                      "updated_on": record["sys_updated_on"]}  # fmt: skip
     assert statuses[0].records == 10 and statuses[0].changes == {"added": 10, "updated": 0, "removed": 0}
-    old = source_status(duckdb.connect(str(db), read_only=True), now=datetime.now(UTC).replace(tzinfo=None)
-                        + timedelta(hours=30))  # fmt: skip
-    assert old[0].stale
+    later = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=30)
+    old = source_status(duckdb.connect(str(db), read_only=True))
+    assert old[0].stale(later) and not old[0].stale()
 
 
 def test_sync_analyse_status_report_and_verify(servicenow, tmp_path):

@@ -98,7 +98,7 @@ def commit(paths: list[Path], names: list[str], validated: list, profile) -> Non
         with st.spinner("Storing and analysing…"):
             access = None
             if signed_in is not None:
-                access = (signed_in.who, signed_in.role, ", ".join(sorted(signed_in.departments or ())))
+                access = (signed_in.who, signed_in.role, signed_in.departments_text)
             summaries, _, analysis = import_and_analyse(db, paths, profile, names=names, validated=validated,
                                                         access=access)  # fmt: skip
     except ImportRejected as rejected:

@@ -26,6 +26,7 @@ from estate.issues import Issue
 from estate.readers import column_letter
 from estate.records import ABOUT, SYNC_SHEET, SyncRecord
 from estate.store import ImportSummary, connect, import_into, transaction
+from estate.sync.http import Http
 from estate.validation import validate_file
 
 RECONCILE_EVERY = 10  # the full ID list is read at least every this many syncs (and on the first): a source's own
@@ -43,6 +44,11 @@ class Sheet:
     fields: list[str]  # the source's field behind each column (issues name it, not the column letter)
     rows: list[tuple[str, list[str]]]  # (record ID, cells)
 
+    @property
+    def title(self) -> str:
+        """Return the sheet's name as a workbook holds it (Excel's 31 characters)."""
+        return self.name[:31]
+
 
 @dataclass
 class Fetched:
@@ -52,27 +58,31 @@ class Fetched:
     cursors: dict[str, str] = field(default_factory=dict)
     present: dict[str, set[str]] = field(default_factory=dict)  # table -> every ID at the source (reconciled)
     removed: set[tuple[str, str]] = field(default_factory=set)  # records the source says are gone (archived)
-    requests: int = 0
-    throttled: int = 0
-    waited: float = 0.0
 
 
 class Source:
-    """A live source: fetch what changed, render the mirror as the export's sheets."""
+    """A live source: fetch what changed through its client (`http`), render the mirror as the export's sheets."""
 
     kind = ""
     label = ""
     reconcile_every = RECONCILE_EVERY
     url = ""
-    file_name = ""
     profile = None
+    http: Http
 
     def tables(self) -> dict[str, str]:
         """Return estate table -> the source's table or fact-sheet type."""
         raise NotImplementedError
 
     def fetch(self, cursors: dict[str, str], reconcile: bool) -> Fetched:
-        """Return what changed since the cursors."""
+        """Return what changed since the cursors (the source's `read`), closing the connections after."""
+        try:
+            return self.read(cursors, reconcile)
+        finally:
+            self.http.close()
+
+    def read(self, cursors: dict[str, str], reconcile: bool) -> Fetched:
+        """Return what changed since the cursors, and every ID when `reconcile`."""
         raise NotImplementedError
 
     def render(self, mirror: dict[tuple[str, str], tuple[str, dict]]) -> list[Sheet]:
@@ -95,13 +105,13 @@ class Source:
         """Return the source's identity in the store: kind and URL."""
         return f"{self.kind} {self.url}"
 
-
-def source_file_name(kind: str, url: str) -> str:
-    """Return the name the source's imports carry (the workbook the report ships and `estate verify` re-imports)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "source").replace(":", "-")
-    port = f"-{parts.port}" if parts.port else ""
-    return f"{kind}-{host}{port}.xlsx"
+    @property
+    def file_name(self) -> str:
+        """Return the name the source's imports carry (the workbook the report ships, `estate verify` re-imports)."""
+        parts = urlsplit(self.url)
+        host = (parts.hostname or "source").replace(":", "-")
+        port = f"-{parts.port}" if parts.port else ""
+        return f"{self.kind}-{host}{port}.xlsx"
 
 
 @dataclass
@@ -152,8 +162,9 @@ def sync(db: Path, source: Source, reconcile: bool = False, reconcile_every: int
     full = reconcile or state["syncs"] == 0 or state["since_reconcile"] + 1 >= every
     fetched = source.fetch({} if state["syncs"] == 0 else state["cursors"], full)
     mirror = dict(state["mirror"])
-    summary = SyncSummary(source.key, "unchanged", reconciled=full and state["syncs"] > 0)
-    summary.requests, summary.throttled, summary.waited = fetched.requests, fetched.throttled, fetched.waited
+    http = source.http  # its counts: requests made, 429s waited out and for how long
+    summary = SyncSummary(source.key, "unchanged", reconciled=full and state["syncs"] > 0, requests=http.requests,
+                          throttled=http.throttled, waited=http.waited)  # fmt: skip
     gone = {
         k for k in set(mirror) | set(fetched.records)
         if k in fetched.removed or (k[0] in fetched.present and k[1] not in fetched.present[k[0]])
@@ -172,28 +183,30 @@ def sync(db: Path, source: Source, reconcile: bool = False, reconcile_every: int
     record = SyncRecord(removed=[(tables.get(k[0], k[0]), k[1], source.describe(mirror[k][1])) for k in removed])
     for key in removed:
         del mirror[key]
-    sheets = source.render(mirror)
     cursors = state["cursors"] | {t: c for t, c in fetched.cursors.items() if c}
     since = 0 if full else state["since_reconcile"] + 1
     if not summary.changed and state["import_id"] is not None:
         with connect(db) as connection, transaction(connection):
             _record_source(connection, source, cursors, state["syncs"] + 1, since, summary, changed=False)
         return summary
+    sheets = source.render(mirror)
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     about = [source.label, source.url, now.isoformat(sep=" "), str(len(summary.added)), str(len(summary.updated)),
              str(len(summary.removed)), str(len(mirror))]  # fmt: skip
     record.about = dict(zip(ABOUT, about, strict=True))
+    placed = {}  # (estate table, record ID) -> (sheet, row): the workbook's rows, and the mirror's provenance
     for sheet in sheets:
-        name = sheet.name[:31]
-        record.records.update({(name, row): record_id for row, (record_id, _) in enumerate(sheet.rows, start=2)})
-        record.fields.update({(name, column_letter(i)): f for i, f in enumerate(sheet.fields)})
+        placed.update({(sheet.table, record_id): (sheet.title, row) for row, (record_id, _) in
+                       enumerate(sheet.rows, start=2)})  # fmt: skip
+        record.fields.update({(sheet.title, column_letter(i)): f for i, f in enumerate(sheet.fields)})
+    record.records = {where: record_id for (_, record_id), where in placed.items()}
     with tempfile.TemporaryDirectory(prefix="estate-sync-") as folder:
         path = Path(folder) / source.file_name
         _write_workbook(path, sheets, record)
         result = validate_file(path, source.profile, display_name=source.file_name)
         with connect(db) as connection, transaction(connection):
             summaries, issues = import_into(connection, [result])
-            _store_mirror(connection, source, sheets, mirror)
+            _store_mirror(connection, source, placed, mirror)
             summary.status, summary.imported, summary.issues = summaries[0].status, summaries[0], issues
             _record_source(connection, source, cursors, state["syncs"] + 1, since, summary, changed=True,
                            import_id=summaries[0].import_id)  # fmt: skip
@@ -233,7 +246,7 @@ def _write_workbook(path: Path, sheets: list[Sheet], record: SyncRecord) -> None
     )
     workbook.set_properties({"created": datetime(2000, 1, 1)})  # not the time of writing: the digest is the content's
     for sheet in sheets:
-        worksheet = workbook.add_worksheet(sheet.name[:31])
+        worksheet = workbook.add_worksheet(sheet.title)
         for column, header in enumerate(sheet.headers):
             worksheet.write_string(0, column, header)
         for row, (_, cells) in enumerate(sheet.rows, start=1):
@@ -263,11 +276,9 @@ def synced_workbook(content: bytes) -> dict[str, str] | None:
     return about if set(ABOUT) <= set(about) else None
 
 
-def _store_mirror(connection: duckdb.DuckDBPyConnection, source: Source, sheets: list[Sheet], mirror: dict) -> None:
+def _store_mirror(connection: duckdb.DuckDBPyConnection, source: Source, placed: dict, mirror: dict) -> None:
     connection.execute("DELETE FROM sync_records WHERE source = ?", [source.key]).fetchall()
     tables = source.tables()
-    placed = {(s.table, record_id): (s.name[:31], row) for s in sheets for row, (record_id, _) in
-              enumerate(s.rows, start=2)}  # fmt: skip
     rows = [
         (
             source.key,
@@ -318,19 +329,22 @@ class SourceStatus:
     kind: str
     url: str
     file_name: str
-    last_synced_at: datetime
+    last_synced_at: datetime  # UTC, naive
     last_changed_at: datetime | None
     changes: dict[str, int]
     records: int
-    stale: bool
-    age_hours: float
+
+    def age_hours(self, now: datetime | None = None) -> float:
+        """Return the hours since the source was last synced (at `now`, UTC; the time of asking by default)."""
+        return ((now or datetime.now(UTC).replace(tzinfo=None)) - self.last_synced_at).total_seconds() / 3600
+
+    def stale(self, now: datetime | None = None, after_hours: float = STALE_AFTER_HOURS) -> bool:
+        """Return True when the source was last synced more than `after_hours` ago."""
+        return self.age_hours(now) > after_hours
 
 
-def source_status(
-    connection: duckdb.DuckDBPyConnection, now: datetime | None = None, stale_after_hours: float = STALE_AFTER_HOURS
-) -> list[SourceStatus]:
-    """Return every synced source: when last synced, what its last change was, whether it is older than allowed."""
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+def source_status(connection: duckdb.DuckDBPyConnection) -> list[SourceStatus]:
+    """Return every synced source: when last synced, what its last change was, how many records it holds."""
     tables = {r[0] for r in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if "sync_sources" not in tables:
         return []
@@ -338,12 +352,10 @@ def source_status(
         "SELECT s.source, s.kind, s.url, s.file_name, s.last_synced_at, s.last_changed_at, s.last_changes, "
         "(SELECT count(*) FROM sync_records r WHERE r.source = s.source) FROM sync_sources s ORDER BY s.source"
     ).fetchall()
-    statuses = []
-    for source, kind, url, file_name, synced, changed, changes, records in rows:
-        age = (now - synced).total_seconds() / 3600
-        statuses.append(SourceStatus(source, kind, url, file_name, synced, changed, json.loads(changes or "{}"),
-                                     records, age > stale_after_hours, age))  # fmt: skip
-    return statuses
+    return [
+        SourceStatus(source, kind, url, file_name, synced, changed, json.loads(changes or "{}"), records)
+        for source, kind, url, file_name, synced, changed, changes, records in rows
+    ]
 
 
 def record_provenance(connection: duckdb.DuckDBPyConnection, file_name: str, sheet: str, row: int) -> dict | None:

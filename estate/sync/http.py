@@ -80,10 +80,10 @@ class Http:
         auth: httpx.Auth | tuple[str, str] | None = None,
         headers: dict[str, str] | None = None,
         ca_bundle: Path | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
         self.label = label
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep
         self.requests = 0
         self.throttled = 0
         self.waited = 0.0

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from estate.mapping import MappingProfile, builtin_profile
-from estate.sync.core import Fetched, Sheet, Source, source_file_name
+from estate.sync.core import Fetched, Sheet, Source
 from estate.sync.http import Http, SyncError, SyncUsageError, checked_url
 
 PAGE_SIZE = 100
@@ -77,43 +77,35 @@ class LeanIX(Source):
         self.token = environ.get("LEANIX_API_TOKEN", "").strip()
         if not self.token:
             raise SyncUsageError("no LeanIX API token: set LEANIX_API_TOKEN (Administration > Technical Users)")
-        extra = {"sleep": sleep} if sleep else {}
-        self.http = Http(self.url, "LeanIX", headers={"Accept": "application/json"}, ca_bundle=ca_bundle, **extra)
+        self.http = Http(self.url, "LeanIX", headers={"Accept": "application/json"}, ca_bundle=ca_bundle, sleep=sleep)
         self.access = ""
         self.sorted = True  # False once the workspace answered out of updatedAt order: then every page is read
-        self.file_name = source_file_name(self.kind, self.url)
 
     def tables(self) -> dict[str, str]:
         """Return estate table -> fact-sheet type."""
         return {name: spec["type"] for name, spec in self.api.items()}
 
-    def fetch(self, cursors: dict[str, str], reconcile: bool) -> Fetched:
+    def read(self, cursors: dict[str, str], reconcile: bool) -> Fetched:
         """Return fact sheets updated since each type's cursor (all with none or when reconciling), and archived."""
         fetched = Fetched()
-        try:
-            self._authenticate()
-            for name, spec in self.api.items():
-                since = None if reconcile else cursors.get(name)
-                latest = cursors.get(name, "")
-                seen = set()
-                for node in self._nodes(spec["type"], NEWEST_FIRST, since):
-                    if node.get("status", "ACTIVE") == "ARCHIVED":
-                        fetched.removed.add((name, node["id"]))
-                        continue
-                    seen.add(node["id"])
-                    fetched.records.setdefault((name, node["id"]), (node.get("updatedAt") or "", node))
-                    latest = max(latest, node.get("updatedAt") or "")
-                fetched.cursors[name] = latest
-                if reconcile:
-                    fetched.present[name] = seen
-                for node in self._nodes(spec["type"], ARCHIVED, None):
-                    if node.get("status") == "ARCHIVED":  # a workspace that ignores the facet sends active ones too
-                        fetched.removed.add((name, node["id"]))
-        finally:
-            fetched.requests, fetched.throttled, fetched.waited = (
-                self.http.requests, self.http.throttled, self.http.waited
-            )  # fmt: skip
-            self.http.close()
+        self._authenticate()
+        for name, spec in self.api.items():
+            since = None if reconcile else cursors.get(name)
+            latest = cursors.get(name, "")
+            seen = set()
+            for node in self._nodes(spec["type"], NEWEST_FIRST, since):
+                if node.get("status", "ACTIVE") == "ARCHIVED":
+                    fetched.removed.add((name, node["id"]))
+                    continue
+                seen.add(node["id"])
+                fetched.records.setdefault((name, node["id"]), (node.get("updatedAt") or "", node))
+                latest = max(latest, node.get("updatedAt") or "")
+            fetched.cursors[name] = latest
+            if reconcile:
+                fetched.present[name] = seen
+            for node in self._nodes(spec["type"], ARCHIVED, None):
+                if node.get("status") == "ARCHIVED":  # a workspace that ignores the facet sends active ones too
+                    fetched.removed.add((name, node["id"]))
         return fetched
 
     def _authenticate(self) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from estate.mapping import MappingProfile, builtin_profile
-from estate.sync.core import Fetched, Sheet, Source, source_file_name
+from estate.sync.core import Fetched, Sheet, Source
 from estate.sync.http import Http, SyncError, SyncUsageError, checked_url
 
 PAGE_SIZE = 1000
@@ -63,34 +63,26 @@ class ServiceNow(Source):
         else:
             raise SyncUsageError(f"no ServiceNow credentials: set {CREDENTIALS} in the environment")
         headers["Accept"] = "application/json"
-        extra = {"sleep": sleep} if sleep else {}
-        self.http = Http(self.url, "ServiceNow", auth=auth, headers=headers, ca_bundle=ca_bundle, **extra)
-        self.file_name = source_file_name(self.kind, self.url)
+        self.http = Http(self.url, "ServiceNow", auth=auth, headers=headers, ca_bundle=ca_bundle, sleep=sleep)
 
     def tables(self) -> dict[str, str]:
         """Return estate table -> the instance's table it is read from."""
         return {name: spec["table"] for name, spec in self.api.items()}
 
-    def fetch(self, cursors: dict[str, str], reconcile: bool) -> Fetched:
+    def read(self, cursors: dict[str, str], reconcile: bool) -> Fetched:
         """Return the records updated since each table's cursor (all of them without one), and every ID if asked."""
         fetched = Fetched()
-        try:
-            for name, spec in self.api.items():
-                fields = ["sys_id", "sys_updated_on", *spec["fields"]]
-                latest = cursors.get(name, "")
-                for record in self._records(spec["table"], fields, cursors.get(name)):
-                    record_id = _value(record, "sys_id")
-                    updated = _value(record, "sys_updated_on")
-                    fetched.records[(name, record_id)] = (updated, record)  # a later page's state wins
-                    latest = max(latest, updated)
-                fetched.cursors[name] = latest
-                if reconcile:
-                    fetched.present[name] = set(self._ids(spec["table"]))
-        finally:
-            fetched.requests, fetched.throttled, fetched.waited = (
-                self.http.requests, self.http.throttled, self.http.waited
-            )  # fmt: skip
-            self.http.close()
+        for name, spec in self.api.items():
+            fields = ["sys_id", "sys_updated_on", *spec["fields"]]
+            latest = cursors.get(name, "")
+            for record in self._records(spec["table"], fields, cursors.get(name)):
+                record_id = _value(record, "sys_id")
+                updated = _value(record, "sys_updated_on")
+                fetched.records[(name, record_id)] = (updated, record)  # a later page's state wins
+                latest = max(latest, updated)
+            fetched.cursors[name] = latest
+            if reconcile:
+                fetched.present[name] = set(self._ids(spec["table"]))
         return fetched
 
     def _get(self, table: str, params: dict[str, str]) -> tuple[list[dict], bool]:
