@@ -36,7 +36,7 @@ acting now beats acting a year later. Discounting: 1 / (1 + discount_rate)^t (th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,12 +58,39 @@ def horizon(p: Params) -> int:
 
 
 @dataclass
+class ExtendedSupport:
+    """Extended support under business as usual, by year (costing.hidden.extended_support_premium t years on).
+
+    now is the component's value in year 0; from year 1 costing.hidden.extended_support_at(years + t, ...):
+    lines x share / (1 + share) while the vendor sells it, else 0.
+    """
+
+    now: np.ndarray
+    lines: np.ndarray
+    window: np.ndarray
+    microsoft: np.ndarray
+    years: np.ndarray
+
+    @classmethod
+    def none(cls, like: np.ndarray) -> ExtendedSupport:
+        """Return no extended support in any year, shaped like `like`."""
+        zeros = np.zeros_like(np.asarray(like, np.float64))
+        return cls(zeros, zeros, zeros, zeros, np.full_like(zeros, -np.inf))
+
+    def at(self, t: int, p: Params) -> np.ndarray:
+        """Return extended support in year t."""
+        from costing.hidden import extended_support_at
+
+        return self.now if t == 0 else extended_support_at(self.years + t, self.lines, self.window, self.microsoft, p)
+
+
+@dataclass
 class BusinessAsUsual:
     """Business as usual year by year (arrays: systems, or systems x draws)."""
 
     run: np.ndarray  # the ledger's run cost (includes the premium)
     premium: np.ndarray  # legacy premium now (every premium component)
-    extended_support: Callable[[int], np.ndarray]  # extended support in year t (0 once the vendor stops selling)
+    extended_support: ExtendedSupport  # extended support by year (0 once the vendor stops selling)
     ageing: np.ndarray  # the premium components that grow with age (support effort, scarce skills), now
     steady: np.ndarray  # hidden cost that stays as it is (workarounds, outages, change blocked)
     risk: np.ndarray  # the risk components now (security, service failure)
@@ -73,7 +100,8 @@ class BusinessAsUsual:
     def cash(self, t: int, p: Params) -> np.ndarray:
         """Return the BAU cash (ledger) cost in year t."""
         growth = (1.0 + p["legacy_cost_growth"]) ** np.minimum(float(t), p["legacy_cost_growth_years"])
-        extra = self.extended_support(t) - self.extended_support(0) + self.ageing * (growth - 1.0)
+        esu = self.extended_support
+        extra = esu.at(t, p) - esu.now + self.ageing * (growth - 1.0)
         return self.run + extra
 
     def hidden(self, t: int) -> np.ndarray:
@@ -93,30 +121,6 @@ class Flows:
     yearly_net: np.ndarray | None = None  # systems x T: the expected economic net flow of each year, discounted
 
 
-def _overlap(t: int, start: np.ndarray | float, stop: np.ndarray | float) -> np.ndarray:
-    """Return the part of year [t, t+1) inside [start, stop): min(max(min(stop, t+1) - max(start, t), 0), 1).
-
-    Clipped in place on the one new array (np.clip's values, NaN included, without its temporaries)."""
-    part = np.subtract(np.minimum(stop, t + 1.0), np.maximum(start, float(t)))
-    if not isinstance(part, np.ndarray):
-        return np.clip(part, 0.0, 1.0)
-    return np.minimum(np.maximum(part, 0.0, out=part), 1.0, out=part)
-
-
-def _add(total: np.ndarray, part: np.ndarray) -> np.ndarray:
-    """Return total + part, in place where the shapes agree (the same sum, without a new array)."""
-    if np.shape(part) == total.shape:
-        total += part
-        return total
-    return total + part
-
-
-def _draws_mean(values: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Return the mean over draws (axis 1) of values broadcast to like's shape; 1-D values are one draw."""
-    values = np.broadcast_to(values, like.shape)
-    return values.mean(axis=1) if values.ndim == 2 else values
-
-
 def appraise(
     bau: BusinessAsUsual,
     capex: np.ndarray,
@@ -132,50 +136,51 @@ def appraise(
     capex and duration carry optimism bias; base_capex is the asset value before it (for the residual);
     retire is 1 where the action is to decommission without a successor. With `yearly`, the first option's
     expected discounted net flow per year is kept (for payback).
+
+    The year-by-year arithmetic is one compiled pass over the system-draws (costing._kernels.appraise_each):
+    every system-draw's years are summed in registers, in the order and with the operations written in the
+    module docstring, instead of some 30 numpy passes over systems x draws a year.
     """
+    from costing._kernels import appraise_each  # numba: compiled on first use, cached on disk
+
     periods = horizon(p)
     factors = discount_factors(periods, float(np.max(p["discount_rate"])), float(np.max(p["discount_rate_after_30"])))
-    v = 1.0 / (1.0 + p["discount_rate"])
-    shortfall = 1.0 - p["optimism_bias_benefits"]
     successor = np.where(retire > 0, p["retired_service_share"], p["new_run_cost_share"]) * (bau.run - bau.premium)
-    starts = [float(start) for start in delays]
-    cutovers = [np.minimum(start + duration, float(periods)) for start in starts]
     at_cutover = successor * p["dual_running_years"] + p["transition_cost_share"] * capex
     at_cutover = at_cutover + p["decommissioning_share_of_run_cost"] * bau.run
-    one_offs = [np.where(start + duration < periods, at_cutover * v**cutover, 0.0)
-                for start, cutover in zip(starts, cutovers, strict=True)]  # fmt: skip
-    shape = np.broadcast_shapes(np.shape(bau.run), np.shape(capex), np.shape(duration))
-    cash, economic, build = ([np.zeros(shape) for _ in starts] for _ in range(3))
-    net = np.zeros((shape[0], periods)) if yearly else None
-    build_rate = capex / duration  # capex spent per year of building
-    cutover_year = np.floor(cutovers[0])  # the year the first option's one-off costs fall in
-    for t in range(periods):  # business as usual once a year, for every option
-        saving = bau.cash(t, p) - successor
-        gain = saving + (1.0 - p["residual_hidden_share"]) * bau.hidden(t)
-        for k, (start, cutover) in enumerate(zip(starts, cutovers, strict=True)):
-            operating = _overlap(t, cutover, float(periods))
-            operating *= factors[t]
-            building = _overlap(t, start, cutover)
-            building *= factors[t]
-            cash[k] = _add(cash[k], operating * saving)
-            economic[k] = _add(economic[k], operating * gain)
-            build[k] = _add(build[k], building)
-            if net is not None and k == 0:
-                flow = shortfall * operating * gain - build_rate * building
-                net[:, t] = _draws_mean(flow - np.where(cutover_year == t, one_offs[0], 0.0), cash[0])
+    esu = bau.extended_support
+    # per system-draw inputs, and per-draw parameters (the last axis)
+    cells = (bau.run, successor, esu.now, esu.lines, esu.window, esu.microsoft, esu.years, bau.ageing, bau.steady,
+             bau.risk, bau.risk_lapsed, bau.lapses, capex, duration, base_capex, retire, at_cutover)  # fmt: skip
+    names = ("esu_first_year_share", "esu_yearly_step", "esu_other_share", "discount_rate", "optimism_bias_benefits",
+             "residual_hidden_share", "asset_life_years")  # fmt: skip
+    shape = np.broadcast_shapes(*(np.shape(c) for c in cells), *(np.shape(p[n]) for n in names))
+    flat = len(shape) < 2  # one draw: systems only
+    shape2 = (shape[0] if shape else 1, 1) if flat else shape
+    draws = shape2[1]
+
+    def cell(x: np.ndarray | float) -> np.ndarray:
+        x = np.asarray(x, np.float64)
+        return np.broadcast_to(x.reshape(x.shape + (1,) * (2 - x.ndim)) if flat else x, shape2)
+
+    def per_draw(x: np.ndarray | float) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(x, np.float64), (draws,)))
+
+    years = np.arange(periods, dtype=np.float64)[:, None]
+    growth = (1.0 + per_draw(p["legacy_cost_growth"])) ** np.minimum(years, per_draw(p["legacy_cost_growth_years"]))
+    v = 1.0 / (1.0 + per_draw(p["discount_rate"]))
+    draw_values = np.vstack([per_draw(p[n]) for n in names[:3]] + [v, 1.0 - per_draw(p["optimism_bias_benefits"]),
+                            1.0 - per_draw(p["residual_hidden_share"]), per_draw(p["asset_life_years"])])  # fmt: skip
+    starts = np.array([float(start) for start in delays])
+    out = np.empty((len(delays), 5, *shape2))
+    net = np.zeros((shape2[0], periods)) if yearly else np.zeros((0, periods))
+    appraise_each(*(cell(c) for c in cells), draw_values, np.ascontiguousarray(growth), factors, starts, out, net)
+    if flat:
+        out = out[..., 0]
     results = []
-    for k, (start, cutover) in enumerate(zip(starts, cutovers, strict=True)):
-        costs = build_rate * build[k] + one_offs[k]
-        # the asset at T: its un-uplifted cost, the part built, less straight-line depreciation since cut-over
-        built = np.clip((periods - start) / duration, 0.0, 1.0)
-        worth = built * np.maximum(0.0, 1.0 - (periods - cutover) / p["asset_life_years"])
-        residual = np.where(retire > 0, 0.0, base_capex * worth * factors[-1] * v)
-        benefits = shortfall * economic[k] + residual
-        yearly_net = None
-        if net is not None and k == 0:
-            net[:, -1] += _draws_mean(residual, cash[0])
-            yearly_net = net
-        results.append(Flows(benefits - costs, shortfall * cash[k] - costs, benefits, costs, residual, yearly_net))
+    for k in range(len(delays)):
+        npv, cash_npv, benefits, costs, residual = out[k]
+        results.append(Flows(npv, cash_npv, benefits, costs, residual, net if yearly and k == 0 else None))
     return results
 
 

@@ -47,22 +47,27 @@ def extended_support_premium(s: Inputs, p: Params) -> np.ndarray:
     Extended Security Updates, else esu_other_share; L = the licence + support-contract lines, else its
     fallback share of the unreported run cost.
     """
-    return extended_support_in(s, p)(s["years_past_end_of_support"])
+    lines, window, microsoft = extended_support_terms(s, p)
+    return extended_support_at(s["years_past_end_of_support"], lines, window, microsoft, p)
 
 
-def extended_support_in(s: Inputs, p: Params) -> Callable[[np.ndarray], np.ndarray]:
-    """Return extended_support_premium as a function of the years past end of support, with everything that does
-    not depend on them (the lines, the vendor's window, which vendor) computed once: the appraisal asks for it
-    once a year."""
+def extended_support_terms(s: Inputs, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return what extended support rests on apart from the years past end of support: the lines it is charged
+    on, the vendor's window and whether the vendor is Microsoft (1.0) (the appraisal re-evaluates it yearly)."""
     lines = np.where(s["licence_cost_gbp"] > 0, s["licence_cost_gbp"], fallback_line(s, p, "licence_share_of_run_cost"))
-    window, microsoft_vendor = esu_window(s, p), s["esu_microsoft"] > 0
+    return lines, esu_window(s, p), np.where(s["esu_microsoft"] > 0, 1.0, 0.0)
 
-    def premium(years: np.ndarray) -> np.ndarray:
-        microsoft = p["esu_first_year_share"] + p["esu_yearly_step"] * np.floor(np.maximum(years, 0.0))
-        share = np.where(microsoft_vendor, microsoft, p["esu_other_share"])
-        return np.where((years > 0) & (years <= window), lines * share / (1.0 + share), 0.0)
 
-    return premium
+def extended_support_at(
+    years: np.ndarray, lines: np.ndarray, window: np.ndarray, microsoft: np.ndarray, p: Params
+) -> np.ndarray:
+    """Return extended support `years` past end of support (extended_support_premium; costing._kernels has the
+    same arithmetic per element, tests/test_kernels.py holds them equal)."""
+    share = np.where(
+        microsoft > 0, p["esu_first_year_share"] + p["esu_yearly_step"] * np.floor(np.maximum(years, 0.0)),
+        p["esu_other_share"],
+    )  # fmt: skip
+    return np.where((years > 0) & (years <= window), lines * share / (1.0 + share), 0.0)
 
 
 FALLBACK_SHARES = ("licence_share_of_run_cost", "staff_share_of_run_cost", "hosting_share_of_run_cost")

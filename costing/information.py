@@ -41,6 +41,22 @@ def evppi(npv: np.ndarray, q: np.ndarray) -> float:
     return float((np.maximum(fitted, 0).mean(axis=1) - np.maximum(npv.mean(axis=1), 0)).clip(min=0).sum())
 
 
+def evppi_each(npv: np.ndarray, bases: list[np.ndarray]) -> np.ndarray:
+    """Return evppi(npv, q) for each basis q, the projections npv @ q in one matrix product (npv read once)."""
+    npv = np.atleast_2d(npv)
+    if not bases:
+        return np.zeros(0)
+    coefficients = npv @ np.hstack(bases)
+    now = np.maximum(npv.mean(axis=1), 0)
+    values, column = [], 0
+    for q in bases:
+        fitted = coefficients[:, column : column + q.shape[1]] @ q.T  # E[NPV | theta] at each draw
+        column += q.shape[1]
+        gain = np.maximum(fitted, 0, out=fitted).mean(axis=1) - now
+        values.append(float(gain.clip(min=0).sum()))
+    return np.array(values)
+
+
 def two_point_value(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Return the value of learning a fact that is equally likely at its P10 or P90 (NPV at each)."""
     return 0.5 * np.maximum(low, 0) + 0.5 * np.maximum(high, 0) - np.maximum(0.5 * (low + high), 0)

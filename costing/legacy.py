@@ -57,7 +57,9 @@ def matches(text: pd.Series, patterns: tuple[str, ...]) -> np.ndarray:
     if not patterns:
         return np.zeros(len(text), bool)
     pattern = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-    return text.astype(object).where(text.notna(), "").map(lambda value: bool(pattern.search(value))).to_numpy(bool)
+    # each distinct text searched once (an estate repeats its technologies and vendors)
+    values, inverse = np.unique(text.astype(object).where(text.notna(), "").to_numpy(str), return_inverse=True)
+    return np.array([bool(pattern.search(value)) for value in values], bool)[inverse.reshape(-1)]
 
 
 def _text(frame: pd.DataFrame, fields: tuple[str, ...]) -> pd.Series:

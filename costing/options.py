@@ -13,13 +13,13 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from costing.appraisal import BusinessAsUsual, Flows, appraise, capex_and_duration
+from costing.appraisal import BusinessAsUsual, ExtendedSupport, Flows, appraise, capex_and_duration
 from costing.hidden import (
     AGEING,
     HIDDEN_COMPONENTS,
     PREMIUM_COMPONENTS,
     esu_window,
-    extended_support_in,
+    extended_support_terms,
     hidden_components,
 )
 from costing.inputs import input_arrays
@@ -41,12 +41,11 @@ def business_as_usual(s: Inputs, p: Params, values: Mapping[str, np.ndarray]) ->
               "end_of_support_known": np.ones_like(s["end_of_support_known"])}  # fmt: skip
     risks = [c for c in HIDDEN_COMPONENTS if c.kind == "risk"]
     premium = sum(values[c.column] for c in PREMIUM_COMPONENTS)
-    esu_now = values["extended_support_gbp"]
-    esu_later = extended_support_in(s, p)  # the lines and the window once, then each year's share
+    lines, _, microsoft = extended_support_terms(s, p)
     return BusinessAsUsual(
         run=s["run_cost_gbp"],
         premium=premium,
-        extended_support=lambda t: esu_now if t == 0 else esu_later(years + t),
+        extended_support=ExtendedSupport(values["extended_support_gbp"], lines, window, microsoft, years),
         ageing=sum(values[name] for name in AGEING),
         steady=sum(values[c.column] for c in HIDDEN_COMPONENTS if c.kind != "risk"),
         risk=sum(values[c.column] for c in risks),

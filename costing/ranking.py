@@ -66,7 +66,8 @@ def top_n_share(values: np.ndarray, top_n: int) -> np.ndarray:
     rows, _ = values.shape
     if rows <= top_n:
         return np.ones(rows)
-    threshold = -np.partition(-values, top_n, axis=0)[top_n]  # the (N+1)-th largest per draw
+    # the (N+1)-th largest per draw, each draw's column partitioned as one contiguous row
+    threshold = -np.partition(-np.ascontiguousarray(values.T), top_n, axis=1)[:, top_n]
     return (values > threshold).mean(axis=1)
 
 

@@ -26,7 +26,7 @@ from scipy import special
 from costing.appraisal import appraise, capex_and_duration, outturn_spread, payback_years
 from costing.gaps import parameter_groups
 from costing.hidden import COMPONENTS, breach_probability
-from costing.information import basis, evppi
+from costing.information import basis, evppi_each
 from costing.inputs import PRIORS, SCALED_PRIORS, input_arrays
 from costing.legacy import evidence_matrix, legacy_probability
 from costing.options import action_inputs, business_as_usual
@@ -177,7 +177,11 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
     steps = np.arange(draws)
     chunk = frame.iloc[start : start + context.chunk]
     m = len(chunk)
-    rotation = lambda k: (offsets[start : start + m, k, None] + steps) % draws  # noqa: E731 - (m, draws)
+
+    def rotation(k: int) -> np.ndarray:  # (m, draws): each system's offset + the draw, modulo draws
+        index = offsets[start : start + m, k, None] + steps
+        return np.subtract(index, draws, out=index, where=index >= draws)
+
     s = input_arrays(chunk, column_shape=True)
     # legacy status drawn per system and draw: P(legacy) from its evidence at this draw's prior share and
     # likelihood ratios, against a uniform from the shared normals (rotated by the system's own offset)
@@ -259,8 +263,10 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
     decision = (now.npv[:, :kept] / capex[:, :kept]).astype(np.float32)
     decided = chunk["decided"].to_numpy(bool) if "decided" in chunk else np.ones(m, bool)
     npv = now.npv[decided]  # once for every group and permutation (a copy each time before)
-    information = {label: (evppi(npv, q), np.array([evppi(npv, r) for r in permuted]))
-                   for label, (q, permuted) in bases.items()}  # fmt: skip
+    values = evppi_each(npv, [basis for q, permuted in bases.values() for basis in (q, *permuted)])
+    width = 1 + NOISE_PERMUTATIONS
+    information = {label: (float(values[j * width]), values[j * width + 1 : (j + 1) * width])
+                   for j, label in enumerate(bases)}  # fmt: skip
     chunk_codes = codes[start : start + m]
     order = np.argsort(chunk_codes, kind="stable")
     present, first = np.unique(chunk_codes[order], return_index=True)

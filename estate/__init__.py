@@ -1,6 +1,6 @@
 """estate: import legacy-IT inventories into DuckDB with located validation and provenance."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from estate.issues import ImportRejected, Issue, IssueCode, Severity
 from estate.mapping import MappingProfile, ProfileError

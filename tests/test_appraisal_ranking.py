@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costing.appraisal import BusinessAsUsual, appraise, capex_and_duration, payback_years
-from costing.hidden import extended_support_premium
+from costing.appraisal import BusinessAsUsual, ExtendedSupport, appraise, capex_and_duration, payback_years
+from costing.hidden import extended_support_premium, extended_support_terms
 from costing.methods import category_score, cddo_assessment
 from costing.model import assess
 from costing.ranking import rank_systems, top_n_share
@@ -34,10 +34,10 @@ def plain(**changes: float) -> dict[str, float]:
 
 
 def steady(run: float, premium: float, hidden: float, risk: float = 0.0, risk_lapsed: float = 0.0,
-           lapses: float = np.inf, esu=None) -> BusinessAsUsual:  # fmt: skip
-    """Business as usual with constant parts (no extended support unless `esu` gives it by year)."""
+           lapses: float = np.inf, esu: ExtendedSupport | None = None) -> BusinessAsUsual:  # fmt: skip
+    """Business as usual with constant parts (no extended support unless `esu` gives it)."""
     arrays = [np.array([x]) for x in (run, premium, premium, hidden, risk, risk_lapsed, lapses)]
-    return BusinessAsUsual(arrays[0], arrays[1], esu or (lambda t: np.zeros(1)), np.zeros(1), arrays[3],
+    return BusinessAsUsual(arrays[0], arrays[1], esu or ExtendedSupport.none(np.zeros(1)), np.zeros(1), arrays[3],
                            arrays[4], arrays[5], arrays[6])  # fmt: skip
 
 
@@ -75,7 +75,10 @@ def test_extended_support_is_charged_only_while_it_is_sold_then_the_unsupported_
     def esu(t):
         return extended_support_premium({**s, "years_past_end_of_support": s["years_past_end_of_support"] + t}, p)
 
-    bau = steady(1000.0, float(esu(0)[0]), 0.0, risk=1.0, risk_lapsed=7.0, lapses=1.0, esu=esu)
+    lines, window, microsoft = extended_support_terms(s, p)
+    by_year = ExtendedSupport(esu(0), lines, window, microsoft, s["years_past_end_of_support"])
+    bau = steady(1000.0, float(esu(0)[0]), 0.0, risk=1.0, risk_lapsed=7.0, lapses=1.0, esu=by_year)
+    assert all(by_year.at(t, p)[0] == pytest.approx(esu(t)[0]) for t in range(15))
     # 2.5 years past: the third year of ESU (75% + 2 x 25% = 125%) in year 0, none from year 1 (past 3 years)
     assert bau.cash(0, p)[0] == pytest.approx(1000.0) and esu(0)[0] == pytest.approx(100 * 1.25 / 2.25)
     assert bau.cash(1, p)[0] == pytest.approx(1000.0 - 100 * 1.25 / 2.25)
@@ -84,7 +87,7 @@ def test_extended_support_is_charged_only_while_it_is_sold_then_the_unsupported_
 
 def test_no_premium_grows_for_ever():
     p = plain(legacy_cost_growth=0.05, legacy_cost_growth_years=10.0)
-    bau = BusinessAsUsual(np.array([100.0]), np.array([40.0]), lambda t: np.zeros(1), np.array([40.0]),
+    bau = BusinessAsUsual(np.array([100.0]), np.array([40.0]), ExtendedSupport.none(np.zeros(1)), np.array([40.0]),
                           np.zeros(1), np.zeros(1), np.zeros(1), np.array([np.inf]))  # fmt: skip
     assert bau.cash(10, p)[0] == pytest.approx(100 + 40 * (1.05**10 - 1))
     assert bau.cash(14, p)[0] == bau.cash(10, p)[0]
@@ -109,7 +112,7 @@ def test_cost_of_delay_is_positive_whenever_replacing_pays_and_cash_npv_never_ex
     run, premium_share, hidden_share, capex_multiple, duration, growth, retire
 ):
     p = dict(P, legacy_cost_growth=growth)
-    bau = BusinessAsUsual(np.array([run]), np.array([run * premium_share]), lambda t: np.zeros(1),
+    bau = BusinessAsUsual(np.array([run]), np.array([run * premium_share]), ExtendedSupport.none(np.zeros(1)),
                           np.array([run * premium_share / 2]), np.array([run * hidden_share]), np.zeros(1),
                           np.zeros(1), np.array([np.inf]))  # fmt: skip
     capex = np.array([run * capex_multiple])
