@@ -12,7 +12,31 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True)
+def _mean(values):
+    """Return the mean of a 1-D array, summed in eight interleaved partial sums (numpy's pairwise sum does the same
+    within each block of 128; the last bits can differ from numpy's, the order is fixed)."""
+    n = values.shape[0]
+    partial = np.zeros(8)
+    blocks = n - n % 8
+    for j in range(0, blocks, 8):
+        for lane in range(8):
+            partial[lane] += values[j + lane]
+    total = (partial[0] + partial[1]) + (partial[2] + partial[3])
+    total += (partial[4] + partial[5]) + (partial[6] + partial[7])
+    for j in range(blocks, n):
+        total += values[j]
+    return total / n
+
+
+_CELL = numba.types.Array(numba.float64, 2, "A", readonly=True)  # a broadcast view of systems x draws
+_ROWS = numba.float64[:, ::1]
+# one signature, compiled once (and cached): every element input arrives as a read-only view whatever its layout
+_APPRAISE = numba.void(*([_CELL] * 17), _ROWS, _ROWS, numba.float64[::1], numba.float64[::1],
+                       numba.float64[:, :, :, ::1], _ROWS)  # fmt: skip
+
+
+@numba.njit(_APPRAISE, cache=True, nogil=True, error_model="numpy")
 def appraise_each(
     run, successor, esu_now, esu_lines, esu_window, esu_microsoft, esu_years, ageing, steady, risk, risk_lapsed,
     lapses, capex, duration, base_capex, retire, at_cutover, draw_values, growth, factors, starts, out, net,
@@ -138,20 +162,3 @@ def appraise_each(
                 flow[d] = residual
             if yearly and k == 0:
                 net[i, periods - 1] += _mean(flow)
-
-
-@numba.njit(cache=True, nogil=True)
-def _mean(values):
-    """Return the mean of a 1-D array, summed in eight interleaved partial sums (numpy's pairwise sum does the same
-    within each block of 128; the last bits can differ from numpy's, the order is fixed)."""
-    n = values.shape[0]
-    partial = np.zeros(8)
-    blocks = n - n % 8
-    for j in range(0, blocks, 8):
-        for lane in range(8):
-            partial[lane] += values[j + lane]
-    total = (partial[0] + partial[1]) + (partial[2] + partial[3])
-    total += (partial[4] + partial[5]) + (partial[6] + partial[7])
-    for j in range(blocks, n):
-        total += values[j]
-    return total / n

@@ -58,8 +58,8 @@ def matches(text: pd.Series, patterns: tuple[str, ...]) -> np.ndarray:
         return np.zeros(len(text), bool)
     pattern = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
     # each distinct text searched once (an estate repeats its technologies and vendors)
-    values, inverse = np.unique(text.astype(object).where(text.notna(), "").to_numpy(str), return_inverse=True)
-    return np.array([bool(pattern.search(value)) for value in values], bool)[inverse.reshape(-1)]
+    codes, values = pd.factorize(text.astype(object).where(text.notna(), ""))  # hashed: no fixed-width copy
+    return np.array([bool(pattern.search(value)) for value in values], bool)[codes]
 
 
 def _text(frame: pd.DataFrame, fields: tuple[str, ...]) -> pd.Series:

@@ -18,14 +18,18 @@ import xlsxwriter
 from tests.conftest import snapshot
 
 MEMORY_BOUND_MB = 1024
+# The child's own peak: VmHWM is the high-water mark of this process image. (ru_maxrss is not: Linux carries it
+# across exec, so a child started by vfork from a large pytest process reported the parent's resident size.)
 MEASURED = (
-    "import resource, sys\n"
+    "import re, sys\n"
+    "from pathlib import Path\n"
     "from app.cli import main\n"
     "sys.argv = ['estate', *sys.argv[1:]]\n"
     "try:\n"
     "    main()\n"
     "finally:\n"
-    "    sys.stderr.write(f'PEAK_RSS_MB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}\\n')\n"
+    "    kb = int(re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text()).group(1))\n"
+    "    sys.stderr.write(f'PEAK_RSS_MB {kb // 1024}\\n')\n"
 )
 
 
