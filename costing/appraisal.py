@@ -141,7 +141,7 @@ def appraise(
     every system-draw's years are summed in registers, in the order and with the operations written in the
     module docstring, instead of some 30 numpy passes over systems x draws a year.
     """
-    from costing._kernels import appraise_each  # numba: compiled on first use, cached on disk
+    from costing._kernels import appraise_each  # numba: compiled when first imported, then loaded from its cache
 
     periods = horizon(p)
     factors = discount_factors(periods, float(np.max(p["discount_rate"])), float(np.max(p["discount_rate_after_30"])))
