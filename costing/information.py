@@ -36,9 +36,7 @@ def basis(theta: np.ndarray) -> np.ndarray:
 
 def evppi(npv: np.ndarray, q: np.ndarray) -> float:
     """Return the EVPPI (summed over systems) of NPV draws (systems x draws) given a group's basis `q`."""
-    npv = np.atleast_2d(npv)
-    fitted = (npv @ q) @ q.T  # E[NPV | theta] at each draw
-    return float((np.maximum(fitted, 0).mean(axis=1) - np.maximum(npv.mean(axis=1), 0)).clip(min=0).sum())
+    return float(evppi_each(npv, [q])[0])
 
 
 def evppi_each(npv: np.ndarray, bases: list[np.ndarray]) -> np.ndarray:

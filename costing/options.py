@@ -18,7 +18,6 @@ from costing.hidden import (
     AGEING,
     HIDDEN_COMPONENTS,
     PREMIUM_COMPONENTS,
-    esu_window,
     extended_support_terms,
     hidden_components,
 )
@@ -36,12 +35,12 @@ def business_as_usual(s: Inputs, p: Params, values: Mapping[str, np.ndarray]) ->
     """
     years = s["years_past_end_of_support"]
     known = s["end_of_support_known"] > 0
-    window = esu_window(s, p)  # the years of extended support the vendor sells
+    # the lines extended support is charged on, the years of it the vendor sells, whether the vendor is Microsoft
+    lines, window, microsoft = extended_support_terms(s, p)
     lapsed = {**s, "years_past_end_of_support": np.maximum(years, 0.0) + window + 1.0,
               "end_of_support_known": np.ones_like(s["end_of_support_known"])}  # fmt: skip
     risks = [c for c in HIDDEN_COMPONENTS if c.kind == "risk"]
     premium = sum(values[c.column] for c in PREMIUM_COMPONENTS)
-    lines, _, microsoft = extended_support_terms(s, p)
     return BusinessAsUsual(
         run=s["run_cost_gbp"],
         premium=premium,

@@ -263,7 +263,7 @@ def simulate_chunk(context: ChunkContext, start: int) -> ChunkResult:
     decision = (now.npv[:, :kept] / capex[:, :kept]).astype(np.float32)
     decided = chunk["decided"].to_numpy(bool) if "decided" in chunk else np.ones(m, bool)
     npv = now.npv[decided]  # once for every group and permutation (a copy each time before)
-    values = evppi_each(npv, [basis for q, permuted in bases.values() for basis in (q, *permuted)])
+    values = evppi_each(npv, [each for q, permuted in bases.values() for each in (q, *permuted)])
     width = 1 + NOISE_PERMUTATIONS
     information = {label: (float(values[j * width]), values[j * width + 1 : (j + 1) * width])
                    for j, label in enumerate(bases)}  # fmt: skip
